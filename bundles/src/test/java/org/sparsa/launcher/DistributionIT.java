@@ -1,0 +1,239 @@
+package org.sparsa.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Bundle;
+
+/**
+ * Boots the assembled distribution ({@code target/sparsa}) in fresh frameworks and checks what a
+ * user relies on: every bundle starts, every component is satisfied, the reward plugins are
+ * listed, the plugin folder is live, and the command-line script works.
+ */
+class DistributionIT {
+    private static final Path DISTRIBUTION = Path.of(System.getProperty("sparsa.distribution",
+            "target/sparsa"));
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> REWARD_PLUGINS = Set.of("reward/accuracy", "reward/format",
+            "reward/language_consistency", "reward/overlong", "reward/length", "reward/composite",
+            "reward/rubric", "judge/rule");
+
+    @Test
+    void everyBundleIsActiveAndEveryComponentSatisfied() throws Exception {
+        try (EmbeddedFramework framework = boot(Distribution.at(DISTRIBUTION))) {
+            for (Bundle bundle : framework.context().getBundles()) {
+                assertEquals(Bundle.ACTIVE, bundle.getState(),
+                        () -> bundle.getSymbolicName() + " is not active");
+            }
+            Output doctor = run(framework, "doctor", "--json");
+            assertEquals(0, doctor.exit(), doctor::toString);
+            JsonNode report = JSON.readTree(doctor.out());
+            assertTrue(report.get("problems").isEmpty(), () -> report.get("problems").toString());
+            Set<String> components = new TreeSet<>();
+            for (JsonNode component : report.get("components")) {
+                String state = component.get("state").asText();
+                assertTrue(state.equals("SATISFIED") || state.equals("ACTIVE"),
+                        () -> component.toString());
+                components.add(component.get("name").asText());
+            }
+            assertEquals(REWARD_PLUGINS.size(), components.size(), components::toString);
+        }
+    }
+
+    @Test
+    void rewardServicesAreListedWithIdsAndVersions() throws Exception {
+        try (EmbeddedFramework framework = boot(Distribution.at(DISTRIBUTION))) {
+            Bundle rewards = bundle(framework, "org.sparsa.plugin.rewards");
+            Output plugins = run(framework, "plugins", "--json");
+            assertEquals(0, plugins.exit(), plugins::toString);
+            Set<String> listed = new HashSet<>();
+            for (JsonNode plugin : JSON.readTree(plugins.out())) {
+                listed.add(plugin.get("kind").asText() + "/" + plugin.get("id").asText());
+                assertEquals(rewards.getVersion().toString(), plugin.get("version").asText());
+                assertEquals("org.sparsa.plugin.rewards", plugin.get("bundle").asText());
+                assertEquals("ACTIVE", plugin.get("state").asText());
+                assertFalse(plugin.get("description").asText().isBlank(), plugin::toString);
+            }
+            assertEquals(REWARD_PLUGINS, listed);
+
+            Output table = run(framework, "plugins");
+            assertTrue(table.out().startsWith("KIND"), table::toString);
+            assertTrue(table.out().contains("language_consistency"), table::toString);
+        }
+    }
+
+    @Test
+    void pluginFolderIsLive(@TempDir Path home) throws Exception {
+        Distribution distribution = copyWithoutPlugins(home);
+        try (EmbeddedFramework framework = boot(distribution)) {
+            assertEquals(Set.of(), listedPlugins(framework));
+
+            Path jar = distribution.plugins().resolve("plugin-rewards.jar");
+            Files.copy(shippedRewardsJar(), jar);
+            awaitPlugins(framework, listed -> listed.equals(REWARD_PLUGINS));
+
+            Files.delete(jar);
+            awaitPlugins(framework, Set::isEmpty);
+        }
+    }
+
+    @Test
+    void unresolvableBundleMakesDoctorFailNamingTheRequirement(@TempDir Path home)
+            throws Exception {
+        Distribution distribution = copyWithoutPlugins(home);
+        Manifest manifest = new Manifest();
+        Attributes main = manifest.getMainAttributes();
+        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        main.putValue("Bundle-ManifestVersion", "2");
+        main.putValue("Bundle-SymbolicName", "test.needs.missing");
+        main.putValue("Import-Package", "org.example.not.there;version=\"[1,2)\"");
+        try (JarOutputStream out = new JarOutputStream(
+                Files.newOutputStream(distribution.plugins().resolve("broken.jar")), manifest)) {
+            out.flush();
+        }
+        try (EmbeddedFramework framework = boot(distribution)) {
+            Output doctor = run(framework, "doctor");
+            assertEquals(1, doctor.exit(), doctor::toString);
+            assertTrue(doctor.out().contains("test.needs.missing"), doctor::toString);
+            assertTrue(doctor.out().contains("org.example.not.there"), doctor::toString);
+        }
+    }
+
+    @Test
+    void commandLineScriptScoresRewardsAndReportsItsVersion() throws Exception {
+        Output score = script("reward", "score", "--reward", "accuracy", "--completion",
+                "<think>2+2</think> \\boxed{4}", "--reference", "4", "--json");
+        assertEquals(0, score.exit(), score::toString);
+        assertEquals("{\"value\":1.0,\"components\":{}}", score.out().strip());
+
+        Output composite = script("reward", "score", "--reward", "composite", "--config",
+                "@" + DISTRIBUTION.resolve("recipes/rewards/r1-rule.yaml"), "--completion",
+                "<think>two plus two</think> \\boxed{5}", "--reference", "4", "--json");
+        assertEquals(0, composite.exit(), composite::toString);
+        JsonNode result = JSON.readTree(composite.out());
+        assertEquals(0.6, result.get("value").asDouble(), 1e-12, composite::toString);
+        assertEquals(0.0, result.get("components").get("accuracy").asDouble());
+        assertEquals(1.0, result.get("components").get("format").asDouble());
+
+        Output unknown = script("reward", "score", "--reward", "nope", "--completion", "x");
+        assertEquals(2, unknown.exit(), unknown::toString);
+        assertTrue(unknown.err().contains("unknown reward 'nope'"), unknown::toString);
+
+        Output version = script("--version");
+        assertEquals(0, version.exit(), version::toString);
+        assertTrue(version.out().startsWith("sparsa 0."), version::toString);
+    }
+
+    /** CI installs PoCL: there `doctor` must see a real OpenCL device. */
+    @Test
+    @EnabledIfEnvironmentVariable(named = "CI", matches = "true")
+    void doctorFindsAnOpenClDeviceOnCi() throws Exception {
+        Output doctor = script("doctor", "--json");
+        assertEquals(0, doctor.exit(), doctor::toString);
+        JsonNode report = JSON.readTree(doctor.out());
+        assertTrue(report.get("openclDevices").size() >= 1, () -> report.toString());
+    }
+
+    private static EmbeddedFramework boot(Distribution distribution) throws Exception {
+        return EmbeddedFramework.start(distribution, Map.of());
+    }
+
+    private static Distribution copyWithoutPlugins(Path home) throws IOException {
+        Path system = home.resolve("bundles/system");
+        Files.createDirectories(system);
+        Files.createDirectories(home.resolve("bundles/plugins"));
+        for (Path jar : Distribution.jars(DISTRIBUTION.resolve("bundles/system"))) {
+            Files.copy(jar, system.resolve(jar.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        return Distribution.at(home);
+    }
+
+    private static Path shippedRewardsJar() throws IOException {
+        return Distribution.jars(DISTRIBUTION.resolve("bundles/plugins")).stream()
+                .filter(jar -> jar.getFileName().toString().startsWith("plugin-rewards"))
+                .findFirst().orElseThrow(() -> new AssertionError("no plugin-rewards jar"));
+    }
+
+    private static Bundle bundle(EmbeddedFramework framework, String symbolicName) {
+        for (Bundle bundle : framework.context().getBundles()) {
+            if (symbolicName.equals(bundle.getSymbolicName())) {
+                return bundle;
+            }
+        }
+        throw new AssertionError(symbolicName + " is not installed");
+    }
+
+    private static Set<String> listedPlugins(EmbeddedFramework framework) throws IOException {
+        Output plugins = run(framework, "plugins", "--json");
+        assertEquals(0, plugins.exit(), plugins::toString);
+        Set<String> listed = new TreeSet<>();
+        for (JsonNode plugin : JSON.readTree(plugins.out())) {
+            listed.add(plugin.get("kind").asText() + "/" + plugin.get("id").asText());
+        }
+        return listed;
+    }
+
+    private static void awaitPlugins(EmbeddedFramework framework, Predicate<Set<String>> wanted)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Set<String> listed = listedPlugins(framework);
+        while (!wanted.test(listed)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("plugin folder change not picked up; listed: " + listed);
+            }
+            Thread.sleep(100);
+            listed = listedPlugins(framework);
+        }
+    }
+
+    private static Output run(EmbeddedFramework framework, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = framework.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Output(exit, out.toString(StandardCharsets.UTF_8),
+                err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static Output script(String... args) throws Exception {
+        String[] command = new String[args.length + 1];
+        command[0] = DISTRIBUTION.resolve("bin/sparsa").toString();
+        System.arraycopy(args, 0, command, 1, args.length);
+        Process process = new ProcessBuilder(command).start();
+        process.getOutputStream().close();
+        byte[] out = process.getInputStream().readAllBytes();
+        byte[] err = process.getErrorStream().readAllBytes();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "sparsa did not finish");
+        return new Output(process.exitValue(), new String(out, StandardCharsets.UTF_8),
+                new String(err, StandardCharsets.UTF_8));
+    }
+
+    private record Output(int exit, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exit + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package org.sparsa.api.attention;
+
+import java.util.Map;
+import org.sparsa.api.autograd.Variable;
+
+/**
+ * What an attention layer's forward pass gives back.
+ *
+ * @param output the attention output, shaped like the input
+ * @param auxiliaryLosses named losses the layer adds to the objective (the DSA indexer KL);
+ *     empty for most variants
+ */
+public record AttentionOutput(Variable output, Map<String, Variable> auxiliaryLosses) {
+    public AttentionOutput {
+        auxiliaryLosses = Map.copyOf(auxiliaryLosses);
+    }
+}

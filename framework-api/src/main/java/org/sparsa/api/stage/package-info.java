@@ -1,0 +1,9 @@
+/**
+ * Stage kinds: the steps of a recipe (pre-training, distillation, RL and what plugins add).
+ */
+@Export
+@Version("1.0.0")
+package org.sparsa.api.stage;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

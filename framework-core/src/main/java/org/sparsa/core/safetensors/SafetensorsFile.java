@@ -109,37 +109,19 @@ public final class SafetensorsFile implements AutoCloseable {
         return entry;
     }
 
-    /** Tensor {@code name} as floats, converted from any dtype (I64 and F64 may lose precision). */
+    /**
+     * Tensor {@code name} as floats, converted from any dtype through double (F64 and I64 lose
+     * precision; an I64 above 2^53 may round twice).
+     */
     public float[] readFloats(String name) throws IOException {
         TensorEntry entry = entry(name);
         float[] out = new float[(int) entry.elementCount()];
         readChunks(entry, (chunk, at, count) -> {
-            switch (entry.dtype()) {
-                case F32 -> chunk.asFloatBuffer().get(out, at, count);
-                case F64 -> {
-                    for (int i = 0; i < count; i++) {
-                        out[at + i] = (float) chunk.getDouble();
-                    }
-                }
-                case BF16 -> {
-                    for (int i = 0; i < count; i++) {
-                        out[at + i] = bf16ToFloat(chunk.getShort());
-                    }
-                }
-                case I32 -> {
-                    for (int i = 0; i < count; i++) {
-                        out[at + i] = chunk.getInt();
-                    }
-                }
-                case I64 -> {
-                    for (int i = 0; i < count; i++) {
-                        out[at + i] = chunk.getLong();
-                    }
-                }
-                case U8 -> {
-                    for (int i = 0; i < count; i++) {
-                        out[at + i] = Byte.toUnsignedInt(chunk.get());
-                    }
+            if (entry.dtype() == DType.F32) {
+                chunk.asFloatBuffer().get(out, at, count);
+            } else {
+                for (int i = 0; i < count; i++) {
+                    out[at + i] = (float) nextAsDouble(chunk, entry.dtype());
                 }
             }
         });
@@ -151,32 +133,11 @@ public final class SafetensorsFile implements AutoCloseable {
         TensorEntry entry = entry(name);
         double[] out = new double[(int) entry.elementCount()];
         readChunks(entry, (chunk, at, count) -> {
-            switch (entry.dtype()) {
-                case F64 -> chunk.asDoubleBuffer().get(out, at, count);
-                case F32 -> {
-                    for (int i = 0; i < count; i++) {
-                        out[at + i] = chunk.getFloat();
-                    }
-                }
-                case BF16 -> {
-                    for (int i = 0; i < count; i++) {
-                        out[at + i] = bf16ToFloat(chunk.getShort());
-                    }
-                }
-                case I32 -> {
-                    for (int i = 0; i < count; i++) {
-                        out[at + i] = chunk.getInt();
-                    }
-                }
-                case I64 -> {
-                    for (int i = 0; i < count; i++) {
-                        out[at + i] = chunk.getLong();
-                    }
-                }
-                case U8 -> {
-                    for (int i = 0; i < count; i++) {
-                        out[at + i] = Byte.toUnsignedInt(chunk.get());
-                    }
+            if (entry.dtype() == DType.F64) {
+                chunk.asDoubleBuffer().get(out, at, count);
+            } else {
+                for (int i = 0; i < count; i++) {
+                    out[at + i] = nextAsDouble(chunk, entry.dtype());
                 }
             }
         });
@@ -312,6 +273,18 @@ public final class SafetensorsFile implements AutoCloseable {
                 .map(n -> "'" + n + "'").collect(Collectors.joining(", "));
         int more = entries.size() - NAMES_LISTED;
         return listed + (more > 0 ? " and " + more + " more" : "");
+    }
+
+    /** Reads the next element of {@code dtype} from {@code chunk}; every dtype fits a double. */
+    private static double nextAsDouble(ByteBuffer chunk, DType dtype) {
+        return switch (dtype) {
+            case F32 -> chunk.getFloat();
+            case F64 -> chunk.getDouble();
+            case BF16 -> bf16ToFloat(chunk.getShort());
+            case I32 -> chunk.getInt();
+            case I64 -> chunk.getLong();
+            case U8 -> Byte.toUnsignedInt(chunk.get());
+        };
     }
 
     private static float bf16ToFloat(short bits) {

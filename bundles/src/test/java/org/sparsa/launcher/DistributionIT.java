@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
@@ -26,6 +28,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
+import org.sparsa.core.safetensors.SafetensorsFile;
+import org.sparsa.core.safetensors.SafetensorsWriter;
+import org.sparsa.core.safetensors.TensorEntry;
 
 /**
  * Boots the assembled distribution ({@code target/sparsa}) in fresh frameworks and checks what a
@@ -51,14 +56,16 @@ class DistributionIT {
             assertEquals(0, doctor.exit(), doctor::toString);
             JsonNode report = JSON.readTree(doctor.out());
             assertTrue(report.get("problems").isEmpty(), () -> report.get("problems").toString());
-            Set<String> components = new TreeSet<>();
+            Map<String, Integer> componentsPerBundle = new TreeMap<>();
             for (JsonNode component : report.get("components")) {
                 String state = component.get("state").asText();
                 assertTrue(state.equals("SATISFIED") || state.equals("ACTIVE"),
                         () -> component.toString());
-                components.add(component.get("name").asText());
+                componentsPerBundle.merge(component.get("bundle").asText(), 1, Integer::sum);
             }
-            assertEquals(REWARD_PLUGINS.size(), components.size(), components::toString);
+            // One per reward plugin; core registers the golden-case op for FP8.
+            assertEquals(Map.of("org.sparsa.plugin.rewards", REWARD_PLUGINS.size(),
+                    "org.sparsa.core", 1), componentsPerBundle);
         }
     }
 
@@ -144,6 +151,52 @@ class DistributionIT {
         Output version = script("--version");
         assertEquals(0, version.exit(), version::toString);
         assertTrue(version.out().startsWith("sparsa 0."), version::toString);
+    }
+
+    @Test
+    void verifyRunsGoldenCasesAndFailsOnBadOnes(@TempDir Path folder) throws Exception {
+        Path good = folder.resolve("fp8-e4m3.safetensors");
+        try (InputStream in = getClass().getResourceAsStream("/golden/fp8-e4m3.safetensors")) {
+            Files.copy(in, good);
+        }
+        Path wrong = folder.resolve("fp8-wrong.safetensors");
+        try (SafetensorsFile source = SafetensorsFile.open(good)) {
+            SafetensorsWriter writer = new SafetensorsWriter();
+            source.metadata().forEach(writer::metadata);
+            for (TensorEntry entry : source.entries()) {
+                float[] values = source.readFloats(entry.name());
+                if (entry.name().equals("out.y")) {
+                    values[3] += 1;
+                }
+                writer.add(entry.name(), entry.shape(), values);
+            }
+            writer.write(wrong);
+        }
+        Path truncated = folder.resolve("fp8-truncated.safetensors");
+        byte[] bytes = Files.readAllBytes(good);
+        Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+
+        try (EmbeddedFramework framework = boot(Distribution.at(DISTRIBUTION))) {
+            Output pass = run(framework, "verify", good.toString(), "--backend", "java");
+            assertEquals(0, pass.exit(), pass::toString);
+            assertTrue(pass.out().contains("quant.fp8_e4m3  backend java"), pass::toString);
+            assertTrue(pass.out().contains("out.y") && pass.out().contains("PASS"),
+                    pass::toString);
+            assertTrue(pass.out().contains("verify: 1 of 1 cases passed"), pass::toString);
+
+            Output fail = run(framework, "verify", good.toString(), wrong.toString(),
+                    truncated.toString());
+            assertEquals(1, fail.exit(), fail::toString);
+            assertTrue(fail.out().contains("FAIL  first out of tolerance at flat index 3"),
+                    fail::toString);
+            assertTrue(fail.err().contains("error: fp8-truncated.safetensors: "), fail::toString);
+            assertTrue(fail.out().contains("verify: 1 of 3 cases passed"), fail::toString);
+
+            Output noOpenCl = run(framework, "verify", good.toString(), "--backend", "opencl");
+            assertEquals(1, noOpenCl.exit(), noOpenCl::toString);
+            assertTrue(noOpenCl.err().contains("has no opencl implementation"),
+                    noOpenCl::toString);
+        }
     }
 
     /** CI installs PoCL: there `doctor` must see a real OpenCL device. */

@@ -3,15 +3,18 @@ package org.sparsa.core.quant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparsa.core.safetensors.SafetensorsFile;
-import org.sparsa.core.safetensors.TensorEntry;
+import org.sparsa.api.compute.BackendKind;
+import org.sparsa.core.quant.internal.Fp8E4m3GoldenOp;
+import org.sparsa.core.verify.GoldenCase;
+import org.sparsa.core.verify.GoldenComparison;
+import org.sparsa.core.verify.GoldenReport;
+import org.sparsa.core.verify.TensorCheck;
 
 /** The {@code quant.fp8_e4m3} golden case, computed independently in float64. */
 class Fp8E4m3GoldenTest {
@@ -22,36 +25,13 @@ class Fp8E4m3GoldenTest {
         try (InputStream in = getClass().getResourceAsStream("/golden/fp8-e4m3.safetensors")) {
             Files.copy(in, file);
         }
-        try (SafetensorsFile golden = SafetensorsFile.open(file)) {
-            assertEquals("quant.fp8_e4m3", golden.metadata().get("op"));
-            ObjectMapper json = new ObjectMapper();
-            JsonNode config = json.readTree(golden.metadata().get("config"));
-            JsonNode tolerance = json.readTree(golden.metadata().get("tolerance"));
-            double atol = tolerance.get("atol").asDouble();
-            double rtol = tolerance.get("rtol").asDouble();
-
-            TensorEntry x = golden.entry("in.x");
-            int rows = x.shape()[0];
-            int columns = x.shape()[1];
-            int group = config.get("group").asInt();
-            float[] y = new float[rows * columns];
-            float[] scales = new float[rows * (columns / group)];
-            Fp8E4m3.quantizeDequantize(golden.readFloats("in.x"), rows, columns, group,
-                    config.get("pow2_scale").asBoolean(), y, scales);
-
-            assertClose("out.y", golden.readFloats("out.y"), y, atol, rtol);
-            assertClose("out.scale", golden.readFloats("out.scale"), scales, atol, rtol);
-        }
-    }
-
-    private static void assertClose(String name, float[] want, float[] got, double atol,
-            double rtol) {
-        assertEquals(want.length, got.length, name);
-        for (int i = 0; i < want.length; i++) {
-            double error = Math.abs(got[i] - want[i]);
-            int at = i;
-            assertTrue(error <= atol + rtol * Math.abs(want[i]),
-                    () -> name + "[" + at + "]: want " + want[at] + ", got " + got[at]);
-        }
+        GoldenCase goldenCase = GoldenCase.read(file);
+        assertEquals("quant.fp8_e4m3", goldenCase.op());
+        List<TensorCheck> checks = GoldenComparison.compare(goldenCase,
+                new Fp8E4m3GoldenOp().compute(goldenCase, BackendKind.JAVA));
+        assertEquals(List.of("out.scale", "out.y"),
+                checks.stream().map(TensorCheck::name).sorted().toList());
+        assertTrue(GoldenComparison.allPassed(checks),
+                () -> GoldenReport.format(goldenCase, "java", checks));
     }
 }

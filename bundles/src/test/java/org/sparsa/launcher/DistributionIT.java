@@ -63,9 +63,10 @@ class DistributionIT {
                         () -> component.toString());
                 componentsPerBundle.merge(component.get("bundle").asText(), 1, Integer::sum);
             }
-            // One per reward plugin; core registers the golden-case op for FP8.
+            // One per reward plugin; core registers the golden-case ops for FP8 and full
+            // attention.
             assertEquals(Map.of("org.sparsa.plugin.rewards", REWARD_PLUGINS.size(),
-                    "org.sparsa.core", 1), componentsPerBundle);
+                    "org.sparsa.core", 2), componentsPerBundle);
         }
     }
 

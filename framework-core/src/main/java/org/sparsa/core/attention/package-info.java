@@ -1,6 +1,8 @@
 /**
  * Full (dense, causal) attention with grouped-query heads and an optional sliding window: a
- * float64 reference that reads like the definition, and a tiled float32 path for real use.
+ * float64 reference that reads like the definition ({@link FullAttentionReference}), a tiled
+ * float32 Java path ({@link FlashAttention}) and an OpenCL path through Aparapi
+ * ({@link OpenClFullAttention}); the fast paths are tested against the reference and each other.
  *
  * <p>Conventions: q is {@code [T, Hq, D]}, k and v are {@code [T, Hkv, D]}, all row-major;
  * query head {@code h} reads kv head {@code h / (Hq / Hkv)}; scores are scaled by

@@ -7,14 +7,17 @@ import org.osgi.service.component.annotations.Component;
 import org.sparsa.api.compute.BackendKind;
 import org.sparsa.core.attention.FlashAttention;
 import org.sparsa.core.attention.FullAttentionSpec;
+import org.sparsa.core.attention.OpenClFullAttention;
 import org.sparsa.core.verify.GoldenCase;
 import org.sparsa.core.verify.GoldenOp;
 import org.sparsa.core.verify.GoldenOutputs;
 
 /**
  * {@code attention.full}: q [T, Hq, D], k and v [T, Hkv, D] with config {@code window}
- * (default 0, no window) give o; with {@code dout.o} also the gradients of q, k and v. Runs the
- * tiled {@link FlashAttention} path, the one real work uses.
+ * (default 0, no window) give o; with {@code dout.o} also the gradients of q, k and v. The Java
+ * backend runs the tiled {@link FlashAttention} path, the one real work uses; the OpenCL
+ * backend, offered when an OpenCL device is present, runs {@link OpenClFullAttention} (built for
+ * the case and closed after it).
  */
 @Component(service = GoldenOp.class, property = GoldenOp.OP_PROPERTY + "=attention.full")
 public final class FullAttentionGoldenOp implements GoldenOp {
@@ -22,7 +25,9 @@ public final class FullAttentionGoldenOp implements GoldenOp {
 
     @Override
     public Set<BackendKind> backends() {
-        return EnumSet.of(BackendKind.JAVA);
+        return OpenClFullAttention.isAvailable()
+                ? EnumSet.of(BackendKind.JAVA, BackendKind.OPENCL)
+                : EnumSet.of(BackendKind.JAVA);
     }
 
     @Override
@@ -31,15 +36,38 @@ public final class FullAttentionGoldenOp implements GoldenOp {
         float[] q = goldenCase.floats("in.q");
         float[] k = goldenCase.floats("in.k");
         float[] v = goldenCase.floats("in.v");
-        FlashAttention.Result forward = FlashAttention.forward(spec, q, k, v);
-        GoldenOutputs outputs = new GoldenOutputs().put("out.o", forward.o());
-        if (goldenCase.has("dout.o")) {
-            FlashAttention.Gradients gradients = FlashAttention.backward(spec, q, k, v,
-                    forward.o(), forward.lse(), goldenCase.floats("dout.o"));
+        float[] dout = goldenCase.has("dout.o") ? goldenCase.floats("dout.o") : null;
+        if (backend == BackendKind.OPENCL) {
+            try (OpenClFullAttention attention = new OpenClFullAttention()) {
+                return outputs(spec, q, k, v, dout, attention::forward, attention::backward);
+            }
+        }
+        return outputs(spec, q, k, v, dout, FlashAttention::forward, FlashAttention::backward);
+    }
+
+    /** o, and with {@code dout} the gradients, from one implementation's two passes. */
+    private static GoldenOutputs outputs(FullAttentionSpec spec, float[] q, float[] k,
+            float[] v, float[] dout, Forward forward, Backward backward) {
+        FlashAttention.Result result = forward.apply(spec, q, k, v);
+        GoldenOutputs outputs = new GoldenOutputs().put("out.o", result.o());
+        if (dout != null) {
+            FlashAttention.Gradients gradients = backward.apply(spec, q, k, v, result.o(),
+                    result.lse(), dout);
             outputs.put("grad.q", gradients.dq()).put("grad.k", gradients.dk())
                     .put("grad.v", gradients.dv());
         }
         return outputs;
+    }
+
+    @FunctionalInterface
+    private interface Forward {
+        FlashAttention.Result apply(FullAttentionSpec spec, float[] q, float[] k, float[] v);
+    }
+
+    @FunctionalInterface
+    private interface Backward {
+        FlashAttention.Gradients apply(FullAttentionSpec spec, float[] q, float[] k, float[] v,
+                float[] o, float[] lse, float[] dout);
     }
 
     private static FullAttentionSpec spec(GoldenCase goldenCase) {

@@ -1,7 +1,6 @@
 package org.sparsa.core.attention;
 
 import java.util.Arrays;
-import java.util.Objects;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 import java.util.function.IntConsumer;
@@ -83,7 +82,7 @@ public final class FlashAttention {
 
     static Result forward(FullAttentionSpec spec, float[] q, float[] k, float[] v,
             ForkJoinPool pool) {
-        checkInputs(spec, q, k, v);
+        spec.requireInputs(q.length, k.length, v.length);
         Layout layout = new Layout(spec);
         float[][] qRows = layout.rows(q, spec.queryHeads());
         float[][] kTiles = layout.tiles(k, spec.kvHeads());
@@ -98,10 +97,7 @@ public final class FlashAttention {
 
     static Gradients backward(FullAttentionSpec spec, float[] q, float[] k, float[] v,
             float[] o, float[] lse, float[] dout, ForkJoinPool pool) {
-        checkInputs(spec, q, k, v);
-        Objects.requireNonNull(o, "o");
-        Objects.requireNonNull(lse, "lse");
-        Objects.requireNonNull(dout, "dout");
+        spec.requireInputs(q.length, k.length, v.length);
         spec.requireQueryShaped("o", o.length);
         spec.requireRowShaped("lse", lse.length);
         spec.requireQueryShaped("dout", dout.length);
@@ -350,8 +346,11 @@ public final class FlashAttention {
         }
     }
 
-    /** {@code dout[t,h] . o[t,h]} per row, {@code [T, Hq]}: the softmax backward's row term. */
-    private static float[] rowDots(FullAttentionSpec spec, float[] dout, float[] o) {
+    /**
+     * {@code dout[t,h] . o[t,h]} per row, {@code [T, Hq]}, summed in double: the softmax
+     * backward's row term (shared with the OpenCL path, so both start from the same values).
+     */
+    static float[] rowDots(FullAttentionSpec spec, float[] dout, float[] o) {
         int dim = spec.headDim();
         float[] delta = new float[spec.rowCount()];
         for (int row = 0; row < delta.length; row++) {
@@ -364,15 +363,6 @@ public final class FlashAttention {
         return delta;
     }
 
-    private static void checkInputs(FullAttentionSpec spec, float[] q, float[] k, float[] v) {
-        Objects.requireNonNull(spec, "spec");
-        Objects.requireNonNull(q, "q");
-        Objects.requireNonNull(k, "k");
-        Objects.requireNonNull(v, "v");
-        spec.requireQueryShaped("q", q.length);
-        spec.requireKvShaped("k", k.length);
-        spec.requireKvShaped("v", v.length);
-    }
 
     private static void run(ForkJoinPool pool, int items, IntConsumer item) {
         pool.invoke(new Items(item, 0, items));

@@ -1,6 +1,5 @@
 package org.sparsa.core.attention;
 
-import java.util.Objects;
 
 /**
  * Full attention written to be checked by eye against its definition, in float64 throughout:
@@ -34,7 +33,7 @@ public final class FullAttentionReference {
      * @throws IllegalArgumentException when an array's length does not fit {@code spec}
      */
     public static double[] forward(FullAttentionSpec spec, double[] q, double[] k, double[] v) {
-        checkInputs(spec, q, k, v);
+        spec.requireInputs(q.length, k.length, v.length);
         int length = spec.length();
         int dim = spec.headDim();
         double[] o = new double[spec.querySize()];
@@ -67,8 +66,7 @@ public final class FullAttentionReference {
      */
     public static Gradients backward(FullAttentionSpec spec, double[] q, double[] k, double[] v,
             double[] dout) {
-        checkInputs(spec, q, k, v);
-        Objects.requireNonNull(dout, "dout");
+        spec.requireInputs(q.length, k.length, v.length);
         spec.requireQueryShaped("dout", dout.length);
         int length = spec.length();
         int dim = spec.headDim();
@@ -138,14 +136,4 @@ public final class FullAttentionReference {
         return (t * heads + head) * spec.headDim();
     }
 
-    private static void checkInputs(FullAttentionSpec spec, double[] q, double[] k,
-            double[] v) {
-        Objects.requireNonNull(spec, "spec");
-        Objects.requireNonNull(q, "q");
-        Objects.requireNonNull(k, "k");
-        Objects.requireNonNull(v, "v");
-        spec.requireQueryShaped("q", q.length);
-        spec.requireKvShaped("k", k.length);
-        spec.requireKvShaped("v", v.length);
-    }
 }

@@ -80,6 +80,13 @@ public record FullAttentionSpec(int length, int queryHeads, int kvHeads, int hea
         return length * queryHeads;
     }
 
+    /** Checks the lengths of q, k and v against this shape. */
+    void requireInputs(int queryLength, int keyLength, int valueLength) {
+        requireQueryShaped("q", queryLength);
+        requireKvShaped("k", keyLength);
+        requireKvShaped("v", valueLength);
+    }
+
     void requireQueryShaped(String name, int actual) {
         require(name, actual, querySize(), "[T, Hq, D] = [" + length + ", " + queryHeads + ", "
                 + headDim + "]");

@@ -10,7 +10,6 @@ import com.aparapi.internal.opencl.OpenCLLoader;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -115,7 +114,7 @@ public final class OpenClFullAttention implements AutoCloseable {
      */
     public synchronized FlashAttention.Result forward(FullAttentionSpec spec, float[] q,
             float[] k, float[] v) {
-        checkInputs(spec, q, k, v);
+        spec.requireInputs(q.length, k.length, v.length);
         requireOpen();
         float[] o = new float[spec.querySize()];
         float[] lse = new float[spec.rowCount()];
@@ -139,15 +138,12 @@ public final class OpenClFullAttention implements AutoCloseable {
      */
     public synchronized FlashAttention.Gradients backward(FullAttentionSpec spec, float[] q,
             float[] k, float[] v, float[] o, float[] lse, float[] dout) {
-        checkInputs(spec, q, k, v);
-        Objects.requireNonNull(o, "o");
-        Objects.requireNonNull(lse, "lse");
-        Objects.requireNonNull(dout, "dout");
+        spec.requireInputs(q.length, k.length, v.length);
         spec.requireQueryShaped("o", o.length);
         spec.requireRowShaped("lse", lse.length);
         spec.requireQueryShaped("dout", dout.length);
         requireOpen();
-        float[] delta = rowDots(spec, dout, o);
+        float[] delta = FlashAttention.rowDots(spec, dout, o);
         float[] dq = new float[spec.querySize()];
         float[] dk = new float[spec.kvSize()];
         float[] dv = new float[spec.kvSize()];
@@ -233,23 +229,6 @@ public final class OpenClFullAttention implements AutoCloseable {
         }
     }
 
-    /**
-     * {@code dout[t,h] . o[t,h]} per row, {@code [T, Hq]}, summed in double: the softmax
-     * backward's row term, computed exactly as {@link FlashAttention} computes it.
-     */
-    private static float[] rowDots(FullAttentionSpec spec, float[] dout, float[] o) {
-        int dim = spec.headDim();
-        float[] delta = new float[spec.rowCount()];
-        for (int row = 0; row < delta.length; row++) {
-            double sum = 0;
-            for (int d = 0; d < dim; d++) {
-                sum += (double) dout[row * dim + d] * o[row * dim + d];
-            }
-            delta[row] = (float) sum;
-        }
-        return delta;
-    }
-
     private void requireOpen() {
         if (closed) {
             throw new IllegalStateException("this OpenClFullAttention is closed");
@@ -297,15 +276,6 @@ public final class OpenClFullAttention implements AutoCloseable {
         return text.toString();
     }
 
-    private static void checkInputs(FullAttentionSpec spec, float[] q, float[] k, float[] v) {
-        Objects.requireNonNull(spec, "spec");
-        Objects.requireNonNull(q, "q");
-        Objects.requireNonNull(k, "k");
-        Objects.requireNonNull(v, "v");
-        spec.requireQueryShaped("q", q.length);
-        spec.requireKvShaped("k", k.length);
-        spec.requireKvShaped("v", v.length);
-    }
 
     /**
      * Collects the warnings Aparapi logs while it is open (those its logger lets through), to

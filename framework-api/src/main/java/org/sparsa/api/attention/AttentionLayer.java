@@ -7,7 +7,8 @@ import org.sparsa.api.parameter.Parameters;
 
 /**
  * One layer's attention, made by an {@link AttentionPlugin}. It holds no learnable state: the
- * parameters come in with every call.
+ * parameters come in with every call. The model owns the q/k/v/o projections and RoPE; the layer
+ * turns projected queries, keys and values into per-head outputs.
  */
 @ConsumerType
 public interface AttentionLayer {
@@ -16,21 +17,23 @@ public interface AttentionLayer {
     Set<String> modes();
 
     /**
-     * Attends over a whole sequence (training and prefill).
+     * Attends over whole sequences (training and prefill).
      *
-     * @param x input of shape [batch, time, hidden]
-     * @param parameters the layer's parameters, named as in the plugin's specs
+     * @param input hidden states and projected q, k, v
+     * @param parameters the layer's own parameters, named as in the plugin's specs
      * @param mode one of {@link #modes()}
+     * @return the output, {@code [batch, time, heads, headDim]}, and any auxiliary losses
      */
-    AttentionOutput forward(Variable x, Parameters parameters, String mode);
+    AttentionOutput forward(AttentionInput input, Parameters parameters, String mode);
 
-    /** A fresh cache for decoding one sequence of up to {@code maxLength} positions. */
-    KvCache newCache(int maxLength);
+    /** A fresh cache for decoding a batch of sequences of up to {@code maxLength} positions. */
+    KvCache newCache(int batch, int maxLength);
 
     /**
-     * Attends for the next position of a sequence, appending it to {@code cache}.
+     * Attends for the next positions of the sequences in {@code cache}, appending them to it
+     * (usually one position; a prompt's positions at once when prefilling the cache).
      *
-     * @param x input of shape [batch, 1, hidden]
+     * @return the output, {@code [batch, time, heads, headDim]}
      */
-    Variable decode(Variable x, KvCache cache, Parameters parameters, String mode);
+    Variable decode(AttentionInput input, KvCache cache, Parameters parameters, String mode);
 }

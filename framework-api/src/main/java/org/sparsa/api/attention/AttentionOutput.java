@@ -6,7 +6,7 @@ import org.sparsa.api.autograd.Variable;
 /**
  * What an attention layer's forward pass gives back.
  *
- * @param output the attention output, shaped like the input
+ * @param output the per-head attention output, {@code [batch, time, heads, headDim]}
  * @param auxiliaryLosses named losses the layer adds to the objective (the DSA indexer KL);
  *     empty for most variants
  */

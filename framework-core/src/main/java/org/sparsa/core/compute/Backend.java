@@ -1,8 +1,6 @@
 package org.sparsa.core.compute;
 
 import org.sparsa.api.compute.BackendKind;
-import org.sparsa.core.attention.FlashAttention;
-import org.sparsa.core.attention.FullAttentionSpec;
 
 /**
  * The kernels the autograd ops run on, over contiguous row-major float arrays. Two
@@ -10,7 +8,8 @@ import org.sparsa.core.attention.FullAttentionSpec;
  * (Aparapi kernels). Every output array is written in full; inputs are never changed. Every
  * reduction adds in a fixed order that does not depend on the number of threads or work items,
  * so a backend gives bit-identical results for identical inputs; the two backends agree within
- * float32 rounding.
+ * float32 rounding. Fused ops (full attention) pick their kernels by {@link BackendKind} instead,
+ * as plugins' fused functions do.
  */
 public interface Backend extends AutoCloseable {
 
@@ -166,13 +165,6 @@ public interface Backend extends AutoCloseable {
      */
     void fp8E4m3(int rows, int columns, int group, boolean powerOfTwo, float[] x, float[] y,
             float[] scales);
-
-    /** Fused full attention forward over {@code q [T, Hq, D]}, {@code k, v [T, Hkv, D]}. */
-    FlashAttention.Result attention(FullAttentionSpec spec, float[] q, float[] k, float[] v);
-
-    /** The gradients of {@link #attention} given its output, log-sum-exp and {@code dout}. */
-    FlashAttention.Gradients attentionBackward(FullAttentionSpec spec, float[] q, float[] k,
-            float[] v, float[] o, float[] lse, float[] dout);
 
     /** Releases device resources; the Java backend's pool is shared and stays. */
     @Override

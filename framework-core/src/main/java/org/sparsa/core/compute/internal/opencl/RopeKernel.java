@@ -20,7 +20,8 @@ public final class RopeKernel extends Kernel implements RangeKernel {
     private int inner;
     private int dim;
     private int rotary;
-    private int half;
+    // Not "half": that is an OpenCL type name, and fields keep their names in the generated code.
+    private int halfRotary;
     private int items;
     private int first;
 
@@ -31,7 +32,7 @@ public final class RopeKernel extends Kernel implements RangeKernel {
         this.inner = inner;
         this.dim = dim;
         this.rotary = rotary;
-        this.half = rotary / 2;
+        this.halfRotary = rotary / 2;
         this.items = outer * time * inner * dim;
         this.x = x;
         this.cosines = cosines;
@@ -48,16 +49,16 @@ public final class RopeKernel extends Kernel implements RangeKernel {
     public void run() {
         int id = first + getGlobalId();
         if (id < items) {
-            int vector = id / dim;
-            int d = id - vector * dim;
-            int t = (vector / inner) % time;
+            int row = id / dim;
+            int d = id - row * dim;
+            int t = (row / inner) % time;
             float result = x[id];
-            if (d < half) {
-                int angle = t * half + d;
-                result = x[id] * cosines[angle] - x[id + half] * sines[angle];
+            if (d < halfRotary) {
+                int angle = t * halfRotary + d;
+                result = x[id] * cosines[angle] - x[id + halfRotary] * sines[angle];
             } else if (d < rotary) {
-                int angle = t * half + d - half;
-                result = x[id] * cosines[angle] + x[id - half] * sines[angle];
+                int angle = t * halfRotary + d - halfRotary;
+                result = x[id] * cosines[angle] + x[id - halfRotary] * sines[angle];
             }
             y[id] = result;
         }

@@ -56,44 +56,73 @@ public final class UnaryKernel extends Kernel implements RangeKernel {
     public void run() {
         int id = first + getGlobalId();
         if (id < items) {
-            float v = x[id];
             if (backward == 0) {
-                float result = 0f;
-                if (function == EXP) {
-                    result = exp(v);
-                } else if (function == LOG) {
-                    result = log(v);
-                } else if (function == RELU) {
-                    if (v > 0f) {
-                        result = v;
-                    }
-                } else if (function == SILU) {
-                    result = v * sigmoid(v);
-                } else {
-                    result = sigmoid(v);
-                }
-                y[id] = result;
+                y[id] = forwardValue(x[id]);
             } else {
-                float g = dy[id];
-                float result = 0f;
-                if (function == EXP) {
-                    result = g * y[id];
-                } else if (function == LOG) {
-                    result = g / v;
-                } else if (function == RELU) {
-                    if (v > 0f) {
-                        result = g;
-                    }
-                } else if (function == SILU) {
-                    float s = sigmoid(v);
-                    result = g * (s * (1f + v * (1f - s)));
-                } else {
-                    float s = y[id];
-                    result = g * (s * (1f - s));
-                }
-                dx[id] = result;
+                dx[id] = backwardValue(x[id], y[id], dy[id]);
             }
         }
+    }
+
+    // Aparapi's decompiler takes plain if blocks better than else-if chains with nested
+    // branches, hence one if per function and one method per branchy case.
+
+    private float forwardValue(float v) {
+        float result = 0f;
+        if (function == EXP) {
+            result = exp(v);
+        }
+        if (function == LOG) {
+            result = log(v);
+        }
+        if (function == RELU) {
+            result = relu(v);
+        }
+        if (function == SILU) {
+            result = v * sigmoid(v);
+        }
+        if (function == SIGMOID) {
+            result = sigmoid(v);
+        }
+        return result;
+    }
+
+    private float backwardValue(float v, float out, float g) {
+        float result = 0f;
+        if (function == EXP) {
+            result = g * out;
+        }
+        if (function == LOG) {
+            result = g / v;
+        }
+        if (function == RELU) {
+            result = reluGradient(v, g);
+        }
+        if (function == SILU) {
+            float s = sigmoid(v);
+            result = g * (s * (1f + v * (1f - s)));
+        }
+        if (function == SIGMOID) {
+            result = g * (out * (1f - out));
+        }
+        return result;
+    }
+
+    /** {@code max(v, 0)} as Java's {@code Math.max}: NaN stays NaN, -0 gives 0. */
+    private float relu(float v) {
+        float result = v;
+        if (v <= 0f) {
+            result = 0f;
+        }
+        return result;
+    }
+
+    private float reluGradient(float v, float g) {
+        float result = 0f;
+        if (v > 0f) {
+            result = g;
+        }
+        return result;
     }
 
     private float sigmoid(float v) {

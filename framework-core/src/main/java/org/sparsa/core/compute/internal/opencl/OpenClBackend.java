@@ -105,13 +105,11 @@ public final class OpenClBackend implements Backend {
                     new float[1]));
             try {
                 launcher.build(fp8Kernel);
+                fp8E4m3(1, 1, 1, false, one, new float[1], new float[1]);
+                ready.add(fp8Kernel);
             } catch (IllegalStateException e) {
                 // Most likely no double precision on the device; only fp8E4m3 needs it.
                 fp8Problem = e.getMessage();
-            }
-            if (fp8Problem == null) {
-                fp8E4m3(1, 1, 1, false, one, new float[1], new float[1]);
-                ready.add(fp8Kernel);
             }
         } catch (RuntimeException | Error e) {
             ready.forEach(Kernel::dispose);
@@ -657,9 +655,9 @@ public final class OpenClBackend implements Backend {
         for (int i = 0; i < half; i++) {
             double frequency = Math.pow(theta, -2.0 * i / rotary);
             for (int t = 0; t < time; t++) {
-                double angle = positions[t] * frequency;
+                double angle = inverse ? -(positions[t] * frequency) : positions[t] * frequency;
                 cosines[t * half + i] = (float) Math.cos(angle);
-                sines[t * half + i] = (float) (inverse ? -Math.sin(angle) : Math.sin(angle));
+                sines[t * half + i] = (float) Math.sin(angle);
             }
         }
         ropeKernel.bind(outer, time, inner, dim, rotary, x, cosines, sines, y);

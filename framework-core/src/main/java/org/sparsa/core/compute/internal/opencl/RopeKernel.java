@@ -5,7 +5,7 @@ import com.aparapi.Kernel;
 /**
  * NeoX rotate-half rotary embedding on {@code x [outer, time, inner, dim]}, one work item per
  * element. The host supplies the cosines and sines of every angle as {@code [time, rotary/2]}
- * tables (computed in double and rounded once), with the sines negated for the inverse turn,
+ * tables (computed in double and rounded once), with the angles negated for the inverse turn,
  * so the kernel only multiplies and adds: for {@code d < rotary/2},
  * {@code y_d = x_d cos - x_{d + rotary/2} sin}; for {@code rotary/2 <= d < rotary},
  * {@code y_d = x_d cos + x_{d - rotary/2} sin} with the angle of {@code d - rotary/2}; past

@@ -7,6 +7,7 @@ import static org.sparsa.core.compute.internal.opencl.OpenClTesting.indices;
 import static org.sparsa.core.compute.internal.opencl.OpenClTesting.size;
 import static org.sparsa.core.compute.internal.opencl.OpenClTesting.uniform;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,7 +84,7 @@ class OpenClBackendAgreementTest {
         float[] want = new float[batch * m * n];
         float[] got = new float[want.length];
         // Garbage in the output must be overwritten (k = 0 included).
-        java.util.Arrays.fill(got, Float.NaN);
+        Arrays.fill(got, Float.NaN);
         JAVA.matmul(shape, a, b, want);
         opencl.matmul(shape, a, b, got);
         assertClose("c", want, got, tolerance(k), tolerance(k));

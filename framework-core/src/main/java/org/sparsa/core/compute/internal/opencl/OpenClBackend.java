@@ -38,14 +38,23 @@ import org.sparsa.core.compute.UnaryFunction;
  * instances in a JVM use the same device.
  *
  * <p>Array lengths are checked against the shapes (an OpenCL kernel reading past a buffer
- * does not fail cleanly); index values are the caller's to check, and the kernels read an
- * out-of-range index as no element rather than touch memory outside the arrays.
+ * does not fail cleanly), and against Aparapi's limit of {@code 2^31 - 1} bytes per buffer
+ * (about 537 million floats or ints). Index values are the caller's to check; the kernels
+ * read an out-of-range index as no element rather than touch memory outside the arrays.
  */
 public final class OpenClBackend implements Backend {
     /** One-dimensional work-group size; ranges are padded to a multiple. */
     private static final int GROUP = 64;
-    /** The most work items of one launch; larger ranges go in pieces. */
+    /**
+     * The most work items of one launch; larger ranges go in pieces, so that padding a range
+     * to whole work groups never overflows an int.
+     */
     private static final int MAX_ITEMS = 1 << 30;
+    /**
+     * The longest array a kernel takes: Aparapi counts a buffer's size in bytes in an int, and
+     * floats and ints take four bytes.
+     */
+    static final int MAX_ELEMENTS = Integer.MAX_VALUE / Float.BYTES;
 
     private final Launcher launcher;
     private final String description;
@@ -840,12 +849,22 @@ public final class OpenClBackend implements Backend {
             throw new IllegalArgumentException(what + " has " + array.length
                     + " values, expected " + expected);
         }
+        requireBufferSize(what, array.length);
     }
 
     private static void requireLength(String what, int[] array, long expected) {
         if (array.length != expected) {
             throw new IllegalArgumentException(what + " has " + array.length
                     + " values, expected " + expected);
+        }
+        requireBufferSize(what, array.length);
+    }
+
+    /** Aparapi counts a buffer's bytes in an int: at most {@link #MAX_ELEMENTS} values. */
+    private static void requireBufferSize(String what, int length) {
+        if (length > MAX_ELEMENTS) {
+            throw new IllegalArgumentException(what + " has " + length + " values; the OpenCL "
+                    + "backend takes arrays of at most " + MAX_ELEMENTS + " (2^31 - 1 bytes)");
         }
     }
 
@@ -857,6 +876,7 @@ public final class OpenClBackend implements Backend {
             throw new IllegalArgumentException(what + " has " + array.length
                     + " values, needs at least " + needed);
         }
+        requireBufferSize(what, array.length);
     }
 
     private static void requireMatrix(String op, int rows, int columns) {

@@ -193,6 +193,7 @@ public final class OpGradientCheck {
     }
 
     /** {@code sum(op(inputs) * w)} in float64, from the op evaluated in float32. */
+    @SuppressWarnings("try") // the scope only needs closing
     private double loss(List<Tensor> inputs, float[][] data, float[] weights) {
         try (GradScope scope = ops.noGrad()) {
             List<Variable> variables = new ArrayList<>();

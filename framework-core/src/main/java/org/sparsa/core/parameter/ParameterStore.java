@@ -48,6 +48,11 @@ public final class ParameterStore implements Iterable<Variable> {
         this.seed = seed;
     }
 
+    /** The op set the parameters belong to. */
+    public Autograd autograd() {
+        return autograd;
+    }
+
     /** The seed initial values derive from. */
     public long seed() {
         return seed;

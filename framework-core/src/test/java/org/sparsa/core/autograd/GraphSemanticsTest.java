@@ -76,6 +76,7 @@ class GraphSemanticsTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void noGradRegionsNestAndRecordNothing() {
         Variable x = leaf(1, 2);
         assertTrue(ops.isRecording());
@@ -97,6 +98,7 @@ class GraphSemanticsTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void noGradIsPerThread() throws InterruptedException {
         boolean[] recordingElsewhere = new boolean[1];
         try (GradScope scope = ops.noGrad()) {

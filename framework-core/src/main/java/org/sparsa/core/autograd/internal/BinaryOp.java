@@ -1,5 +1,6 @@
 package org.sparsa.core.autograd.internal;
 
+import java.util.Locale;
 import org.sparsa.api.autograd.Variable;
 import org.sparsa.core.compute.Backend;
 import org.sparsa.core.compute.BinaryFunction;
@@ -17,7 +18,7 @@ public final class BinaryOp {
 
     /** {@code f(a, b)} element-wise. */
     public static Variable apply(Engine engine, BinaryFunction f, Variable av, Variable bv) {
-        String op = f.name().toLowerCase(java.util.Locale.ROOT);
+        String op = f.name().toLowerCase(Locale.ROOT);
         TensorVariable a = engine.unwrap(av, op, "left operand");
         TensorVariable b = engine.unwrap(bv, op, "right operand");
         int[] aShape = a.shapeView();
@@ -30,53 +31,36 @@ public final class BinaryOp {
         float[] out = new float[Shapes.size(outShape)];
         backend.binary(f, a.data(), aFull, b.data(), bFull, out, outShape);
         DenseTensor y = DenseTensor.wrap(out, outShape);
-        DenseTensor aValue = a.value();
-        DenseTensor bValue = b.value();
-
-        Backward backward = (dy, needs) -> {
-            DenseTensor[] grads = new DenseTensor[2];
-            switch (f) {
-                case ADD -> {
-                    grads[0] = needs[0] ? Broadcasting.reduceTo(backend, dy, aShape) : null;
-                    grads[1] = needs[1] ? Broadcasting.reduceTo(backend, dy, bShape) : null;
-                }
-                case SUB -> {
-                    grads[0] = needs[0] ? Broadcasting.reduceTo(backend, dy, aShape) : null;
-                    grads[1] = needs[1]
-                            ? engine.scale(Broadcasting.reduceTo(backend, dy, bShape), -1f)
-                            : null;
-                }
-                case MUL -> {
-                    // d(a*b)/da = b, d(a*b)/db = a.
-                    grads[0] = needs[0] ? Broadcasting.reduceTo(backend,
-                            times(backend, BinaryFunction.MUL, dy, bValue.data(), bFull), aShape)
-                            : null;
-                    grads[1] = needs[1] ? Broadcasting.reduceTo(backend,
-                            times(backend, BinaryFunction.MUL, dy, aValue.data(), aFull), bShape)
-                            : null;
-                }
-                case DIV -> {
-                    // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -y/b.
-                    grads[0] = needs[0] ? Broadcasting.reduceTo(backend,
-                            times(backend, BinaryFunction.DIV, dy, bValue.data(), bFull), aShape)
-                            : null;
-                    if (needs[1]) {
-                        DenseTensor dyTimesY = times(backend, BinaryFunction.MUL, dy, out,
-                                outShape);
-                        grads[1] = engine.scale(Broadcasting.reduceTo(backend,
-                                times(backend, BinaryFunction.DIV, dyTimesY, bValue.data(),
-                                        bFull), bShape), -1f);
-                    }
-                }
-                default -> throw new IllegalStateException("no gradient for " + f);
-            }
-            return grads;
+        float[] aData = a.data();
+        float[] bData = b.data();
+        // Each rule keeps only what it reads, so that add and sub hold no input values.
+        Backward backward = switch (f) {
+            case ADD -> (dy, needs) -> new DenseTensor[] {
+                needs[0] ? Broadcasting.reduceTo(backend, dy, aShape) : null,
+                needs[1] ? Broadcasting.reduceTo(backend, dy, bShape) : null};
+            case SUB -> (dy, needs) -> new DenseTensor[] {
+                needs[0] ? Broadcasting.reduceTo(backend, dy, aShape) : null,
+                needs[1] ? engine.scale(Broadcasting.reduceTo(backend, dy, bShape), -1f) : null};
+            // d(a*b)/da = b, d(a*b)/db = a.
+            case MUL -> (dy, needs) -> new DenseTensor[] {
+                needs[0] ? Broadcasting.reduceTo(backend,
+                        combine(backend, BinaryFunction.MUL, dy, bData, bFull), aShape) : null,
+                needs[1] ? Broadcasting.reduceTo(backend,
+                        combine(backend, BinaryFunction.MUL, dy, aData, aFull), bShape) : null};
+            // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -(a/b)/b, from the output.
+            case DIV -> (dy, needs) -> new DenseTensor[] {
+                needs[0] ? Broadcasting.reduceTo(backend,
+                        combine(backend, BinaryFunction.DIV, dy, bData, bFull), aShape) : null,
+                needs[1] ? engine.scale(Broadcasting.reduceTo(backend,
+                        combine(backend, BinaryFunction.DIV,
+                                combine(backend, BinaryFunction.MUL, dy, out, outShape),
+                                bData, bFull), bShape), -1f) : null};
         };
         return engine.result(op, y, backward, a, b);
     }
 
-    /** {@code g f other} with {@code other} (shape {@code otherShape}) broadcast to g's shape. */
-    private static DenseTensor times(Backend backend, BinaryFunction f, DenseTensor g,
+    /** {@code f(g, other)} with {@code other} (shape {@code otherShape}) broadcast to g's shape. */
+    private static DenseTensor combine(Backend backend, BinaryFunction f, DenseTensor g,
             float[] other, int[] otherShape) {
         float[] out = new float[g.size()];
         backend.binary(f, g.data(), g.shapeView(), other, otherShape, out, g.shapeView());

@@ -14,7 +14,8 @@ import org.sparsa.core.compute.internal.JavaBackend;
 
 /**
  * The backends the gradient tests run on, each as an {@code Ops}. A new backend is one more
- * entry in {@link #all()} (skipped where its device is missing).
+ * entry in {@link #all()}, left out where its device is missing (the OpenCL backend also needs
+ * Aparapi on this module's test class path, as core declares it {@code provided}).
  */
 final class Backends {
 

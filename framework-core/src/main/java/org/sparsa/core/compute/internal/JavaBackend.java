@@ -19,11 +19,13 @@ import org.sparsa.core.quant.Fp8E4m3;
  * any number of threads. Reductions add in ascending order along the reduced axis; column
  * reductions ({@code dg}, {@code db}) sum rows in ascending order per column.
  *
- * <p>Precision: element-wise results and matrix products are float. Row statistics collect many
- * terms and are summed in double: softmax and cross-entropy round each exponential to float
- * and sum those in double; RMSNorm and LayerNorm compute their means, variances and the dot
- * products of their backwards in double; the column sums of the norm backwards are double.
- * Transcendentals go through {@link Math} in double and are rounded to float once.
+ * <p>Precision: element-wise results, {@code sumAxis}, {@code scatterAdd} and {@code indexAdd}
+ * are float; matrix products chain one fused multiply-add per term in ascending {@code k} (see
+ * {@link Gemm}). Row statistics collect many terms and are summed in double: softmax and
+ * cross-entropy round each exponential to float and sum those in double; RMSNorm and LayerNorm
+ * compute their means, variances and the dot products of their backwards in double, and the
+ * column sums of the norm backwards are double too. Transcendentals go through {@link Math} in
+ * double and are rounded to float once.
  */
 public final class JavaBackend implements Backend {
     /** One worker per core, shared by every instance; its threads are daemons. */

@@ -6,36 +6,41 @@ import org.sparsa.core.compute.MatmulShape;
 /**
  * Single-precision batched matrix products {@code c[i] = op(a[i]) x op(b[i])}.
  *
- * <p><b>Results.</b> Every element of {@code c} is the chain
- * {@code fma(a[k-1], b[k-1], ... fma(a1, b1, fma(a0, b0, 0)))}: one fused multiply-add per
- * term, in ascending {@code k}. That is exactly what the plain {@code i-k-j} loop with
- * {@link Math#fma} computes ({@link #plain}), so the blocked path, the small-size path and any
- * split over threads all give the same bits. Work is split only over blocks of rows and columns
- * of {@code c}, never over {@code k}.
+ * <p><b>Results.</b> Every element of {@code c} is {@code ((0 + a0 b0) + a1 b1) + ...}: each
+ * product and each sum rounded to float in turn, in ascending {@code k}, with no fused
+ * multiply-add. That is exactly what the plain {@code i-k-j} triple loop computes
+ * ({@link #plain}), so the blocked path, the small-size path and any split over threads all give
+ * the same bits. Work is split only over blocks of rows and columns of {@code c}, never over
+ * {@code k}.
  *
  * <p><b>Speed.</b> op(b) is packed into column panels of up to {@link #NC} floats, one array per
  * row {@code p}, and each parallel item owns a block of up to {@link #MC} rows of c by one
  * panel, accumulated in a row-per-array tile. For each {@link #KC}-deep slice of the panel
  * (which stays in the L2 cache while every row of the tile passes over it), the micro-kernel
- * updates three tile rows from four panel rows:
- * {@code c0[j] = fma(a03, b3[j], fma(a02, b2[j], fma(a01, b1[j], fma(a00, b0[j], c0[j]))))}
- * and likewise for {@code c1} and {@code c2}, the twelve {@code a} values being broadcast. Each
- * array in that loop is indexed by the bare loop variable: HotSpot C2 on Java 17 vectorises
- * such loops (AVX2: eight floats an instruction) but not loops whose arrays are offset by
- * different loop invariants, nor, in practice, loop bodies much larger than this one; three by
- * four was the fastest shape that it vectorised, measured against two by four, four by two,
- * three by three and others. Panels are wide so that the scalar pre- and post-loops C2 wraps
- * around each vectorised loop cost little.
+ * updates two tile rows from four panel rows,
+ * {@code c0[j] = c0[j] + a00 b0[j] + a01 b1[j] + a02 b2[j] + a03 b3[j]} and likewise for
+ * {@code c1}, the eight {@code a} values being broadcast; reading and writing each tile row once
+ * per four {@code k} keeps loads and stores below the multiply and add throughput.
+ *
+ * <p>The kernel is shaped for HotSpot C2 on Java 17, whose auto-vectoriser (AVX2: eight floats an
+ * instruction) is the only SIMD available without incubator modules. It vectorises a loop only
+ * when every array in it is indexed by the bare loop variable (arrays offset by different loop
+ * invariants defeat its alignment analysis), hence one array per row. Of the shapes measured, two
+ * rows by four {@code k} with separate multiplies and adds is the one it vectorised in every run:
+ * larger bodies were not vectorised, and fused multiply-add kernels (three rows by four, about a
+ * third faster when vectorised) were vectorised in some JIT compilations and not in others, which
+ * made them five times slower in those runs. Panels are wide so that the scalar pre- and
+ * post-loops C2 wraps around each vectorised loop cost little.
  */
 final class Gemm {
-    /** Widest panel: a tile row is 4 KiB, so three rows and four panel rows sit in L1. */
+    /** Widest panel: a tile row is 4 KiB, so two rows and four panel rows sit in L1. */
     static final int NC = 1024;
     /** Depth of a panel slice: 48 rows of a full panel, 192 KiB, stay in L2. */
     static final int KC = 48;
     /** Most rows of c per parallel item: a full tile is 192 KiB. A multiple of {@link #MR}. */
     static final int MC = 48;
     /** Rows of c the micro-kernel updates at once. */
-    static final int MR = 3;
+    static final int MR = 2;
     /** Products of at most this many multiply-adds take the plain loop. */
     static final long SMALL = 1L << 15;
     /** Parallel items wanted per product, so that uneven items still balance. */
@@ -178,24 +183,20 @@ final class Gemm {
             for (; r + MR <= rows; r += MR) {
                 float[] c0 = tile[r];
                 float[] c1 = tile[r + 1];
-                float[] c2 = tile[r + 2];
                 int a0 = aOffset + (r0 + r) * rs;
                 int a1 = a0 + rs;
-                int a2 = a1 + rs;
                 for (int p = p0; p < p4; p += 4) {
                     int q0 = p * ks;
                     int q1 = q0 + ks;
                     int q2 = q1 + ks;
                     int q3 = q2 + ks;
-                    kernel3x4(c0, c1, c2, panel[p], panel[p + 1], panel[p + 2], panel[p + 3],
-                            width,
+                    kernel2x4(c0, c1, panel[p], panel[p + 1], panel[p + 2], panel[p + 3], width,
                             a[a0 + q0], a[a0 + q1], a[a0 + q2], a[a0 + q3],
-                            a[a1 + q0], a[a1 + q1], a[a1 + q2], a[a1 + q3],
-                            a[a2 + q0], a[a2 + q1], a[a2 + q2], a[a2 + q3]);
+                            a[a1 + q0], a[a1 + q1], a[a1 + q2], a[a1 + q3]);
                 }
                 for (int p = p4; p < p1; p++) {
                     int q = p * ks;
-                    kernel3x1(c0, c1, c2, panel[p], width, a[a0 + q], a[a1 + q], a[a2 + q]);
+                    kernel2x1(c0, c1, panel[p], width, a[a0 + q], a[a1 + q]);
                 }
             }
             for (; r < rows; r++) {
@@ -216,52 +217,43 @@ final class Gemm {
         }
     }
 
-    /** Three tile rows from four panel rows: the loop C2 vectorises. */
-    private static void kernel3x4(float[] c0, float[] c1, float[] c2, float[] b0, float[] b1,
-            float[] b2, float[] b3, int width, float a00, float a01, float a02, float a03,
-            float a10, float a11, float a12, float a13, float a20, float a21, float a22,
-            float a23) {
+    /** Two tile rows from four panel rows: the loop C2 vectorises. */
+    private static void kernel2x4(float[] c0, float[] c1, float[] b0, float[] b1, float[] b2,
+            float[] b3, int width, float a00, float a01, float a02, float a03, float a10,
+            float a11, float a12, float a13) {
         for (int j = 0; j < width; j++) {
             float x0 = b0[j];
             float x1 = b1[j];
             float x2 = b2[j];
             float x3 = b3[j];
-            float y0 = Math.fma(a03, x3, Math.fma(a02, x2, Math.fma(a01, x1,
-                    Math.fma(a00, x0, c0[j]))));
-            float y1 = Math.fma(a13, x3, Math.fma(a12, x2, Math.fma(a11, x1,
-                    Math.fma(a10, x0, c1[j]))));
-            float y2 = Math.fma(a23, x3, Math.fma(a22, x2, Math.fma(a21, x1,
-                    Math.fma(a20, x0, c2[j]))));
+            float y0 = c0[j] + a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3;
+            float y1 = c1[j] + a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3;
             c0[j] = y0;
             c1[j] = y1;
-            c2[j] = y2;
         }
     }
 
-    private static void kernel3x1(float[] c0, float[] c1, float[] c2, float[] b0, int width,
-            float a0, float a1, float a2) {
+    private static void kernel2x1(float[] c0, float[] c1, float[] b0, int width, float a0,
+            float a1) {
         for (int j = 0; j < width; j++) {
             float x = b0[j];
-            float y0 = Math.fma(a0, x, c0[j]);
-            float y1 = Math.fma(a1, x, c1[j]);
-            float y2 = Math.fma(a2, x, c2[j]);
+            float y0 = c0[j] + a0 * x;
+            float y1 = c1[j] + a1 * x;
             c0[j] = y0;
             c1[j] = y1;
-            c2[j] = y2;
         }
     }
 
     private static void kernel1x4(float[] c0, float[] b0, float[] b1, float[] b2, float[] b3,
             int width, float a0, float a1, float a2, float a3) {
         for (int j = 0; j < width; j++) {
-            c0[j] = Math.fma(a3, b3[j], Math.fma(a2, b2[j], Math.fma(a1, b1[j],
-                    Math.fma(a0, b0[j], c0[j]))));
+            c0[j] = c0[j] + a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
         }
     }
 
     private static void kernel1x1(float[] c0, float[] b0, int width, float a0) {
         for (int j = 0; j < width; j++) {
-            c0[j] = Math.fma(a0, b0[j], c0[j]);
+            c0[j] = c0[j] + a0 * b0[j];
         }
     }
 
@@ -278,7 +270,7 @@ final class Gemm {
                 float v = shape.transposeA() ? a[aOffset + p * m + i] : a[aOffset + i * k + p];
                 for (int j = 0; j < n; j++) {
                     float w = shape.transposeB() ? b[bOffset + j * k + p] : b[bOffset + p * n + j];
-                    c[row + j] = Math.fma(v, w, c[row + j]);
+                    c[row + j] += v * w;
                 }
             }
         }

@@ -20,7 +20,7 @@ import org.sparsa.core.quant.Fp8E4m3;
  * reductions ({@code dg}, {@code db}) sum rows in ascending order per column.
  *
  * <p>Precision: element-wise results, {@code sumAxis}, {@code scatterAdd} and {@code indexAdd}
- * are float; matrix products chain one fused multiply-add per term in ascending {@code k} (see
+ * are float; matrix products add their float products in ascending {@code k} (see
  * {@link Gemm}). Row statistics collect many terms and are summed in double: softmax and
  * cross-entropy round each exponential to float and sum those in double; RMSNorm and LayerNorm
  * compute their means, variances and the dot products of their backwards in double, and the

@@ -43,6 +43,11 @@ final class Gemm {
     static final int MR = 2;
     /** Products of at most this many multiply-adds take the plain loop. */
     static final long SMALL = 1L << 15;
+    /**
+     * Products with at most this many rows skip packing, which would cost as much as the
+     * product itself: each row of op(b) is copied into a buffer just before use.
+     */
+    static final int NARROW = 4;
     /** Parallel items wanted per product, so that uneven items still balance. */
     private static final int ITEMS = 16;
     /** Packed floats of op(b) held at once; batch entries are packed this many at a time. */
@@ -75,6 +80,10 @@ final class Gemm {
                             i * m * n);
                 }
             });
+            return;
+        }
+        if (m <= NARROW) {
+            narrow(parallel, shape, a, b, c);
             return;
         }
         // Panels of equal width (a multiple of 8 floats) rather than full ones and a sliver.
@@ -115,6 +124,52 @@ final class Gemm {
                 }
             });
         }
+    }
+
+    /**
+     * Products of a few rows: items own column chunks of one batch entry and walk {@code k},
+     * copying each row of op(b) for the chunk into a buffer and adding it into every row.
+     */
+    private static void narrow(Parallel parallel, MatmulShape shape, float[] a, float[] b,
+            float[] c) {
+        int m = shape.m();
+        int n = shape.n();
+        int k = shape.k();
+        int chunks = (n + NC - 1) / NC;
+        int width = Math.min(n, ((n + chunks - 1) / chunks + 7) & ~7);
+        chunks = (n + width - 1) / width;
+        int perEntry = chunks;
+        parallel.forRange(shape.batch() * perEntry, (long) m * width * k, (from, to) -> {
+            float[][] tile = new float[m][width];
+            float[] row = new float[width];
+            for (int item = from; item < to; item++) {
+                int entry = item / perEntry;
+                int j0 = (item % perEntry) * width;
+                int w = Math.min(width, n - j0);
+                int aOffset = entry * shape.aBatchStride();
+                int bOffset = entry * shape.bBatchStride();
+                for (int r = 0; r < m; r++) {
+                    Arrays.fill(tile[r], 0f);
+                }
+                for (int p = 0; p < k; p++) {
+                    if (shape.transposeB()) {
+                        for (int j = 0; j < w; j++) {
+                            row[j] = b[bOffset + (j0 + j) * k + p];
+                        }
+                    } else {
+                        System.arraycopy(b, bOffset + p * n + j0, row, 0, w);
+                    }
+                    for (int r = 0; r < m; r++) {
+                        float v = shape.transposeA() ? a[aOffset + p * m + r]
+                                : a[aOffset + r * k + p];
+                        kernel1x1(tile[r], row, w, v);
+                    }
+                }
+                for (int r = 0; r < m; r++) {
+                    System.arraycopy(tile[r], 0, c, (entry * m + r) * n + j0, w);
+                }
+            }
+        });
     }
 
     /**

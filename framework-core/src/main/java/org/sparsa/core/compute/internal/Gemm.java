@@ -23,14 +23,14 @@ import org.sparsa.core.compute.MatmulShape;
  * per four {@code k} keeps loads and stores below the multiply and add throughput.
  *
  * <p>The kernel is shaped for HotSpot C2 on Java 17, whose auto-vectoriser (AVX2: eight floats an
- * instruction) is the only SIMD available without incubator modules. It vectorises a loop only
- * when every array in it is indexed by the bare loop variable (arrays offset by different loop
- * invariants defeat its alignment analysis), hence one array per row. Of the shapes measured, two
- * rows by four {@code k} with separate multiplies and adds is the one it vectorised in every run:
- * larger bodies were not vectorised, and fused multiply-add kernels (three rows by four, about a
- * third faster when vectorised) were vectorised in some JIT compilations and not in others, which
- * made them five times slower in those runs. Panels are wide so that the scalar pre- and
- * post-loops C2 wraps around each vectorised loop cost little.
+ * instruction) is the only SIMD available without incubator modules. In our measurements it
+ * vectorised a loop only when all the arrays in it were indexed alike (here by the bare loop
+ * variable); arrays offset by different loop invariants kept the loop scalar, hence one array per
+ * row. Of the shapes measured, two rows by four {@code k} with separate multiplies and adds is
+ * the one it vectorised in every run: larger bodies stayed scalar, and fused multiply-add kernels
+ * (three rows by four, 10 to 20 per cent faster when vectorised) were vectorised in some JIT
+ * compilations and not in others, which made whole runs five times slower. Panels are wide so
+ * that the scalar pre- and post-loops C2 wraps around each vectorised loop cost little.
  */
 final class Gemm {
     /** Widest panel: a tile row is 4 KiB, so two rows and four panel rows sit in L1. */

@@ -19,11 +19,13 @@ import org.sparsa.core.quant.Fp8E4m3;
  * any number of threads. Reductions add in ascending order along the reduced axis; column
  * reductions ({@code dg}, {@code db}) sum rows in ascending order per column.
  *
- * <p>Precision: element-wise results and matrix products are float. Row statistics collect many
- * terms and are summed in double: softmax and cross-entropy round each exponential to float
- * and sum those in double; RMSNorm and LayerNorm compute their means, variances and the dot
- * products of their backwards in double; the column sums of the norm backwards are double.
- * Transcendentals go through {@link Math} in double and are rounded to float once.
+ * <p>Precision: element-wise results, {@code sumAxis}, {@code scatterAdd} and {@code indexAdd}
+ * are float; matrix products add their float products in ascending {@code k} (see
+ * {@link Gemm}). Row statistics collect many terms and are summed in double: softmax and
+ * cross-entropy round each exponential to float and sum those in double; RMSNorm and LayerNorm
+ * compute their means, variances and the dot products of their backwards in double, and the
+ * column sums of the norm backwards are double too. Transcendentals go through {@link Math} in
+ * double and are rounded to float once.
  */
 public final class JavaBackend implements Backend {
     /** One worker per core, shared by every instance; its threads are daemons. */
@@ -370,6 +372,15 @@ public final class JavaBackend implements Backend {
         if (length == 0) {
             return;
         }
+        if (inner == 1) {
+            // The usual case, the last axis: contiguous rows, the same arithmetic as below.
+            parallel.forRange(layout.outer(), 20L * length, (o0, o1) -> {
+                for (int o = o0; o < o1; o++) {
+                    softmaxRow(x, y, o * length, length, log);
+                }
+            });
+            return;
+        }
         columns(layout, 20L * length, (o, i0, i1) -> {
             int w = i1 - i0;
             float[] max = new float[w];
@@ -422,6 +433,14 @@ public final class JavaBackend implements Backend {
         if (length == 0) {
             return;
         }
+        if (inner == 1) {
+            parallel.forRange(layout.outer(), (log ? 20L : 4L) * length, (o0, o1) -> {
+                for (int o = o0; o < o1; o++) {
+                    softmaxBackwardRow(y, dy, dx, o * length, length, log);
+                }
+            });
+            return;
+        }
         columns(layout, (log ? 20L : 4L) * length, (o, i0, i1) -> {
             int w = i1 - i0;
             double[] sum = new double[w];
@@ -441,6 +460,45 @@ public final class JavaBackend implements Backend {
                 }
             }
         });
+    }
+
+    private static void softmaxRow(float[] x, float[] y, int from, int length, boolean log) {
+        int to = from + length;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = from; j < to; j++) {
+            max = Math.max(max, x[j]);
+        }
+        double sum = 0;
+        for (int j = from; j < to; j++) {
+            float e = (float) Math.exp(x[j] - max);
+            sum += e;
+            if (!log) {
+                y[j] = e;
+            }
+        }
+        if (log) {
+            double logSum = Math.log(sum);
+            for (int j = from; j < to; j++) {
+                y[j] = (float) ((x[j] - max) - logSum);
+            }
+        } else {
+            for (int j = from; j < to; j++) {
+                y[j] = (float) (y[j] / sum);
+            }
+        }
+    }
+
+    private static void softmaxBackwardRow(float[] y, float[] dy, float[] dx, int from,
+            int length, boolean log) {
+        int to = from + length;
+        double sum = 0;
+        for (int j = from; j < to; j++) {
+            sum += log ? dy[j] : (double) dy[j] * y[j];
+        }
+        for (int j = from; j < to; j++) {
+            dx[j] = log ? (float) (dy[j] - Math.exp(y[j]) * sum)
+                    : (float) (y[j] * (dy[j] - sum));
+        }
     }
 
     @Override

@@ -41,8 +41,11 @@ class GemmTest {
         // Below the small-size cut-off.
         "1, 5, 6, 7, false, false, 1, 1",
         "3, 9, 4, 11, true, true, 0, 1",
-        // One row, one column, odd everything.
+        // A few rows (no packing), one column, odd everything.
         "1, 1, 300, 129, false, false, 1, 1",
+        "3, 2, 1500, 77, false, true, 1, 1",
+        "2, 4, 1030, 65, true, false, 0, 1",
+        "2, 3, 2100, 33, true, true, 1, 0",
         "1, 300, 1, 129, true, false, 1, 1",
         "2, 67, 259, 131, false, false, 1, 1",
         "2, 67, 259, 131, true, false, 1, 1",

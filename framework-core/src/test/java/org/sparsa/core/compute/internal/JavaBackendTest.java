@@ -359,6 +359,39 @@ class JavaBackendTest {
         }
     }
 
+    @Test
+    void softmaxAlongRowsAndAlongColumnsGiveTheSameBits() {
+        int rows = 37;
+        int length = 300;
+        SplittableRandom random = new SplittableRandom(11);
+        float[] x = uniform(random, rows * length, 10);
+        float[] dy = uniform(random, rows * length, 1);
+        float[] xt = transpose(x, rows, length);
+        float[] dyt = transpose(dy, rows, length);
+        for (boolean log : new boolean[] {false, true}) {
+            float[] y = new float[x.length];
+            float[] dx = new float[x.length];
+            BACKEND.softmax(new AxisLayout(rows, length, 1), x, y, log);
+            BACKEND.softmaxBackward(new AxisLayout(rows, length, 1), y, dy, dx, log);
+            float[] yt = new float[x.length];
+            float[] dxt = new float[x.length];
+            BACKEND.softmax(new AxisLayout(1, length, rows), xt, yt, log);
+            BACKEND.softmaxBackward(new AxisLayout(1, length, rows), yt, dyt, dxt, log);
+            TestArrays.assertSameBits("y", y, transpose(yt, length, rows));
+            TestArrays.assertSameBits("dx", dx, transpose(dxt, length, rows));
+        }
+    }
+
+    private static float[] transpose(float[] x, int rows, int columns) {
+        float[] t = new float[x.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < columns; c++) {
+                t[c * rows + r] = x[r * columns + c];
+            }
+        }
+        return t;
+    }
+
     private static double[] softmax(AxisLayout l, double[] x, boolean log) {
         double[] y = new double[x.length];
         for (int o = 0; o < l.outer(); o++) {

@@ -1,5 +1,6 @@
 package org.sparsa.benchmarks;
 
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -14,13 +15,15 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.sparsa.api.compute.BackendKind;
 import org.sparsa.core.compute.Backend;
+import org.sparsa.core.compute.Backends;
 import org.sparsa.core.compute.MatmulShape;
-import org.sparsa.core.compute.internal.JavaBackend;
 
 /**
  * Square single-precision matrix products {@code [n, n] x [n, n]} at n = 512, 1024 and 2048 on
- * each backend ({@code java}: the blocked multi-threaded Java GEMM), against the plain
+ * each backend ({@code java}: the blocked multi-threaded Java GEMM; {@code opencl}: the tiled Aparapi
+ * kernel on the first OpenCL GPU, else the first OpenCL device), against the plain
  * single-threaded {@code i-k-j} triple loop at n = 512 as the baseline measured in the same run.
  * A product does {@code 2 n^3} floating-point operations: GFLOP/s = 2 n^3 / (time in ns).
  */
@@ -37,7 +40,7 @@ public class GemmBenchmark {
         @Param({"512", "1024", "2048"})
         public int size;
 
-        @Param({"java"})
+        @Param({"java", "opencl"})
         public String backend;
 
         Backend compute;
@@ -48,10 +51,7 @@ public class GemmBenchmark {
 
         @Setup
         public void setUp() {
-            compute = switch (backend) {
-                case "java" -> new JavaBackend();
-                default -> throw new IllegalArgumentException("unknown backend " + backend);
-            };
+            compute = Backends.open(BackendKind.valueOf(backend.toUpperCase(Locale.ROOT)));
             shape = MatmulShape.of(size, size, size);
             SplittableRandom random = new SplittableRandom(42);
             a = FullAttentionBenchmark.gaussian(random, size * size);

@@ -22,8 +22,8 @@ import org.sparsa.core.compute.MatmulShape;
 
 /**
  * Square single-precision matrix products {@code [n, n] x [n, n]} at n = 512, 1024 and 2048 on
- * each backend ({@code java}: the blocked multi-threaded Java GEMM; {@code opencl}: the tiled Aparapi
- * kernel on the first OpenCL GPU, else the first OpenCL device), against the plain
+ * each backend ({@code java}: the blocked multi-threaded Java GEMM; {@code opencl}: the tiled
+ * Aparapi kernel on the first OpenCL GPU, else the first OpenCL device), against the plain
  * single-threaded {@code i-k-j} triple loop at n = 512 as the baseline measured in the same run.
  * A product does {@code 2 n^3} floating-point operations: GFLOP/s = 2 n^3 / (time in ns).
  */

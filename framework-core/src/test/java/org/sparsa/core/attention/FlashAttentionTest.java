@@ -25,6 +25,11 @@ class FlashAttentionTest {
         "128, 2, 1, 16, 70",
         "200, 2, 2, 64, 64",
         "200, 4, 1, 8, 5",
+        // Several forward query blocks and backward key blocks, and windows across them.
+        "600, 2, 1, 16, 0",
+        "530, 4, 2, 8, 300",
+        "700, 2, 2, 4, 100",
+        "520, 2, 1, 3, 257",
     })
     void agreesWithTheReference(int length, int queryHeads, int kvHeads, int headDim,
             int window) {
@@ -69,8 +74,9 @@ class FlashAttentionTest {
 
     @Test
     void resultsAreBitIdenticalAcrossRunsAndThreadCounts() {
-        for (int window : new int[] {0, 100}) {
-            FullAttentionSpec spec = new FullAttentionSpec(300, 4, 2, 32, window);
+        for (int window : new int[] {0, 100, 700}) {
+            // Five key blocks: the backward's dq shares are added in turn across workers.
+            FullAttentionSpec spec = new FullAttentionSpec(1100, 4, 2, 16, window);
             SplittableRandom random = new SplittableRandom(7 + window);
             float[] q = AttentionTensors.gaussian(random, spec.querySize(), 2.0);
             float[] k = AttentionTensors.gaussian(random, spec.kvSize(), 1.0);

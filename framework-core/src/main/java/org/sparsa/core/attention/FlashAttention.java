@@ -29,14 +29,18 @@ import java.util.function.IntConsumer;
  * inner loops over one index. The forward holds its queries transposed ({@code [D][rows]}) and
  * runs every step, from the score products through the online softmax to the output update,
  * along the 256 query rows of its block; the backward holds its keys and values transposed and
- * runs along the 256 keys of its block, except for dq, which runs along D. The exponential is a
- * vectorisable polynomial ({@link #exp(float[], int, int, float, float[])}) rather than a call
- * to {@code Math.exp} per score. Scores are the same float operations in the same order in
- * both passes, so the backward's probabilities match the forward's.
+ * runs along the 256 keys of its block, except for dq, which runs along D. The kernels are
+ * small fused multiply-add loops in which three output rows share every load (the shape C2
+ * vectorises best; bigger bodies it leaves scalar). The exponential is a vectorisable
+ * polynomial ({@link #exp(float[], int, int, float, float[])}) rather than a call to
+ * {@code Math.exp} per score.
  *
- * <p><b>Precision.</b> Scores, probabilities and accumulators are float; queries are scaled by
- * {@code 1/sqrt(D)} before the products; the softmax denominator and the {@code dout . o} row
- * terms are summed in double because they collect up to {@code T} terms. Tensors are
+ * <p><b>Precision.</b> Scores, probabilities and accumulators are float. Every product sum is a
+ * chain of fused multiply-adds in ascending order, however the loops group them, and queries
+ * are scaled by {@code 1/sqrt(D)} before the products, so a score is the same float in both
+ * passes and the backward's probabilities match the forward's. The softmax denominator and
+ * the {@code dout . o} row terms are summed in double because they collect up to {@code T}
+ * terms. Tensors are
  * row-major: q, o and their gradients {@code [T, Hq, D]}, k, v and theirs {@code [T, Hkv, D]},
  * the log-sum-exp {@code [T, Hq]}.
  */
@@ -48,15 +52,20 @@ public final class FlashAttention {
      * T = 8192, and loops this long run about twice as fast as loops of 64.
      */
     static final int FORWARD_QUERIES = 256;
-    /** Keys per online-softmax step of the forward: a 32 x 256 block of scores is 32 KiB. */
-    static final int FORWARD_KEYS = 32;
+    /**
+     * Keys per online-softmax step of the forward. Scores go three keys at a time and output
+     * updates four, so a multiple of 12 leaves no slower remainder; a 48 x 256 block of scores
+     * is 48 KiB.
+     */
+    static final int FORWARD_KEYS = 48;
     /** Keys per backward item, the length of most of the backward's inner loops. */
     static final int BACKWARD_KEYS = 256;
     /**
-     * Query rows per backward step, and so the unit in which shares of dq are added: a
-     * 64 x 256 block of probabilities (and one of score gradients) is 64 KiB.
+     * Query rows per backward step, and so the unit in which shares of dq are added. Scores and
+     * dq go three rows at a time and the dk and dv updates four, so a multiple of 12; a
+     * 96 x 256 block of probabilities (and one of score gradients) is 96 KiB.
      */
-    static final int BACKWARD_QUERIES = 64;
+    static final int BACKWARD_QUERIES = 96;
 
     private FlashAttention() {
     }
@@ -193,10 +202,32 @@ public final class FlashAttention {
             if (lo >= hi) {
                 continue;
             }
+            // Scores three keys at a time over the rows any of them is seen by; each key's
+            // own rows are the ones used.
+            int base = g * length + s0;
+            int j3 = 0;
+            for (; j3 + 3 <= keys; j3 += 3) {
+                int from = rows;
+                int to = 0;
+                for (int j = j3; j < j3 + 3; j++) {
+                    if (first[j] < end[j]) {
+                        from = Math.min(from, first[j]);
+                        to = Math.max(to, end[j]);
+                    }
+                }
+                if (from < to) {
+                    dot3(kRows[base + j3], kRows[base + j3 + 1], kRows[base + j3 + 2], queries,
+                            from, to, p[j3], p[j3 + 1], p[j3 + 2]);
+                }
+            }
+            for (; j3 < keys; j3++) {
+                if (first[j3] < end[j3]) {
+                    dot(kRows[base + j3], queries, first[j3], end[j3], p[j3]);
+                }
+            }
             System.arraycopy(max, lo, newMax, lo, hi - lo);
             for (int j = 0; j < keys; j++) {
                 if (first[j] < end[j]) {
-                    dot(kRows[g * length + s0 + j], queries, first[j], end[j], p[j]);
                     maxInPlace(newMax, p[j], first[j], end[j]);
                 }
             }
@@ -230,7 +261,6 @@ public final class FlashAttention {
             for (int r = lo; r < hi; r++) {
                 sum[r] += tileSum[r];
             }
-            int base = g * length + s0;
             int j = 0;
             for (; j + 4 <= keys; j += 4) {
                 int from = Math.min(Math.min(first[j], first[j + 1]),
@@ -400,6 +430,32 @@ public final class FlashAttention {
         private void block(int h, int g, int s0, int t0, int rows, int lo, int hi, Scratch w) {
             int length = spec.length();
             int heads = spec.queryHeads();
+            int base = h * length + t0;
+            // Scores and dout . v three rows at a time over the keys any of them sees; each
+            // row's own keys are the ones used.
+            int r3 = 0;
+            for (; r3 + 3 <= rows; r3 += 3) {
+                int from = BACKWARD_KEYS;
+                int to = 0;
+                for (int r = r3; r < r3 + 3; r++) {
+                    if (w.from[r] < w.to[r]) {
+                        from = Math.min(from, w.from[r]);
+                        to = Math.max(to, w.to[r]);
+                    }
+                }
+                if (from < to) {
+                    dot3(qRows[base + r3], qRows[base + r3 + 1], qRows[base + r3 + 2], w.keys,
+                            from, to, w.p[r3], w.p[r3 + 1], w.p[r3 + 2]);
+                    dot3(doutRows[base + r3], doutRows[base + r3 + 1], doutRows[base + r3 + 2],
+                            w.values, from, to, w.ds[r3], w.ds[r3 + 1], w.ds[r3 + 2]);
+                }
+            }
+            for (; r3 < rows; r3++) {
+                if (w.from[r3] < w.to[r3]) {
+                    dot(qRows[base + r3], w.keys, w.from[r3], w.to[r3], w.p[r3]);
+                    dot(doutRows[base + r3], w.values, w.from[r3], w.to[r3], w.ds[r3]);
+                }
+            }
             for (int r = 0; r < rows; r++) {
                 float[] p = w.p[r];
                 float[] ds = w.ds[r];
@@ -410,12 +466,8 @@ public final class FlashAttention {
                     Arrays.fill(ds, lo, hi, 0f);
                     continue;
                 }
-                int t = t0 + r;
-                int row = t * heads + h;
-                // The same products summed in the same order as the forward's scores.
-                dot(qRows[h * length + t], w.keys, from, to, p);
+                int row = (t0 + r) * heads + h;
                 exp(p, from, to, lse[row], w.exp);
-                dot(doutRows[h * length + t], w.values, from, to, ds);
                 // ds = p * (dp - delta), delta = dout . o = sum(p * dp) over the row.
                 float rowDelta = delta[row];
                 for (int j = from; j < to; j++) {
@@ -425,10 +477,33 @@ public final class FlashAttention {
                 Arrays.fill(p, to, hi, 0f);
                 Arrays.fill(ds, lo, from, 0f);
                 Arrays.fill(ds, to, hi, 0f);
-                Arrays.fill(w.dq[r], 0f);
-                accumulate(ds, from, to, kRows, g * length + s0 + from, w.dq[r]);
             }
-            int base = h * length + t0;
+            // dq shares three rows at a time over the keys any of them sees (ds is zero on
+            // the others).
+            int kBase = g * length + s0;
+            r3 = 0;
+            for (; r3 + 3 <= rows; r3 += 3) {
+                int from = BACKWARD_KEYS;
+                int to = 0;
+                for (int r = r3; r < r3 + 3; r++) {
+                    Arrays.fill(w.dq[r], 0f);
+                    if (w.from[r] < w.to[r]) {
+                        from = Math.min(from, w.from[r]);
+                        to = Math.max(to, w.to[r]);
+                    }
+                }
+                if (from < to) {
+                    accumulate3(w.ds[r3], w.ds[r3 + 1], w.ds[r3 + 2], from, to, kRows,
+                            kBase + from, w.dq[r3], w.dq[r3 + 1], w.dq[r3 + 2]);
+                }
+            }
+            for (; r3 < rows; r3++) {
+                Arrays.fill(w.dq[r3], 0f);
+                if (w.from[r3] < w.to[r3]) {
+                    accumulate(w.ds[r3], w.from[r3], w.to[r3], kRows, kBase + w.from[r3],
+                            w.dq[r3]);
+                }
+            }
             int r = 0;
             for (; r + 4 <= rows; r += 4) {
                 int from = Math.max(lo, Math.min(Math.min(w.from[r], w.from[r + 1]),
@@ -509,46 +584,83 @@ public final class FlashAttention {
 
     /**
      * {@code out[i] = sum_d x[d] * columns[d][i]} for {@code from <= i < to}: one row against
-     * transposed rows, summed four dimensions at a time in ascending order. Both passes compute
-     * their scores here, so a score is the same float whichever side is transposed.
+     * transposed rows. Every score is the same chain of fused multiply-adds, one per dimension in
+     * ascending order starting from zero, however the loops group them; both passes compute
+     * their scores here or in {@link #dot3}, so a score is the same float whichever side is
+     * transposed.
      */
     static void dot(float[] x, float[][] columns, int from, int to, float[] out) {
         int dim = x.length;
-        int d = 0;
-        if (dim >= 4) {
-            float x0 = x[0];
-            float x1 = x[1];
-            float x2 = x[2];
-            float x3 = x[3];
-            float[] c0 = columns[0];
-            float[] c1 = columns[1];
-            float[] c2 = columns[2];
-            float[] c3 = columns[3];
-            for (int i = from; i < to; i++) {
-                out[i] = x0 * c0[i] + x1 * c1[i] + x2 * c2[i] + x3 * c3[i];
-            }
-            d = 4;
-        } else {
-            Arrays.fill(out, from, to, 0f);
+        float[] c0 = columns[0];
+        float x0 = x[0];
+        for (int i = from; i < to; i++) {
+            out[i] = Math.fma(x0, c0[i], 0f);
         }
-        for (; d + 4 <= dim; d += 4) {
-            float x0 = x[d];
-            float x1 = x[d + 1];
-            float x2 = x[d + 2];
-            float x3 = x[d + 3];
-            float[] c0 = columns[d];
-            float[] c1 = columns[d + 1];
-            float[] c2 = columns[d + 2];
-            float[] c3 = columns[d + 3];
+        int d = 1;
+        for (; d + 2 <= dim; d += 2) {
+            float y0 = x[d];
+            float y1 = x[d + 1];
+            float[] e0 = columns[d];
+            float[] e1 = columns[d + 1];
             for (int i = from; i < to; i++) {
-                out[i] += x0 * c0[i] + x1 * c1[i] + x2 * c2[i] + x3 * c3[i];
+                out[i] = Math.fma(y1, e1[i], Math.fma(y0, e0[i], out[i]));
             }
         }
-        for (; d < dim; d++) {
-            float xd = x[d];
-            float[] c = columns[d];
+        if (d < dim) {
+            float y0 = x[d];
+            float[] e0 = columns[d];
             for (int i = from; i < to; i++) {
-                out[i] += xd * c[i];
+                out[i] = Math.fma(y0, e0[i], out[i]);
+            }
+        }
+    }
+
+    /**
+     * {@link #dot} for three rows at once, {@code x -> outX}, {@code y -> outY},
+     * {@code z -> outZ}: the three share each load of the columns, two dimensions a pass, the
+     * shape the JIT vectorises best.
+     */
+    static void dot3(float[] x, float[] y, float[] z, float[][] columns, int from, int to,
+            float[] outX, float[] outY, float[] outZ) {
+        int dim = x.length;
+        float[] c0 = columns[0];
+        float x0 = x[0];
+        float y0 = y[0];
+        float z0 = z[0];
+        for (int i = from; i < to; i++) {
+            float e = c0[i];
+            outX[i] = Math.fma(x0, e, 0f);
+            outY[i] = Math.fma(y0, e, 0f);
+            outZ[i] = Math.fma(z0, e, 0f);
+        }
+        int d = 1;
+        for (; d + 2 <= dim; d += 2) {
+            float xa = x[d];
+            float xb = x[d + 1];
+            float ya = y[d];
+            float yb = y[d + 1];
+            float za = z[d];
+            float zb = z[d + 1];
+            float[] ca = columns[d];
+            float[] cb = columns[d + 1];
+            for (int i = from; i < to; i++) {
+                float ea = ca[i];
+                float eb = cb[i];
+                outX[i] = Math.fma(xb, eb, Math.fma(xa, ea, outX[i]));
+                outY[i] = Math.fma(yb, eb, Math.fma(ya, ea, outY[i]));
+                outZ[i] = Math.fma(zb, eb, Math.fma(za, ea, outZ[i]));
+            }
+        }
+        if (d < dim) {
+            float xa = x[d];
+            float ya = y[d];
+            float za = z[d];
+            float[] ca = columns[d];
+            for (int i = from; i < to; i++) {
+                float ea = ca[i];
+                outX[i] = Math.fma(xa, ea, outX[i]);
+                outY[i] = Math.fma(ya, ea, outY[i]);
+                outZ[i] = Math.fma(za, ea, outZ[i]);
             }
         }
     }
@@ -648,6 +760,46 @@ public final class FlashAttention {
             float[] x = rows[row];
             for (int d = 0; d < dim; d++) {
                 y[d] = Math.fma(aj, x[d], y[d]);
+            }
+        }
+    }
+
+    /**
+     * {@link #accumulate} for three rows at once, {@code a -> ya}, {@code b -> yb},
+     * {@code c -> yc}: the three share each load of {@code rows}, two rows a pass.
+     */
+    private static void accumulate3(float[] a, float[] b, float[] c, int from, int to,
+            float[][] rows, int first, float[] ya, float[] yb, float[] yc) {
+        int dim = ya.length;
+        int j = from;
+        int row = first;
+        for (; j + 2 <= to; j += 2, row += 2) {
+            float a0 = a[j];
+            float a1 = a[j + 1];
+            float b0 = b[j];
+            float b1 = b[j + 1];
+            float c0 = c[j];
+            float c1 = c[j + 1];
+            float[] x0 = rows[row];
+            float[] x1 = rows[row + 1];
+            for (int d = 0; d < dim; d++) {
+                float e0 = x0[d];
+                float e1 = x1[d];
+                ya[d] = Math.fma(a1, e1, Math.fma(a0, e0, ya[d]));
+                yb[d] = Math.fma(b1, e1, Math.fma(b0, e0, yb[d]));
+                yc[d] = Math.fma(c1, e1, Math.fma(c0, e0, yc[d]));
+            }
+        }
+        if (j < to) {
+            float a0 = a[j];
+            float b0 = b[j];
+            float c0 = c[j];
+            float[] x0 = rows[row];
+            for (int d = 0; d < dim; d++) {
+                float e0 = x0[d];
+                ya[d] = Math.fma(a0, e0, ya[d]);
+                yb[d] = Math.fma(b0, e0, yb[d]);
+                yc[d] = Math.fma(c0, e0, yc[d]);
             }
         }
     }

@@ -810,7 +810,10 @@ public final class FlashAttention {
     private static final float LN2_LOW = -2.12194440e-4f;
     /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer. */
     private static final float ROUNDER = 12582912f;
-    /** Arguments are clamped to [{@value}, 88]: e^-87.33654 is 2^-126, the least normal float. */
+    /**
+     * Arguments are clamped to [{@value}, 88]: e^-87.33654 is about 2^-126, the least normal
+     * float, and 2^n stays a normal float over the whole range.
+     */
     private static final float EXP_FLOOR = -87.33654f;
     private static final float EXP_CEILING = 88f;
 
@@ -818,8 +821,8 @@ public final class FlashAttention {
      * {@code x[i] = e^(x[i] - shift)} for {@code from <= i < to}, within one unit in the last
      * place of the exact value: Cephes' single-precision exp, {@code x = n ln 2 + r} with
      * {@code |r| <= ln 2 / 2}, a degree-6 polynomial for {@code e^r}, and {@code 2^n} put
-     * straight into the exponent bits. Arguments below {@code -87.3} give {@code 2^-126} instead
-     * of a smaller number; that is noise below float rounding next to the softmax's largest
+     * straight into the exponent bits. Arguments below {@code -87.3} give about {@code 2^-126}
+     * instead of a smaller number; that is noise below float rounding next to the softmax's largest
      * term, which is 1.
      *
      * <p>The work is in three short loops rather than one so that each is small enough for the
@@ -852,7 +855,10 @@ public final class FlashAttention {
         expReduced(x, from, to, scratch);
     }
 
-    /** {@code x[i] = e^x[i] * 2^n} for a reduced argument {@code x[i]} and {@code n + 1.5 * 2^23}. */
+    /**
+     * {@code x[i] = e^x[i] * 2^n} for a reduced argument {@code x[i]}, given
+     * {@code shiftedN[i] = n + 1.5 * 2^23}.
+     */
     private static void expReduced(float[] x, int from, int to, float[] shiftedN) {
         for (int i = from; i < to; i++) {
             float r = x[i];

@@ -44,6 +44,8 @@ class DistributionIT {
     private static final Set<String> REWARD_PLUGINS = Set.of("reward/accuracy", "reward/format",
             "reward/language_consistency", "reward/overlong", "reward/length", "reward/composite",
             "reward/rubric", "judge/rule");
+    /** The plugins core registers itself: they are there even with an empty plugin folder. */
+    private static final Set<String> CORE_PLUGINS = Set.of("attention/full");
 
     @Test
     void everyBundleIsActiveAndEveryComponentSatisfied() throws Exception {
@@ -64,9 +66,9 @@ class DistributionIT {
                 componentsPerBundle.merge(component.get("bundle").asText(), 1, Integer::sum);
             }
             // One per reward plugin; core registers the golden-case ops for FP8 and full
-            // attention.
+            // attention, and the full attention plugin.
             assertEquals(Map.of("org.sparsa.plugin.rewards", REWARD_PLUGINS.size(),
-                    "org.sparsa.core", 2), componentsPerBundle);
+                    "org.sparsa.core", 3), componentsPerBundle);
         }
     }
 
@@ -74,17 +76,20 @@ class DistributionIT {
     void rewardServicesAreListedWithIdsAndVersions() throws Exception {
         try (EmbeddedFramework framework = boot(Distribution.at(DISTRIBUTION))) {
             Bundle rewards = bundle(framework, "org.sparsa.plugin.rewards");
+            Bundle core = bundle(framework, "org.sparsa.core");
             Output plugins = run(framework, "plugins", "--json");
             assertEquals(0, plugins.exit(), plugins::toString);
             Set<String> listed = new HashSet<>();
             for (JsonNode plugin : JSON.readTree(plugins.out())) {
-                listed.add(plugin.get("kind").asText() + "/" + plugin.get("id").asText());
-                assertEquals(rewards.getVersion().toString(), plugin.get("version").asText());
-                assertEquals("org.sparsa.plugin.rewards", plugin.get("bundle").asText());
+                String name = plugin.get("kind").asText() + "/" + plugin.get("id").asText();
+                listed.add(name);
+                Bundle from = CORE_PLUGINS.contains(name) ? core : rewards;
+                assertEquals(from.getVersion().toString(), plugin.get("version").asText());
+                assertEquals(from.getSymbolicName(), plugin.get("bundle").asText());
                 assertEquals("ACTIVE", plugin.get("state").asText());
                 assertFalse(plugin.get("description").asText().isBlank(), plugin::toString);
             }
-            assertEquals(REWARD_PLUGINS, listed);
+            assertEquals(union(REWARD_PLUGINS, CORE_PLUGINS), listed);
 
             Output table = run(framework, "plugins");
             assertTrue(table.out().startsWith("KIND"), table::toString);
@@ -96,14 +101,14 @@ class DistributionIT {
     void pluginFolderIsLive(@TempDir Path home) throws Exception {
         Distribution distribution = copyWithoutPlugins(home);
         try (EmbeddedFramework framework = boot(distribution)) {
-            assertEquals(Set.of(), listedPlugins(framework));
+            assertEquals(CORE_PLUGINS, listedPlugins(framework));
 
             Path jar = distribution.plugins().resolve("plugin-rewards.jar");
             Files.copy(shippedRewardsJar(), jar);
-            awaitPlugins(framework, listed -> listed.equals(REWARD_PLUGINS));
+            awaitPlugins(framework, listed -> listed.equals(union(REWARD_PLUGINS, CORE_PLUGINS)));
 
             Files.delete(jar);
-            awaitPlugins(framework, Set::isEmpty);
+            awaitPlugins(framework, listed -> listed.equals(CORE_PLUGINS));
         }
     }
 
@@ -237,6 +242,12 @@ class DistributionIT {
             }
         }
         throw new AssertionError(symbolicName + " is not installed");
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> out = new TreeSet<>(a);
+        out.addAll(b);
+        return out;
     }
 
     private static Set<String> listedPlugins(EmbeddedFramework framework) throws IOException {

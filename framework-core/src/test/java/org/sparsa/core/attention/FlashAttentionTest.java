@@ -2,6 +2,7 @@ package org.sparsa.core.attention;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.ForkJoinPool;
@@ -25,6 +26,11 @@ class FlashAttentionTest {
         "128, 2, 1, 16, 70",
         "200, 2, 2, 64, 64",
         "200, 4, 1, 8, 5",
+        // Several forward query blocks and backward key blocks, and windows across them.
+        "600, 2, 1, 16, 0",
+        "530, 4, 2, 8, 300",
+        "700, 2, 2, 4, 100",
+        "520, 2, 1, 3, 257",
     })
     void agreesWithTheReference(int length, int queryHeads, int kvHeads, int headDim,
             int window) {
@@ -69,8 +75,9 @@ class FlashAttentionTest {
 
     @Test
     void resultsAreBitIdenticalAcrossRunsAndThreadCounts() {
-        for (int window : new int[] {0, 100}) {
-            FullAttentionSpec spec = new FullAttentionSpec(300, 4, 2, 32, window);
+        for (int window : new int[] {0, 100, 700}) {
+            // Five key blocks: the backward's dq shares are added in turn across workers.
+            FullAttentionSpec spec = new FullAttentionSpec(1100, 4, 2, 16, window);
             SplittableRandom random = new SplittableRandom(7 + window);
             float[] q = AttentionTensors.gaussian(random, spec.querySize(), 2.0);
             float[] k = AttentionTensors.gaussian(random, spec.kvSize(), 1.0);
@@ -94,6 +101,35 @@ class FlashAttentionTest {
                 four.shutdown();
             }
         }
+    }
+
+    @Test
+    void theExponentialIsWithinOneUlpAndExactAtZero() {
+        int n = 1 << 20;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            // Every argument the softmax passes, -87.3 (the least normal result) to 0, and a
+            // little above 0, which the backward's exp(s - lse) can see after rounding.
+            x[i] = -87.3f + 87.4f * i / (n - 1);
+        }
+        float[] y = x.clone();
+        FlashAttention.exp(y, 0, n, 0f, new float[n]);
+        for (int i = 0; i < n; i++) {
+            double want = Math.exp(x[i]);
+            double ulps = Math.abs(y[i] - want) / Math.ulp((float) want);
+            int index = i;
+            assertTrue(ulps <= 1, () -> "e^" + x[index] + ": got " + y[index] + ", want " + want
+                    + " (" + ulps + " ulp)");
+        }
+        float[] edges = {0f, -0f, 5f, 3f, Float.NEGATIVE_INFINITY, -1000f};
+        FlashAttention.exp(edges, 0, edges.length, 5f, new float[edges.length]);
+        assertEquals(Math.exp(-5), edges[0], Math.ulp((float) Math.exp(-5)));
+        assertEquals(1f, edges[2]);
+        assertEquals((float) Math.exp(-2), edges[3], Math.ulp((float) Math.exp(-2)));
+        // Far below the range: about the least normal float, negligible next to the row's
+        // largest term, which is 1.
+        assertEquals(Float.MIN_NORMAL, edges[4], Float.MIN_NORMAL * 1e-5f);
+        assertEquals(edges[4], edges[5]);
     }
 
     /** o, lse, dq, dk, dv. */

@@ -22,8 +22,8 @@ import org.sparsa.core.tensor.DenseTensor;
  * <p>The OpenCL kernels are built once per JVM: building them costs seconds on a cold cache, so
  * one {@link OpenClFullAttention} is shared by every call, made on the first OpenCL call (under a
  * lock, so concurrent first calls build it once) and serialising its callers. It is closed at JVM
- * exit, or earlier by {@link #releaseOpenCl()} (the OpenCL backend calls it when it closes); a
- * later OpenCL call then builds a fresh one.
+ * exit, or earlier by {@link #releaseOpenCl()} (for a plugin update, or a test that must free
+ * the device); a later OpenCL call then builds a fresh one.
  */
 public final class FullAttentionFunction implements DifferentiableFunction {
     private static final String NAME = "full attention";

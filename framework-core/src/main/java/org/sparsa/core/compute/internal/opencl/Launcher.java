@@ -23,9 +23,10 @@ import java.util.logging.Logger;
  *
  * <p>One-dimensional launches are padded to whole work groups (the kernels skip the padding)
  * and split into pieces of at most {@link #maxItems()} work items, each piece told where it
- * starts through {@link RangeKernel#offset}, so that no range size overflows an int.
+ * starts through {@link RangeKernel#offset}, so that no range size overflows an int. Core's fused
+ * OpenCL kernels (full attention) launch through it too.
  */
-final class Launcher {
+public final class Launcher {
     private static final String APARAPI_LOGGER = "com.aparapi";
 
     private final OpenCLDevice device;
@@ -36,18 +37,18 @@ final class Launcher {
      * @param group the wanted one-dimensional work-group size, lowered to what the device takes
      * @param maxItems the most work items one launch may have (rounded down to whole groups)
      */
-    Launcher(OpenCLDevice device, int group, int maxItems) {
+    public Launcher(OpenCLDevice device, int group, int maxItems) {
         this.device = device;
         this.groupSize = Math.max(1, Math.min(group, Math.min(device.getMaxWorkGroupSize(),
                 device.getMaxWorkItemSize()[0])));
         this.maxItems = Math.max(groupSize, maxItems / groupSize * groupSize);
     }
 
-    OpenCLDevice device() {
+    public OpenCLDevice device() {
         return device;
     }
 
-    int groupSize() {
+    public int groupSize() {
         return groupSize;
     }
 
@@ -76,7 +77,7 @@ final class Launcher {
      *
      * @throws IllegalStateException when the kernel cannot be translated or built
      */
-    void build(Kernel kernel) {
+    public void build(Kernel kernel) {
         kernel.setExplicit(true);
         // Only this device: if it fails at run time, Aparapi's next choice is its Java thread
         // pool, which the launches detect, rather than another OpenCL device.
@@ -112,12 +113,22 @@ final class Launcher {
     }
 
     /**
+     * Runs {@code kernel} in one launch over {@code items} work items padded to whole work
+     * groups (the kernel skips the padding).
+     *
+     * @throws IllegalStateException when Aparapi ran the kernel anywhere but on the device
+     */
+    public void launchPadded(Kernel kernel, int items) {
+        launch(kernel, Range.create((items + groupSize - 1) / groupSize * groupSize, groupSize));
+    }
+
+    /**
      * Executes {@code kernel} over {@code range} and throws unless it ran on the device.
      *
      * @throws IllegalStateException when the range is not one the device takes, or Aparapi ran
      *     the kernel anywhere but on the device
      */
-    void launch(Kernel kernel, Range range) {
+    public void launch(Kernel kernel, Range range) {
         if (!range.isValid()) {
             throw new IllegalStateException(kernel.getClass().getSimpleName()
                     + ": the device does not take the range " + range);
@@ -142,12 +153,12 @@ final class Launcher {
         }
     }
 
-    static String describe(OpenCLDevice device) {
+    public static String describe(OpenCLDevice device) {
         return device.getShortDescription() + " '" + device.getName() + "'";
     }
 
     /** The first OpenCL GPU, else the first OpenCL device; empty without OpenCL. */
-    static Optional<OpenCLDevice> firstDevice() {
+    public static Optional<OpenCLDevice> firstDevice() {
         try {
             if (!OpenCLLoader.isOpenCLAvailable()) {
                 return Optional.empty();
@@ -162,7 +173,7 @@ final class Launcher {
     }
 
     /** Why {@link #firstDevice()} is empty. */
-    static String unavailableReason() {
+    public static String unavailableReason() {
         try {
             return OpenCLLoader.isOpenCLAvailable() ? "the OpenCL runtime reports no device"
                     : "Aparapi could not load OpenCL (is an ICD such as pocl-opencl-icd "

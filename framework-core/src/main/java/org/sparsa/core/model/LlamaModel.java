@@ -45,6 +45,8 @@ public final class LlamaModel {
     private final Ops ops;
     private final List<AttentionLayer> attention = new ArrayList<>();
     private final List<Parameters> layerParameters = new ArrayList<>();
+    private final List<Parameters> selfAttnParameters = new ArrayList<>();
+    private final List<Parameters> mlpParameters = new ArrayList<>();
     private final Variable embedding;
     private final Variable finalNorm;
     private final Variable head;
@@ -89,6 +91,8 @@ public final class LlamaModel {
             store.create(prefix + "mlp.", config.isMoeLayer(i) ? moeSpecs(config.moe(), dim)
                     : swigluSpecs("", dim, config.ffnHidden()));
             layerParameters.add(store.view(prefix));
+            selfAttnParameters.add(store.view(prefix + "self_attn."));
+            mlpParameters.add(store.view(prefix + "mlp."));
         }
         finalNorm = store.create("model.", ones("norm.weight", dim));
         head = config.tieEmbeddings() ? embedding
@@ -196,9 +200,12 @@ public final class LlamaModel {
         }
         int start = caches.get(0).length();
         int time = checkTokens(tokens, start);
-        try (GradScope scope = ops.noGrad()) {
+        GradScope noGrad = ops.noGrad();
+        try {
             return pass(tokens, IntTensor.vector(IntStream.range(start, start + time).toArray()),
                     modes, replay, caches);
+        } finally {
+            noGrad.close();
         }
     }
 
@@ -214,7 +221,7 @@ public final class LlamaModel {
         Variable x = ops.embedding(embedding, tokens);
         for (int i = 0; i < config.layers(); i++) {
             Parameters p = layerParameters.get(i);
-            Parameters selfAttn = store.view("model.layers." + i + ".self_attn.");
+            Parameters selfAttn = selfAttnParameters.get(i);
 
             // Attention: x += o_proj(attn(rope(q), rope(k), v)) on the normalised x.
             Variable h = ops.rmsNorm(x, p.get("input_layernorm.weight"), config.normEps());
@@ -242,7 +249,7 @@ public final class LlamaModel {
 
             // MLP: x += mlp(post_attention_layernorm(x)).
             h = ops.rmsNorm(x, p.get("post_attention_layernorm.weight"), config.normEps());
-            Parameters mlp = store.view("model.layers." + i + ".mlp.");
+            Parameters mlp = mlpParameters.get(i);
             if (config.isMoeLayer(i)) {
                 MoeFeedForward.Result moe = MoeFeedForward.forward(ops, mlp, config.moe(), h,
                         replay == null ? null : replay.layer(i), i);

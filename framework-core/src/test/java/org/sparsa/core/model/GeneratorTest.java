@@ -12,14 +12,20 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.sparsa.api.attention.KvCache;
 import org.sparsa.api.autograd.Variable;
+import org.sparsa.api.compute.BackendKind;
 import org.sparsa.api.tensor.IntTensor;
+import org.sparsa.core.autograd.Autograd;
+import org.sparsa.core.compute.Backends;
 import org.sparsa.core.parameter.ParameterStore;
 import org.sparsa.core.tensor.DenseTensor;
 
 /**
- * Cached decoding against the full forward pass, and generation on top of it: the logits of a
+ * Cached decoding against the full forward pass (on both backends; OpenCL is skipped without a
+ * device, except under {@code CI=true}), and generation on top of it: the logits of a
  * prompt and then of one token at a time equal the forward's rows, the generated tokens'
  * log-probabilities and routing are what a forward over the result gives, and a seeded run
  * repeats.
@@ -31,10 +37,14 @@ class GeneratorTest {
     private static final ModelConfig MOE = DENSE.withMoe(new MoeConfig(4, 2, true, 8,
             List.of(1)));
 
-    @Test
-    void cachedDecodingGivesTheForwardLogits() {
+    @ParameterizedTest
+    @EnumSource(value = BackendKind.class, names = {"JAVA", "OPENCL"})
+    void cachedDecodingGivesTheForwardLogits(BackendKind backend) {
+        if (backend == BackendKind.OPENCL) {
+            LlamaGoldenTest.requireOpenCl();
+        }
         for (ModelConfig config : List.of(DENSE, MOE)) {
-            LlamaModel model = model(config);
+            LlamaModel model = model(config, backend);
             IntTensor tokens = LlamaModelTest.tokens(2, 14, 9);
             ModelOutput full = model.forward(tokens);
             float[] want = full.logits().value().toArray();
@@ -106,7 +116,11 @@ class GeneratorTest {
     }
 
     private static LlamaModel model(ModelConfig config) {
-        ParameterStore store = LlamaModelTest.store();
+        return model(config, BackendKind.JAVA);
+    }
+
+    private static LlamaModel model(ModelConfig config, BackendKind backend) {
+        ParameterStore store = new ParameterStore(new Autograd(Backends.open(backend)), 42);
         LlamaModel model = LlamaModelTest.model(config, store);
         SplittableRandom random = new SplittableRandom(5);
         for (String name : store.names()) {

@@ -42,7 +42,7 @@ class LlamaGoldenTest {
                 () -> GoldenReport.format(goldenCase, backend.name().toLowerCase(), checks));
     }
 
-    private static void requireOpenCl() {
+    static void requireOpenCl() {
         if ("true".equals(System.getenv("CI"))) {
             assertTrue(OpenClBackend.isAvailable(),
                     "CI=true but no OpenCL device: the OpenCL backend must be exercised in CI");

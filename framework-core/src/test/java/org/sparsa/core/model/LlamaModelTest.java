@@ -207,7 +207,8 @@ class LlamaModelTest {
         float original = values[index];
         double step = 1e-2;
         double[] losses = new double[2];
-        try (GradScope scope = store.autograd().noGrad()) {
+        GradScope noGrad = store.autograd().noGrad();
+        try {
             for (int side = 0; side < 2; side++) {
                 values[index] = (float) (original + (side == 0 ? step : -step));
                 store.replace(name, DenseTensor.wrap(values.clone(), p.shape()));
@@ -216,6 +217,8 @@ class LlamaModelTest {
                 losses[side] = LlamaModel.nextTokenLoss(model.forward(tokens, null, routing)
                         .logits(), tokens, null).value().item();
             }
+        } finally {
+            noGrad.close();
         }
         values[index] = original;
         store.replace(name, DenseTensor.wrap(values, p.shape()));

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,8 +111,7 @@ public final class HuggingFaceConfig {
                 : AttentionChoice.full();
         Map<Integer, AttentionChoice> overrides = new LinkedHashMap<>();
         JsonNode layers = sparsa.path("attention_layers");
-        for (Iterator<Map.Entry<String, JsonNode>> it = layers.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : layers.properties()) {
             String key = "sparsa.attention_layers." + e.getKey();
             try {
                 overrides.put(Integer.parseInt(e.getKey()), attention(e.getValue(), key));

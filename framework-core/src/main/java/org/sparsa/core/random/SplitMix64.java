@@ -12,9 +12,11 @@ import java.util.random.RandomGenerator;
  * <p>Independent streams for each purpose of a run (data order, initialisation, dropout,
  * sampling) come from {@link #forPurpose(long, String)} or {@link #split(String)}: a stream's
  * seed is the run's seed mixed with a hash of the purpose's name, so adding a stream for a new
- * purpose leaves the others' values unchanged. Every method here is defined in this class
- * (not inherited from JDK defaults whose algorithm could change), so values are the same on
- * every JVM. Not thread-safe: give each thread its own stream.
+ * purpose leaves the others' values unchanged. The draws a trainer uses ({@code nextLong},
+ * {@code nextInt}, {@code nextInt(bound)}, {@code nextDouble}, {@code nextFloat},
+ * {@code nextBoolean}, {@code nextGaussian}) are defined in this class rather than inherited
+ * from JDK defaults whose algorithm could change, so their values are the same on every JVM.
+ * Not thread-safe: give each thread its own stream.
  */
 public final class SplitMix64 implements RandomGenerator {
     /** The odd increment of the state: 2^64 divided by the golden ratio. */

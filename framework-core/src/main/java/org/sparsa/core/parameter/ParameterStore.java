@@ -310,6 +310,19 @@ public final class ParameterStore implements Iterable<Variable> {
         variable.setValue(DenseTensor.of(value));
     }
 
+    /**
+     * Replaces the accumulated gradient of parameter {@code name} (gradient clipping rescales
+     * gradients this way).
+     *
+     * @throws IllegalArgumentException naming the parameter when there is none or the shapes
+     *     differ
+     * @throws IllegalStateException naming it when it is frozen
+     */
+    public void setGrad(String name, Tensor grad) {
+        TensorVariable variable = require(name);
+        variable.setGrad(DenseTensor.of(Objects.requireNonNull(grad, "grad")));
+    }
+
     private TensorVariable require(String name) {
         TensorVariable variable = parameters.get(name);
         if (variable == null) {

@@ -184,6 +184,26 @@ class ParameterStoreTest {
     }
 
     @Test
+    void setGradReplacesTheGradientOfAnUnfrozenParameter() {
+        ParameterStore store = new ParameterStore(ops, 1);
+        store.create("", List.of(zeros("w", 2), zeros("f", 1)));
+        store.setGrad("w", ops.tensor(new float[] {0.5f, -1}, 2));
+        assertArrayEquals(new float[] {0.5f, -1},
+                store.get("w").grad().orElseThrow().toArray());
+        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
+                () -> store.setGrad("w", ops.tensor(new float[3], 3)));
+        assertEquals("parameter 'w': gradient has shape [3], expected [2]", wrong.getMessage());
+        store.freeze("f");
+        IllegalStateException frozen = assertThrows(IllegalStateException.class,
+                () -> store.setGrad("f", ops.tensor(new float[1], 1)));
+        assertTrue(frozen.getMessage().startsWith("parameter 'f'"), frozen.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> store.setGrad("nope", ops.tensor(new float[1], 1)));
+        store.zeroGrad();
+        assertFalse(store.get("w").grad().isPresent());
+    }
+
+    @Test
     void aGraphRecordedBeforeAReplaceKeepsTheOldValue() {
         ParameterStore store = new ParameterStore(ops, 1);
         store.create("", ones("w", 2));

@@ -119,6 +119,27 @@ public final class TensorVariable implements Variable {
     }
 
     /**
+     * Replaces the accumulated gradient of a leaf that requires one (gradient clipping rescales
+     * it this way; tensors are never changed in place, so a new tensor replaces the old).
+     *
+     * @throws IllegalStateException for a variable made by an op or one that needs no gradient
+     * @throws IllegalArgumentException when the shape differs from the value's
+     */
+    public void setGrad(DenseTensor newGrad) {
+        requireLeaf("gradient");
+        if (!requiresGrad) {
+            throw new IllegalStateException(describe() + ": cannot set the gradient of a "
+                    + "variable that needs none (frozen)");
+        }
+        if (!Arrays.equals(newGrad.shapeView(), value.shapeView())) {
+            throw new IllegalArgumentException(describe() + ": gradient has shape "
+                    + Arrays.toString(newGrad.shapeView()) + ", expected "
+                    + Arrays.toString(value.shapeView()));
+        }
+        this.grad = newGrad;
+    }
+
+    /**
      * Switches gradients on or off for a leaf (freezing a parameter drops its gradient too, so
      * that no stale gradient reaches an optimiser).
      *

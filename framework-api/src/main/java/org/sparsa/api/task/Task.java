@@ -13,4 +13,19 @@ public interface Task {
 
     /** The held-out examples scores are reported on, in a fixed order. */
     List<Example> evaluationSet();
+
+    /**
+     * Scores {@code completion} as an answer to {@code example} by this task's own metrics. The
+     * default reports {@value TaskScore#EXACT_MATCH}: 1 when the completion, stripped of
+     * surrounding white space, equals the reference, likewise stripped; no metric at all when the
+     * example has no reference. A {@code null} completion reads as empty. Never throws on odd
+     * text: a completion the task cannot read simply scores 0.
+     */
+    default TaskScore score(Example example, String completion) {
+        if (example.reference() == null) {
+            return TaskScore.none();
+        }
+        String text = completion == null ? "" : completion.strip();
+        return TaskScore.exactMatch(text.equals(example.reference().strip()));
+    }
 }

@@ -1,5 +1,6 @@
 /**
- * Tasks: datasets and synthetic generators of prompts with reference answers.
+ * Tasks: datasets and synthetic generators of prompts with reference answers, and the metrics
+ * ({@link org.sparsa.api.task.TaskScore}) a task scores completions of its examples by.
  */
 @Export
 @Version("1.0.0")

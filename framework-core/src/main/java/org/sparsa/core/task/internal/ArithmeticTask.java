@@ -1,0 +1,93 @@
+package org.sparsa.core.task.internal;
+
+import java.math.BigInteger;
+import java.util.List;
+import java.util.random.RandomGenerator;
+import org.sparsa.api.task.Example;
+import org.sparsa.api.task.TaskScore;
+
+/**
+ * Arithmetic word problems: a person starts from a number and applies {@code terms - 1}
+ * operations to it in turn, left to right (no precedence to get wrong), then is asked for the
+ * result in {@code \boxed{}}. Operands have exactly {@code digits} digits; results may be
+ * negative and are exact however large. The reference is the result in decimal, which is what
+ * the {@code accuracy} reward compares the last box with.
+ */
+final class ArithmeticTask extends GeneratedTask {
+    private static final List<String> NAMES = List.of("Ava", "Ben", "Chloe", "Dev", "Elena",
+            "Farid", "Grace", "Hiro", "Isla", "Jonas", "Kemi", "Liam", "Mei", "Noor", "Omar",
+            "Priya");
+    private static final List<String> START = List.of("%s writes down the number %s.",
+            "%s starts with the number %s.", "%s thinks of the number %s.");
+    private static final List<String> ADD = List.of("Then %s adds %s.",
+            "Next, %s increases it by %s.");
+    private static final List<String> SUBTRACT = List.of("Then %s subtracts %s.",
+            "Next, %s takes away %s.");
+    private static final List<String> MULTIPLY = List.of("Then %s multiplies the result by %s.",
+            "Next, %s makes it %s times as large.");
+
+    private final int digits;
+    private final List<Character> operations;
+    private final int terms;
+
+    ArithmeticTask(int digits, List<Character> operations, int terms, long seed, int evalSize) {
+        this.digits = digits;
+        this.operations = List.copyOf(operations);
+        this.terms = terms;
+        drawEvaluation(seed, evalSize);
+    }
+
+    @Override
+    Example generate(RandomGenerator random) {
+        String name = pick(random, NAMES);
+        BigInteger value = operand(random);
+        StringBuilder prompt = new StringBuilder(String.format(pick(random, START), name, value));
+        for (int t = 1; t < terms; t++) {
+            char op = operations.get(random.nextInt(operations.size()));
+            BigInteger operand = operand(random);
+            List<String> phrasings = switch (op) {
+                case '+' -> ADD;
+                case '-' -> SUBTRACT;
+                default -> MULTIPLY;
+            };
+            value = switch (op) {
+                case '+' -> value.add(operand);
+                case '-' -> value.subtract(operand);
+                default -> value.multiply(operand);
+            };
+            prompt.append(' ').append(String.format(pick(random, phrasings), name, operand));
+        }
+        prompt.append(" What number does ").append(name)
+                .append(" end up with? Put the final answer in \\boxed{}.");
+        return new Example(prompt.toString(), value.toString(), List.of());
+    }
+
+    private BigInteger operand(RandomGenerator random) {
+        long low = digits == 1 ? 0 : pow10(digits - 1);
+        return BigInteger.valueOf(random.nextLong(low, pow10(digits)));
+    }
+
+    private static long pow10(int exponent) {
+        long out = 1;
+        for (int i = 0; i < exponent; i++) {
+            out *= 10;
+        }
+        return out;
+    }
+
+    private static String pick(RandomGenerator random, List<String> options) {
+        return options.get(random.nextInt(options.size()));
+    }
+
+    /**
+     * {@value TaskScore#EXACT_MATCH}: 1 when the completion's last {@code \boxed{}} answer, read
+     * as the {@code accuracy} reward reads it, equals the reference.
+     */
+    @Override
+    public TaskScore score(Example example, String completion) {
+        if (example.reference() == null) {
+            return TaskScore.none();
+        }
+        return TaskScore.exactMatch(BoxedAnswer.matches(completion, example.reference()));
+    }
+}

@@ -21,14 +21,14 @@ public final class RecipeDefaults {
     // model.ffn_hidden to FFN_MULTIPLE * dim.
     /** {@code model.ffn_hidden} is this many times {@code dim} when absent. */
     public static final int FFN_MULTIPLE = 4;
-    /** {@code model.norm_eps}. */
-    public static final double NORM_EPS = 1e-5;
+    /** {@code model.norm_eps}, as in the Llama layout. */
+    public static final double NORM_EPS = 1e-6;
     /** {@code model.rope_theta}. */
     public static final double ROPE_THETA = 10_000.0;
     /** {@code model.tie_embeddings}. */
     public static final boolean TIE_EMBEDDINGS = false;
-    /** {@code model.max_seq}. */
-    public static final int MAX_SEQ = 512;
+    /** {@code model.max_seq}, as the model's own default. */
+    public static final int MAX_SEQ = 2048;
     /** {@code model.attention.id}. */
     public static final String ATTENTION = "full";
     /** {@code model.moe.top_k}. */

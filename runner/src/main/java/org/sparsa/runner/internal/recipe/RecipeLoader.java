@@ -83,10 +83,12 @@ public final class RecipeLoader {
         }
         long seed = root.integer("seed", SEED);
         String backend = root.choice("backend", BACKEND, BACKENDS);
-        root.require("model", "a map with dim, layers, heads, …");
-        ModelSpec model = readModel(root.section("model"));
-        root.require("task", "a map with the task's id and config");
-        PluginRef task = pluginCheck.read(root.section("task"), PluginKind.TASK, null);
+        boolean hasModel = root.require("model", "a map with dim, layers, heads, …");
+        ModelSpec model = readModel(root.section("model"), hasModel);
+        // A missing section is one problem; its missing keys would only repeat it.
+        PluginRef task = root.require("task", "a map with the task's id and config")
+                ? pluginCheck.read(root.section("task"), PluginKind.TASK, null)
+                : new PluginRef("", Map.of());
         List<StageSpec> stages = readStages(root, model);
         Section output = root.section("output");
         String dir = output.string("dir", null);
@@ -110,11 +112,13 @@ public final class RecipeLoader {
         return dot > 0 ? file.substring(0, dot) : file;
     }
 
-    private ModelSpec readModel(Section m) {
+    private ModelSpec readModel(Section m, boolean present) {
         String tokenizer = m.choice("tokenizer", TOKENIZER, TOKENIZERS);
         Integer vocab = m.smallInteger("vocab", null, 1);
-        boolean ok = m.require("dim", "a positive integer") & m.require("layers",
-                "a positive integer") & m.require("heads", "a positive integer");
+        // Non-short-circuit &: each missing size is its own problem.
+        boolean ok = present && m.require("dim", "a positive integer")
+                & m.require("layers", "a positive integer")
+                & m.require("heads", "a positive integer");
         int dim = m.smallInteger("dim", 1, 1);
         int layers = m.smallInteger("layers", 1, 1);
         int heads = m.smallInteger("heads", 1, 1);

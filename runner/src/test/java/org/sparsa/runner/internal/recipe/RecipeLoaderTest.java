@@ -161,8 +161,13 @@ class RecipeLoaderTest {
                 "model.layers: missing; expected a positive integer (recipe.yaml line 1)",
                 "model.heads: missing; expected a positive integer (recipe.yaml line 1)",
                 "task: missing; expected a map with the task's id and config (recipe.yaml)",
-                "task.id: missing; expected a task id (recipe.yaml)",
                 "stages: expected a list, found 'fast' (recipe.yaml line 3)"), errors);
+    }
+
+    @Test
+    void aMissingSectionIsOneProblem() {
+        assertEquals(List.of("model: missing; expected a map with dim, layers, heads, … "
+                + "(recipe.yaml)"), errors(SMALL.substring(SMALL.indexOf("task:"))));
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sparsa.api.plugin.PluginConfig;
+import org.sparsa.runner.internal.recipe.YamlValue;
 
 /**
  * Turns {@code --config} arguments into a plugin configuration. Each argument is either
@@ -45,14 +46,11 @@ final class ConfigArguments {
     }
 
     private static Object parseValue(String key, String text) {
-        if (text.isBlank()) {
-            return text;
-        }
         try {
-            return YAML.readValue(text, Object.class);
-        } catch (IOException e) {
+            return YamlValue.parse(text);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--config " + key + ": value '" + text
-                    + "' is not valid YAML: " + firstLine(e.getMessage()));
+                    + "' is not valid YAML: " + e.getMessage());
         }
     }
 

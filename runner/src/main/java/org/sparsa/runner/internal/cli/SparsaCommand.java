@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "Sparse-attention research framework.",
         subcommands = {PluginsCommand.class, DoctorCommand.class, RewardCommand.class,
-            VerifyCommand.class,
+            VerifyCommand.class, ValidateCommand.class, RunCommand.class,
             picocli.CommandLine.HelpCommand.class})
 public final class SparsaCommand implements Runnable {
 

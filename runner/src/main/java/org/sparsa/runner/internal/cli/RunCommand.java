@@ -1,0 +1,88 @@
+package org.sparsa.runner.internal.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.osgi.framework.BundleContext;
+import org.sparsa.runner.internal.plugins.PluginCatalog;
+import org.sparsa.runner.internal.recipe.BackendPlan;
+import org.sparsa.runner.internal.recipe.Provenance;
+import org.sparsa.runner.internal.recipe.Recipe;
+import org.sparsa.runner.internal.recipe.RecipeException;
+import org.sparsa.runner.internal.recipe.RecipeLoader;
+import org.sparsa.runner.internal.recipe.RegistryPluginLookup;
+import org.sparsa.runner.internal.recipe.ResolvedRecipe;
+import org.sparsa.runner.internal.recipe.RunFolder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sparsa run}: validates a recipe, makes its run folder and writes
+ * {@code config.resolved.yaml} with provenance. Training is not wired in yet: the command then
+ * says so and exits with {@link #NOT_WIRED}, leaving the prepared folder.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Validate a recipe, create its run folder and write config.resolved.yaml "
+                + "with provenance. Training itself is not wired in yet (exit code 3).")
+public final class RunCommand implements Callable<Integer> {
+    /** Exit code saying the run folder was prepared but training is not wired in yet. */
+    static final int NOT_WIRED = 3;
+
+    private final BundleContext context;
+
+    @Parameters(index = "0", paramLabel = "RECIPE", description = "The recipe file (YAML).")
+    Path recipe;
+
+    @Parameters(index = "1..*", paramLabel = "KEY=VALUE",
+            description = "Overrides, as for 'sparsa validate'.")
+    List<String> overrides = new ArrayList<>();
+
+    @Spec
+    CommandSpec spec;
+
+    public RunCommand(BundleContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        Recipe valid;
+        try {
+            valid = new RecipeLoader(new RegistryPluginLookup(new PluginCatalog(context)))
+                    .load(recipe, overrides);
+        } catch (RecipeException e) {
+            ValidateCommand.report(spec.commandLine().getErr(), recipe.toString(), e);
+            return 1;
+        }
+        LocalDateTime start = LocalDateTime.now(ZoneOffset.UTC);
+        if (valid.outputDir() == null) {
+            valid = valid.withOutputDir(RunFolder.defaultDir(valid.name(), start));
+        }
+        Path workingFolder = Path.of("").toAbsolutePath();
+        BackendPlan backend = BackendPlan.probe(valid.backend());
+        List<String> commandLine = new ArrayList<>(List.of("sparsa", "run"));
+        commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
+        Provenance provenance = new Provenance(Provenance.gitCommit(workingFolder),
+                Provenance.installedBundles(context), Provenance.currentJvm(),
+                valid.backend().name().toLowerCase(java.util.Locale.ROOT), backend.resolved(),
+                backend.device(), valid.seed(),
+                DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(start) + "Z", commandLine);
+        RunFolder folder = RunFolder.create(workingFolder,
+                new ResolvedRecipe(valid, provenance));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("run folder: " + folder.path());
+        out.println("wrote " + folder.path().resolve(ResolvedRecipe.FILE_NAME));
+        out.println("training is not wired into 'sparsa run' yet: the folder holds the resolved "
+                + "recipe and provenance only (exit code " + NOT_WIRED + ")");
+        out.flush();
+        return NOT_WIRED;
+    }
+}

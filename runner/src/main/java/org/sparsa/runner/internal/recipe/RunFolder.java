@@ -1,0 +1,110 @@
+package org.sparsa.runner.internal.recipe;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * A run's folder: {@code config.resolved.yaml}, then {@code metrics.jsonl}, {@code run.log},
+ * checkpoints, {@code result.json} and {@code report.md} as the run goes. Made only from a
+ * validated recipe, so an invalid recipe leaves nothing behind; a folder that already holds
+ * files is reused only when the recipe says {@code resume: auto}.
+ *
+ * @param path the folder
+ */
+public record RunFolder(Path path) {
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+    /** The default {@code output.dir}: {@code runs/NAME-yyyyMMdd-HHmmss}. */
+    public static String defaultDir(String name, LocalDateTime start) {
+        return RecipeDefaults.RUNS_FOLDER + "/" + name + "-" + STAMP.format(start);
+    }
+
+    /**
+     * Creates the folder named by the resolved recipe's {@code output.dir} (relative to
+     * {@code base}) and writes {@code config.resolved.yaml} into it atomically. If writing
+     * fails, folders this call created are removed again.
+     *
+     * @throws IllegalArgumentException when the folder already holds files and the recipe does
+     *     not resume, or the path is a file
+     * @throws IOException when the folder or file cannot be written
+     */
+    public static RunFolder create(Path base, ResolvedRecipe resolved) throws IOException {
+        Recipe recipe = resolved.recipe();
+        if (recipe.outputDir() == null) {
+            throw new IllegalStateException("output.dir must be fixed before the folder is made");
+        }
+        Path dir = base.resolve(recipe.outputDir()).normalize();
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("output.dir " + recipe.outputDir()
+                    + ": exists and is not a folder");
+        }
+        if (Files.isDirectory(dir) && !isEmpty(dir) && !"auto".equals(recipe.resume())) {
+            throw new IllegalArgumentException("output.dir " + recipe.outputDir()
+                    + ": already holds files; choose another output.dir, or set resume=auto "
+                    + "to continue the run there");
+        }
+        Path firstCreated = firstMissing(dir);
+        try {
+            Files.createDirectories(dir);
+            writeAtomically(dir.resolve(ResolvedRecipe.FILE_NAME), resolved.toYaml());
+        } catch (IOException | RuntimeException e) {
+            if (firstCreated != null) {
+                try {
+                    deleteTree(firstCreated);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
+        }
+        return new RunFolder(dir);
+    }
+
+    /** Writes {@code text} beside {@code target} first, so readers never see half a file. */
+    static void writeAtomically(Path target, String text) throws IOException {
+        Path temp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.writeString(temp, text, StandardCharsets.UTF_8);
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
+    }
+
+    /** The outermost folder on the way to {@code dir} that does not exist yet, or null. */
+    private static Path firstMissing(Path dir) {
+        Path missing = null;
+        for (Path p = dir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+            missing = p;
+        }
+        return missing;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package org.sparsa.runner.internal.recipe;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One stage of a recipe, run in order with the others on the same model.
+ *
+ * @param name unique within the recipe; names the stage's checkpoints and metrics
+ * @param kind a stage kind plugin id: {@code pretrain}, {@code sft}, {@code eval} or another
+ * @param steps optimiser steps (for {@code eval}: evaluation batches)
+ * @param batch sequences per step
+ * @param seqLen tokens per sequence, at most the model's {@code max_seq}
+ * @param lr peak learning rate
+ * @param schedule the learning-rate schedule
+ * @param weightDecay decoupled (AdamW) weight decay
+ * @param gradClip global gradient-norm clip, 0 for none
+ * @param accumulate micro-batches accumulated per step
+ * @param frozen globs of parameter names kept fixed in this stage ({@code model.embed*})
+ * @param attentionMode the mode handed to the attention plugin ({@code default} leaves its own)
+ * @param evalEvery steps between evaluations, 0 for the end of the stage only
+ * @param checkpointEvery steps between checkpoints, 0 for the end of the stage only
+ * @param config the stage kind plugin's own keys
+ */
+public record StageSpec(String name, String kind, long steps, int batch, int seqLen, double lr,
+        Schedule schedule, double weightDecay, double gradClip, int accumulate,
+        List<String> frozen, String attentionMode, long evalEvery, long checkpointEvery,
+        Map<String, Object> config) {
+    public StageSpec {
+        frozen = List.copyOf(frozen);
+        config = Collections.unmodifiableMap(new LinkedHashMap<>(config));
+    }
+}

@@ -45,7 +45,8 @@ class DistributionIT {
             "reward/language_consistency", "reward/overlong", "reward/length", "reward/composite",
             "reward/rubric", "judge/rule");
     /** The plugins core registers itself: they are there even with an empty plugin folder. */
-    private static final Set<String> CORE_PLUGINS = Set.of("attention/full");
+    private static final Set<String> CORE_PLUGINS = Set.of("attention/full", "task/corpus",
+            "task/mqar", "task/passkey", "task/needle", "task/arithmetic");
 
     @Test
     void everyBundleIsActiveAndEveryComponentSatisfied() throws Exception {
@@ -65,10 +66,10 @@ class DistributionIT {
                         () -> component.toString());
                 componentsPerBundle.merge(component.get("bundle").asText(), 1, Integer::sum);
             }
-            // One per reward plugin; core registers the golden-case ops for FP8 and full
-            // attention, and the full attention plugin.
+            // One per reward plugin; core registers its plugins and the golden-case ops for FP8,
+            // full attention and the Llama model.
             assertEquals(Map.of("org.sparsa.plugin.rewards", REWARD_PLUGINS.size(),
-                    "org.sparsa.core", 3), componentsPerBundle);
+                    "org.sparsa.core", CORE_PLUGINS.size() + 3), componentsPerBundle);
         }
     }
 

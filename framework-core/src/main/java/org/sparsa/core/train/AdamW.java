@@ -66,9 +66,13 @@ public final class AdamW {
         return steps;
     }
 
-    /** One step at the options' learning rate. */
-    public void step() {
-        step(options.lr());
+    /**
+     * One step at the options' learning rate.
+     *
+     * @return the names of the parameters updated
+     */
+    public List<String> step() {
+        return step(options.lr());
     }
 
     /**

@@ -109,6 +109,10 @@ class CheckpointsTest {
                 () -> checkpoints.save(model.store, "[1, 2]", adam,
                         new TrainerState(1, 0, Map.of())));
         assertTrue(e.getMessage().contains("config.json"), e.getMessage());
+        e = assertThrows(CheckpointException.class,
+                () -> checkpoints.save(model.store, "{} {}", adam,
+                        new TrainerState(1, 0, Map.of())));
+        assertTrue(e.getMessage().contains("config.json"), e.getMessage());
     }
 
     @Test

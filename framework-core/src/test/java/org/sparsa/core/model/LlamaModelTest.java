@@ -16,9 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.sparsa.api.attention.AttentionPlugin;
 import org.sparsa.api.autograd.GradScope;
 import org.sparsa.api.autograd.Variable;
+import org.sparsa.api.compute.BackendKind;
 import org.sparsa.api.tensor.IntTensor;
 import org.sparsa.core.attention.internal.FullAttentionPlugin;
 import org.sparsa.core.autograd.Autograd;
+import org.sparsa.core.compute.Backends;
 import org.sparsa.core.compute.internal.JavaBackend;
 import org.sparsa.core.parameter.ParameterStore;
 import org.sparsa.core.tensor.DenseTensor;
@@ -115,6 +117,42 @@ class LlamaModelTest {
                         name + "[" + index + "]: autograd " + grad[index] + ", central "
                                 + "difference " + numeric);
             }
+        }
+    }
+
+    @Test
+    void theOpenClBackendGivesTheJavaGradientsOfAnMoeModel() {
+        LlamaGoldenTest.requireOpenCl();
+        IntTensor tokens = tokens(2, 9, 6);
+        ParameterStore java = store();
+        ParameterStore opencl = new ParameterStore(new Autograd(Backends.open(
+                BackendKind.OPENCL)), 42);
+        float[][] logits = new float[2][];
+        int i = 0;
+        for (ParameterStore store : List.of(java, opencl)) {
+            LlamaModel model = model(MOE, store);
+            spread(store, 0.3);
+            ModelOutput out = model.forward(tokens);
+            LlamaModel.nextTokenLoss(out.logits(), tokens, null).backward();
+            logits[i++] = out.logits().value().toArray();
+        }
+        assertClose("logits", logits[0], logits[1]);
+        for (String name : java.names()) {
+            // An expert no token went to gets no gradient, on either backend.
+            var want = java.get(name).grad();
+            var got = opencl.get(name).grad();
+            assertEquals(want.isPresent(), got.isPresent(), name + ": gradient present");
+            if (want.isPresent()) {
+                assertClose(name, want.get().toArray(), got.get().toArray());
+            }
+        }
+    }
+
+    private static void assertClose(String what, float[] want, float[] got) {
+        assertEquals(want.length, got.length, what);
+        for (int i = 0; i < want.length; i++) {
+            assertTrue(Math.abs(want[i] - got[i]) <= 1e-4 + 1e-3 * Math.abs(want[i]), what + "["
+                    + i + "]: java " + want[i] + ", opencl " + got[i]);
         }
     }
 

@@ -88,6 +88,24 @@ class TrainStepTest {
     }
 
     @Test
+    void frozenParametersSitOutAStageAndCountTheirOwnSteps() {
+        ParameterStore store = store();
+        store.create("", List.of(new ParameterSpec("b", List.of(CLASSES), "zeros", 0)));
+        AdamW adam = new AdamW(store, AdamWOptions.of(0.1));
+        TrainStep step = new TrainStep(adam, LearningRateSchedule.constant(0.1), 10);
+        store.freeze("b");
+        float[] w = store.get("w").value().toArray();
+        step.run(1, i -> ops.add(loss(store, 0, ROWS), ops.sum(store.get("b"), false)));
+        assertArrayEquals(new float[CLASSES], store.get("b").value().toArray());
+        assertTrue(store.get("w").value().toArray()[0] != w[0]);
+        store.unfreeze("b");
+        step.run(1, i -> ops.add(loss(store, 0, ROWS), ops.sum(store.get("b"), false)));
+        assertEquals(-0.1f, store.get("b").value().toArray()[0], 1e-6);
+        assertEquals(2, adam.state().parameters().get("w").steps());
+        assertEquals(1, adam.state().parameters().get("b").steps());
+    }
+
+    @Test
     void aFailingMicroBatchLeavesParametersAndOptimiserUntouched() {
         ParameterStore store = store();
         AdamW adam = new AdamW(store, AdamWOptions.of(0.1));

@@ -39,6 +39,9 @@ public final class ByteTokenizer implements Tokenizer {
 
     @Override
     public String decode(int[] ids) {
+        if (ids == null) {
+            return "";
+        }
         StringBuilder out = new StringBuilder();
         ByteBuffer run = ByteBuffer.allocate(ids.length);
         for (int id : ids) {

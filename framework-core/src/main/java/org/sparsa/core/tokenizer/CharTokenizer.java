@@ -71,6 +71,9 @@ public final class CharTokenizer implements Tokenizer {
 
     @Override
     public String decode(int[] tokens) {
+        if (tokens == null) {
+            return "";
+        }
         StringBuilder out = new StringBuilder(tokens.length);
         for (int id : tokens) {
             if (id >= FIRST && id - FIRST < codePoints.length) {

@@ -17,7 +17,8 @@ public interface Tokenizer {
 
     /**
      * The text of {@code ids}. Special ids are skipped; ids outside the vocabulary, and byte
-     * sequences that are not valid UTF-8, become U+FFFD. Never throws on odd input.
+     * sequences that are not valid UTF-8, become U+FFFD; {@code null} reads as no ids. Never
+     * throws on odd input.
      */
     String decode(int[] ids);
 

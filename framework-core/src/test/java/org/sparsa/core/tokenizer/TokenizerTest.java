@@ -52,6 +52,7 @@ class TokenizerTest {
         assertEquals("\uFFFD\uFFFD\uFFFD\uFFFD",
                 tokenizer.decode(new int[] {euro[0], -1, euro[1], 9999}));
         assertEquals("", tokenizer.decode(new int[0]));
+        assertEquals("", tokenizer.decode(null));
     }
 
     @Test
@@ -78,6 +79,8 @@ class TokenizerTest {
         assertEquals("ab\uFFFD\uFFFD", tokenizer.decode(ids));
         // Specials are skipped, ids outside the vocabulary read as U+FFFD.
         assertEquals("a\uFFFD\uFFFD", tokenizer.decode(new int[] {0, 1, 4, 2, 7, -3}));
+        assertEquals("", tokenizer.decode(null));
+        assertArrayEquals(new int[0], tokenizer.encode(null));
     }
 
     @Test

@@ -2,6 +2,8 @@ package org.sparsa.core.task.internal;
 
 import java.math.BigInteger;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.random.RandomGenerator;
 import org.sparsa.api.task.Example;
 import org.sparsa.api.task.TaskScore;
@@ -25,6 +27,8 @@ final class ArithmeticTask extends GeneratedTask {
             "Next, %s takes away %s.");
     private static final List<String> MULTIPLY = List.of("Then %s multiplies the result by %s.",
             "Next, %s makes it %s times as large.");
+
+    private static final Pattern NUMBER = Pattern.compile("\\d+");
 
     private final int digits;
     private final List<Character> operations;
@@ -60,6 +64,33 @@ final class ArithmeticTask extends GeneratedTask {
         prompt.append(" What number does ").append(name)
                 .append(" end up with? Put the final answer in \\boxed{}.");
         return new Example(prompt.toString(), value.toString(), List.of());
+    }
+
+    /**
+     * The problem without its wording: the operations and operands in order, so that a training
+     * draw that only renames the person or rephrases a step still counts as held out.
+     */
+    @Override
+    String identity(Example example) {
+        StringBuilder out = new StringBuilder();
+        for (String sentence : example.prompt().split("(?<=\\.) ")) {
+            Matcher number = NUMBER.matcher(sentence);
+            if (!number.find()) {
+                continue;
+            }
+            out.append(out.length() == 0 ? "" : operation(sentence)).append(number.group());
+        }
+        return out.toString();
+    }
+
+    private static String operation(String sentence) {
+        if (sentence.contains("adds") || sentence.contains("increases")) {
+            return "+";
+        }
+        if (sentence.contains("subtracts") || sentence.contains("takes away")) {
+            return "-";
+        }
+        return "*";
     }
 
     private BigInteger operand(RandomGenerator random) {

@@ -11,7 +11,7 @@ import org.sparsa.api.task.Task;
 
 /**
  * A task whose examples are generated from random draws: the evaluation set is drawn once from
- * the configuration's seed, and training draws whose prompt is in it are redrawn, so that
+ * the configuration's seed, and training draws of a problem in it are redrawn, so that
  * evaluation measures generalisation rather than recall, wherever the space of examples is
  * large enough for that to be possible.
  */
@@ -26,6 +26,14 @@ abstract class GeneratedTask implements Task {
     abstract Example generate(RandomGenerator random);
 
     /**
+     * What makes two examples the same problem, for keeping training draws off the evaluation
+     * set: the prompt, unless a task words one problem in several ways.
+     */
+    String identity(Example example) {
+        return example.prompt();
+    }
+
+    /**
      * Draws the evaluation set of {@code size} distinct examples from {@code seed}; call once,
      * from the subclass's constructor, after its fields are set. Subclasses with a structured
      * evaluation set (a grid) pass their own examples to {@link #holdOut(List)} instead.
@@ -36,7 +44,7 @@ abstract class GeneratedTask implements Task {
         Set<String> prompts = new HashSet<>();
         for (int tries = 0; examples.size() < size && tries < size * ATTEMPTS; tries++) {
             Example example = generate(random);
-            if (prompts.add(example.prompt())) {
+            if (prompts.add(identity(example))) {
                 examples.add(example);
             }
         }
@@ -48,14 +56,14 @@ abstract class GeneratedTask implements Task {
         evaluation = List.copyOf(examples);
         heldOut = new HashSet<>();
         for (Example example : examples) {
-            heldOut.add(example.prompt());
+            heldOut.add(identity(example));
         }
     }
 
     @Override
     public final Example sample(RandomGenerator random) {
         Example example = generate(random);
-        for (int i = 1; i < ATTEMPTS && heldOut.contains(example.prompt()); i++) {
+        for (int i = 1; i < ATTEMPTS && heldOut.contains(identity(example)); i++) {
             example = generate(random);
         }
         return example;

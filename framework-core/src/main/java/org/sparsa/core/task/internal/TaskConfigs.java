@@ -45,8 +45,16 @@ final class TaskConfigs {
         if (text.equalsIgnoreCase("random")) {
             return Double.NaN;
         }
-        return number(PluginConfig.of(java.util.Map.of(key, text), config.origin()), key, 0, 0,
-                1);
+        try {
+            double value = Double.parseDouble(text);
+            if (value >= 0 && value <= 1) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below with what was expected.
+        }
+        throw new ConfigException(config.origin(), key, "expected a number in [0, 1] (0: start,"
+                + " 1: end) or 'random', found '" + text + "'");
     }
 
     /** The non-blank string at {@code key}, or {@code fallback}. */

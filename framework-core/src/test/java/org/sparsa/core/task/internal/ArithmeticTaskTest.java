@@ -71,6 +71,25 @@ class ArithmeticTaskTest {
     }
 
     @Test
+    void trainingDrawsAvoidEvaluationProblemsHoweverWorded() {
+        // 100 problems in all, half of them held out.
+        ArithmeticTask task = (ArithmeticTask) new ArithmeticSource().create(PluginConfig.of(
+                Map.of("digits", 1, "terms", 2, "operations", "+", "eval_size", 50), "test"));
+        java.util.Set<String> held = new java.util.HashSet<>();
+        task.evaluationSet().forEach(example -> held.add(task.identity(example)));
+        assertEquals(50, held.size());
+        SplittableRandom random = new SplittableRandom(11);
+        for (int n = 0; n < 500; n++) {
+            String identity = task.identity(task.sample(random));
+            assertTrue(identity.matches("\\d\\+\\d"), identity);
+            assertTrue(!held.contains(identity), identity);
+        }
+        assertEquals(task.identity(new Example("Ava writes down the number 3. Then Ava adds 4."
+                + " What number?", "7", List.of())), task.identity(new Example("Mei thinks of the"
+                + " number 3. Next, Mei increases it by 4. What?", "7", List.of())));
+    }
+
+    @Test
     void exactMatchReadsTheLastBoxOfTheAnswerRegion() {
         Task task = new ArithmeticSource().create(PluginConfig.of(Map.of("eval_size", 1), "t"));
         Example example = new Example("p", "-42", List.of());

@@ -51,7 +51,7 @@ class RecipeLoaderTest {
         assertEquals(4, model.kvHeads());
         assertEquals(16, model.headDim());
         assertEquals(256, model.ffnHidden());
-        assertEquals("full", model.attention().id());
+        assertEquals(new PluginRef("full", Map.of("window", 0)), model.attention());
         assertEquals(Map.of("pairs", 8, "queries", 4), recipe.task().config());
         StageSpec pretrain = recipe.stages().get(0);
         assertEquals("pretrain", pretrain.name());
@@ -125,10 +125,10 @@ class RecipeLoaderTest {
                 .replace("  - kind: eval", "  - kind: evaluate")
                 .replace("  max_seq: 128\n", "  max_seq: 128\n  attention:\n    id: sparse\n");
         assertEquals(List.of(
-                "model.attention.id: unknown attention 'sparse'; known: full, sliding "
+                "model.attention.id: unknown attention 'sparse'; known: full "
                         + "(recipe.yaml line 8)",
-                "task.id: unknown task 'mqr'; did you mean 'mqar'?; known: arithmetic, corpus, "
-                        + "mqar, needle, passkey (recipe.yaml line 10)",
+                "task.id: unknown task 'mqr' (did you mean 'mqar'?); known: arithmetic, "
+                        + "corpus, mqar, needle, passkey (recipe.yaml line 10)",
                 "stages[1].kind: unknown stage 'evaluate'; known: eval, pretrain, sft "
                         + "(recipe.yaml line 15)"),
                 errors(text));
@@ -139,13 +139,16 @@ class RecipeLoaderTest {
         String text = SMALL.replace("  id: mqar\n", "  id: mqar\n  config:\n    pairz: 3\n"
                 + "    queries: many\n")
                 .replace("  max_seq: 128\n", "  max_seq: 128\n  attention:\n    id: full\n"
-                        + "    config: {window: 3}\n");
+                        + "    config: {windw: 3}\n")
+                .replace("  - kind: pretrain\n", "  - kind: pretrain\n    config: {x: 1}\n");
         assertEquals(List.of(
-                "model.attention.config.window: unknown key for attention 'full'; it takes no "
-                        + "configuration (recipe.yaml line 9)",
+                "model.attention.config.windw: unknown key for attention 'full'; did you mean "
+                        + "'window'? (recipe.yaml line 9)",
                 "task.config.pairz: unknown key for task 'mqar'; did you mean 'pairs'? "
                         + "(recipe.yaml line 13)",
-                "task.config.queries: expected an integer, found 'many' (recipe.yaml line 14)"),
+                "task.config.queries: expected an integer, found 'many' (recipe.yaml line 14)",
+                "stages[0].config.x: unknown key for stage 'pretrain'; it takes no "
+                        + "configuration (recipe.yaml line 17)"),
                 errors(text));
     }
 
@@ -189,12 +192,11 @@ class RecipeLoaderTest {
 
     @Test
     void overridesApplyIncludingListIndices() {
-        Recipe recipe = load(SMALL, "stages.0.lr=3e-4", "model.attention.id=sliding",
+        Recipe recipe = load(SMALL, "stages.0.lr=3e-4", "model.attention.id=full",
                 "model.attention.config.window=64", "seed=7", "stages.1.eval_every=5",
                 "output.dir=runs/x", "model.moe={experts: 4}");
         assertEquals(3e-4, recipe.stages().get(0).lr());
-        assertEquals("sliding", recipe.model().attention().id());
-        assertEquals(Map.of("window", 64, "sinks", 0), recipe.model().attention().config());
+        assertEquals(new PluginRef("full", Map.of("window", 64)), recipe.model().attention());
         assertEquals(7, recipe.seed());
         assertEquals(5, recipe.stages().get(1).evalEvery());
         assertEquals("runs/x", recipe.outputDir());
@@ -243,14 +245,14 @@ class RecipeLoaderTest {
                   max_seq: 128
                   per_layer:
                     1:
-                      attention: {id: sliding, config: {window: 32}}
+                      attention: {config: {window: 32}}
                   moe:
                     experts: 8
                     top_k: 2
                     shared_expert: true
                     layers: [1]
                 """));
-        assertEquals(Map.of(1, new PluginRef("sliding", Map.of("window", 32, "sinks", 0))),
+        assertEquals(Map.of(1, new PluginRef("full", Map.of("window", 32))),
                 recipe.model().perLayerAttention());
         assertEquals(new MoeSpec(8, 2, true, 256, List.of(1)), recipe.model().moe());
         assertEquals(List.of("model.per_layer.2: expected a layer index from 0 to 1, found '2' "

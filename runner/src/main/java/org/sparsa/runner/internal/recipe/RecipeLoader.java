@@ -100,7 +100,7 @@ public final class RecipeLoader {
                     + "folder '" + resume + "' exists");
         }
         // Written by runs into config.resolved.yaml, so that file loads as a recipe again.
-        root.allow("provenance");
+        root.ignore("provenance");
         root.rejectUnknown();
         return new Recipe(name, seed, BackendKind.valueOf(backend.toUpperCase(Locale.ROOT)),
                 model, task, stages, dir, resume);
@@ -132,6 +132,7 @@ public final class RecipeLoader {
             if (ok && dim % heads != 0) {
                 m.error("heads", "dim (" + dim + ") is not a multiple of heads (" + heads
                         + "); change one or set head_dim");
+                ok = false;
             }
             headDim = Math.max(1, dim / heads);
         }
@@ -223,7 +224,7 @@ public final class RecipeLoader {
                 continue;
             }
             StageSpec stage = readStage(s, i, model, kindCounts);
-            if (!names.add(stage.name())) {
+            if (!stage.name().isEmpty() && !names.add(stage.name())) {
                 s.error("name", "another stage is already named '" + stage.name() + "'");
             }
             stages.add(stage);

@@ -80,8 +80,8 @@ class RecipeLoaderTest {
     void unknownTopLevelKeyWithoutNearNameListsTheAllowed() {
         List<String> errors = errors(SMALL + "colour: blue\n");
         assertEquals(1, errors.size());
-        assertTrue(errors.get(0).startsWith("colour: unknown key; expected one of [backend, "),
-                errors.get(0));
+        assertTrue(errors.get(0).startsWith("colour: unknown key; expected one of [backend, "
+                + "model, name, output, resume, seed, stages, task]"), errors.get(0));
         assertTrue(errors.get(0).endsWith("(recipe.yaml line 15)"), errors.get(0));
     }
 
@@ -182,6 +182,12 @@ class RecipeLoaderTest {
                 e.errors().get(0).toString());
         assertTrue(e.getMessage().startsWith("recipe.yaml: 1 error\n  not valid YAML: "),
                 e.getMessage());
+    }
+
+    @Test
+    void aSecondDocumentIsAnError() {
+        assertEquals(List.of("a second YAML document (after '---') starts here; a recipe is "
+                + "one document (recipe.yaml line 16)"), errors(SMALL + "---\nname: other\n"));
     }
 
     @Test

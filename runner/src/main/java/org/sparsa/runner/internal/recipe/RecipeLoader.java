@@ -69,9 +69,32 @@ public final class RecipeLoader {
         Overrides.apply(yaml, overrides, errors);
         Recipe recipe = read(yaml, errors);
         if (!errors.isEmpty()) {
-            throw new RecipeException(source, errors);
+            throw new RecipeException(source, inFileOrder(source, errors));
         }
         return recipe;
+    }
+
+    /**
+     * The problems by line, those of the whole file first and those of overrides last, so the
+     * list reads top to bottom beside the file; the sort is stable within a line.
+     */
+    private static List<RecipeError> inFileOrder(String source, List<RecipeError> errors) {
+        String prefix = source + " line ";
+        List<RecipeError> sorted = new ArrayList<>(errors);
+        sorted.sort(java.util.Comparator.comparingLong(e -> {
+            if (e.where().equals(source)) {
+                return 0L;
+            }
+            if (e.where().startsWith(prefix)) {
+                try {
+                    return Long.parseLong(e.where().substring(prefix.length()));
+                } catch (NumberFormatException notALine) {
+                    return Long.MAX_VALUE;
+                }
+            }
+            return Long.MAX_VALUE;
+        }));
+        return sorted;
     }
 
     private Recipe read(LocatedYaml yaml, List<RecipeError> errors) {

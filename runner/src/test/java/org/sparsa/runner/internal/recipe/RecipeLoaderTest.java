@@ -101,15 +101,15 @@ class RecipeLoaderTest {
                 .replace("    steps: 300\n", "    steps: 0\n")
                 .replace("    lr: 1.0e-3\n", "    lr: -1\n    seq_len: 4096\n");
         assertEquals(List.of(
-                "model.kv_heads: heads (6) must be a multiple of kv_heads (4) "
-                        + "(recipe.yaml line 6)",
                 "model.heads: dim (64) is not a multiple of heads (6); change one or set "
                         + "head_dim (recipe.yaml line 5)",
+                "model.kv_heads: heads (6) must be a multiple of kv_heads (4) "
+                        + "(recipe.yaml line 6)",
                 "stages[0].steps: expected an integer of at least 1, found 0 "
                         + "(recipe.yaml line 12)",
+                "stages[0].lr: expected a number above 0, found -1.0 (recipe.yaml line 13)",
                 "stages[0].seq_len: expected at most model.max_seq (128), found 4096 "
-                        + "(recipe.yaml line 14)",
-                "stages[0].lr: expected a number above 0, found -1.0 (recipe.yaml line 13)"),
+                        + "(recipe.yaml line 14)"),
                 errors(text));
     }
 
@@ -161,9 +161,9 @@ class RecipeLoaderTest {
                 """;
         List<String> errors = errors(text);
         assertEquals(List.of(
+                "task: missing; expected a map with the task's id and config (recipe.yaml)",
                 "model.layers: missing; expected a positive integer (recipe.yaml line 1)",
                 "model.heads: missing; expected a positive integer (recipe.yaml line 1)",
-                "task: missing; expected a map with the task's id and config (recipe.yaml)",
                 "stages: expected a list, found 'fast' (recipe.yaml line 3)"), errors);
     }
 

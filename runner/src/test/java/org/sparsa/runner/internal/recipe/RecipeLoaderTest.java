@@ -210,6 +210,16 @@ class RecipeLoaderTest {
     }
 
     @Test
+    void overridesReachNewSectionsAndReplacedMapsAreCheckedWhole() {
+        Recipe recipe = load(SMALL, "model.per_layer.1.attention.config.window=16");
+        assertEquals(Map.of(1, new PluginRef("full", Map.of("window", 16))),
+                recipe.model().perLayerAttention());
+        assertEquals(List.of("model.attention.config.windw: unknown key for attention 'full'; "
+                + "did you mean 'window'? (override 'model.attention={config: {windw: 2}}')"),
+                errors(SMALL, "model.attention={config: {windw: 2}}"));
+    }
+
+    @Test
     void badOverridesNameTheOverride() {
         assertEquals(List.of(
                 "model.dimm: unknown key in model; did you mean 'dim'? "

@@ -22,8 +22,8 @@ import org.sparsa.runner.internal.recipe.RegistryPluginLookup;
 import org.sparsa.runner.internal.recipe.ResolvedRecipe;
 import org.sparsa.runner.internal.recipe.RunFolder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -42,12 +42,8 @@ public final class RunCommand implements Callable<Integer> {
     private final Supplier<List<String>> bundles;
     private final Path workingFolder;
 
-    @Parameters(index = "0", paramLabel = "RECIPE", description = "The recipe file (YAML).")
-    Path recipe;
-
-    @Parameters(index = "1..*", paramLabel = "KEY=VALUE",
-            description = "Overrides, as for 'sparsa validate'.")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    RecipeArguments arguments;
 
     @Spec
     CommandSpec spec;
@@ -72,9 +68,11 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Recipe valid;
         try {
-            valid = new RecipeLoader(plugins.get()).load(recipe, overrides);
+            valid = new RecipeLoader(plugins.get()).load(arguments.recipe,
+                    arguments.overrides);
         } catch (RecipeException e) {
-            ValidateCommand.report(spec.commandLine().getErr(), recipe.toString(), e);
+            ValidateCommand.report(spec.commandLine().getErr(), arguments.recipe.toString(),
+                    e);
             return 1;
         }
         LocalDateTime start = LocalDateTime.now(ZoneOffset.UTC);

@@ -9,9 +9,11 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.osgi.framework.BundleContext;
 import org.sparsa.runner.internal.plugins.PluginCatalog;
 import org.sparsa.runner.internal.recipe.BackendPlan;
+import org.sparsa.runner.internal.recipe.PluginLookup;
 import org.sparsa.runner.internal.recipe.Provenance;
 import org.sparsa.runner.internal.recipe.Recipe;
 import org.sparsa.runner.internal.recipe.RecipeException;
@@ -20,8 +22,8 @@ import org.sparsa.runner.internal.recipe.RegistryPluginLookup;
 import org.sparsa.runner.internal.recipe.ResolvedRecipe;
 import org.sparsa.runner.internal.recipe.RunFolder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -36,42 +38,52 @@ public final class RunCommand implements Callable<Integer> {
     /** Exit code saying the run folder was prepared but training is not wired in yet. */
     static final int NOT_WIRED = 3;
 
-    private final BundleContext context;
+    private final Supplier<PluginLookup> plugins;
+    private final Supplier<List<String>> bundles;
+    private final Path workingFolder;
 
-    @Parameters(index = "0", paramLabel = "RECIPE", description = "The recipe file (YAML).")
-    Path recipe;
-
-    @Parameters(index = "1..*", paramLabel = "KEY=VALUE",
-            description = "Overrides, as for 'sparsa validate'.")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    RecipeArguments arguments;
 
     @Spec
     CommandSpec spec;
 
     public RunCommand(BundleContext context) {
-        this.context = context;
+        this(() -> new RegistryPluginLookup(new PluginCatalog(context)),
+                () -> Provenance.installedBundles(context), Path.of("").toAbsolutePath());
+    }
+
+    /**
+     * @param workingFolder where a relative {@code output.dir} lies and whose git commit is
+     *     recorded
+     */
+    RunCommand(Supplier<PluginLookup> plugins, Supplier<List<String>> bundles,
+            Path workingFolder) {
+        this.plugins = plugins;
+        this.bundles = bundles;
+        this.workingFolder = workingFolder;
     }
 
     @Override
     public Integer call() throws IOException {
         Recipe valid;
         try {
-            valid = new RecipeLoader(new RegistryPluginLookup(new PluginCatalog(context)))
-                    .load(recipe, overrides);
+            valid = new RecipeLoader(plugins.get()).load(arguments.recipe,
+                    arguments.overrides);
         } catch (RecipeException e) {
-            ValidateCommand.report(spec.commandLine().getErr(), recipe.toString(), e);
+            ValidateCommand.report(spec.commandLine().getErr(), arguments.recipe.toString(),
+                    e);
             return 1;
         }
         LocalDateTime start = LocalDateTime.now(ZoneOffset.UTC);
         if (valid.outputDir() == null) {
             valid = valid.withOutputDir(RunFolder.defaultDir(valid.name(), start));
         }
-        Path workingFolder = Path.of("").toAbsolutePath();
         BackendPlan backend = BackendPlan.probe(valid.backend());
         List<String> commandLine = new ArrayList<>(List.of("sparsa", "run"));
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         Provenance provenance = new Provenance(Provenance.gitCommit(workingFolder),
-                Provenance.installedBundles(context), Provenance.currentJvm(),
+                bundles.get(), Provenance.currentJvm(),
                 valid.backend().name().toLowerCase(java.util.Locale.ROOT), backend.resolved(),
                 backend.device(), valid.seed(),
                 DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(start) + "Z", commandLine);

@@ -2,9 +2,6 @@ package org.sparsa.runner.internal.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.osgi.framework.BundleContext;
@@ -17,9 +14,9 @@ import org.sparsa.runner.internal.recipe.RecipeLoader;
 import org.sparsa.runner.internal.recipe.RegistryPluginLookup;
 import org.sparsa.runner.internal.recipe.ResolvedRecipe;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code sparsa validate}: checks a recipe against the installed plugins without running it. */
@@ -30,14 +27,8 @@ import picocli.CommandLine.Spec;
 public final class ValidateCommand implements Callable<Integer> {
     private final Supplier<PluginLookup> plugins;
 
-    @Parameters(index = "0", paramLabel = "RECIPE", description = "The recipe file (YAML).")
-    Path recipe;
-
-    @Parameters(index = "1..*", paramLabel = "KEY=VALUE",
-            description = "Overrides, applied before validation: a dotted key, numbers picking "
-                    + "list entries (stages.0.lr=3e-4 model.attention.id=full); values are "
-                    + "read as YAML.")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    RecipeArguments arguments;
 
     @Option(names = "--resolved", description = "Also print the recipe with every default "
             + "filled in, as a run would write it to config.resolved.yaml.")
@@ -59,9 +50,10 @@ public final class ValidateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Recipe valid;
         try {
-            valid = new RecipeLoader(plugins.get()).load(recipe, overrides);
+            valid = new RecipeLoader(plugins.get()).load(arguments.recipe,
+                    arguments.overrides);
         } catch (RecipeException e) {
-            report(spec.commandLine().getErr(), recipe.toString(), e);
+            report(spec.commandLine().getErr(), arguments.recipe.toString(), e);
             return 1;
         }
         out.println("valid: " + valid.name() + " (" + valid.stages().size()

@@ -48,6 +48,11 @@ final class LocatedYaml {
                         + "stages: …) at the top", yaml.line(parser.currentTokenLocation())));
             } else {
                 yaml.readMap(parser, "", yaml.root, errors);
+                if (parser.nextToken() != null) {
+                    errors.add(new RecipeError("", "a second YAML document (after '---') starts "
+                            + "here; a recipe is one document",
+                            yaml.line(parser.currentTokenLocation())));
+                }
             }
         } catch (JacksonException e) {
             JsonLocation location = e.getLocation();

@@ -41,7 +41,7 @@ final class PluginConfigCheck {
         if (declared.isEmpty()) {
             List<String> known = plugins.ids(kind);
             config.errorAt(idPath, "unknown " + kind.id() + " '" + id + "'"
-                    + DidYouMean.closest(id, known).map(s -> "; did you mean '" + s + "'?")
+                    + DidYouMean.closest(id, known).map(s -> " (did you mean '" + s + "'?)")
                             .orElse("")
                     + "; known: " + (known.isEmpty() ? "none installed" : String.join(", ",
                     known)));

@@ -69,9 +69,32 @@ public final class RecipeLoader {
         Overrides.apply(yaml, overrides, errors);
         Recipe recipe = read(yaml, errors);
         if (!errors.isEmpty()) {
-            throw new RecipeException(source, errors);
+            throw new RecipeException(source, inFileOrder(source, errors));
         }
         return recipe;
+    }
+
+    /**
+     * The problems by line, those of the whole file first and those of overrides last, so the
+     * list reads top to bottom beside the file; the sort is stable within a line.
+     */
+    private static List<RecipeError> inFileOrder(String source, List<RecipeError> errors) {
+        String prefix = source + " line ";
+        List<RecipeError> sorted = new ArrayList<>(errors);
+        sorted.sort(java.util.Comparator.comparingLong(e -> {
+            if (e.where().equals(source)) {
+                return 0L;
+            }
+            if (e.where().startsWith(prefix)) {
+                try {
+                    return Long.parseLong(e.where().substring(prefix.length()));
+                } catch (NumberFormatException notALine) {
+                    return Long.MAX_VALUE;
+                }
+            }
+            return Long.MAX_VALUE;
+        }));
+        return sorted;
     }
 
     private Recipe read(LocatedYaml yaml, List<RecipeError> errors) {
@@ -100,7 +123,7 @@ public final class RecipeLoader {
                     + "folder '" + resume + "' exists");
         }
         // Written by runs into config.resolved.yaml, so that file loads as a recipe again.
-        root.allow("provenance");
+        root.ignore("provenance");
         root.rejectUnknown();
         return new Recipe(name, seed, BackendKind.valueOf(backend.toUpperCase(Locale.ROOT)),
                 model, task, stages, dir, resume);
@@ -132,6 +155,7 @@ public final class RecipeLoader {
             if (ok && dim % heads != 0) {
                 m.error("heads", "dim (" + dim + ") is not a multiple of heads (" + heads
                         + "); change one or set head_dim");
+                ok = false;
             }
             headDim = Math.max(1, dim / heads);
         }
@@ -223,7 +247,7 @@ public final class RecipeLoader {
                 continue;
             }
             StageSpec stage = readStage(s, i, model, kindCounts);
-            if (!names.add(stage.name())) {
+            if (!stage.name().isEmpty() && !names.add(stage.name())) {
                 s.error("name", "another stage is already named '" + stage.name() + "'");
             }
             stages.add(stage);

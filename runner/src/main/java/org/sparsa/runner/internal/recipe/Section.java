@@ -21,6 +21,7 @@ final class Section {
     private final Map<String, Object> values;
     private final List<RecipeError> errors;
     private final Set<String> allowed = new LinkedHashSet<>();
+    private final Set<String> ignored = new LinkedHashSet<>();
 
     Section(LocatedYaml yaml, String path, Map<String, Object> values, List<RecipeError> errors) {
         this.yaml = yaml;
@@ -73,15 +74,15 @@ final class Section {
         return false;
     }
 
-    /** Declares keys this section accepts without reading them. */
-    void allow(String... keys) {
-        allowed.addAll(List.of(keys));
+    /** Declares keys this section accepts without reading them and never suggests. */
+    void ignore(String... keys) {
+        ignored.addAll(List.of(keys));
     }
 
     /** Reports every key present that no getter asked for, suggesting the nearest allowed. */
     void rejectUnknown() {
         for (String key : values.keySet()) {
-            if (!allowed.contains(key)) {
+            if (!allowed.contains(key) && !ignored.contains(key)) {
                 error(key, "unknown key" + (path.isEmpty() ? "" : " in " + path)
                         + DidYouMean.hint(key, allowed));
             }

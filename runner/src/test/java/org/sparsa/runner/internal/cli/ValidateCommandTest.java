@@ -18,7 +18,7 @@ import picocli.CommandLine;
 
 class ValidateCommandTest {
     /** Knows one plugin of each kind a recipe names. */
-    private static final PluginLookup PLUGINS = new PluginLookup() {
+    static final PluginLookup PLUGINS = new PluginLookup() {
         @Override
         public List<String> ids(PluginKind kind) {
             return switch (kind) {

@@ -15,9 +15,8 @@ final class FakePlugins implements PluginLookup {
     /** The plugins the shipped recipes and the docs use. */
     static FakePlugins standard() {
         return new FakePlugins()
-                .with(PluginKind.ATTENTION, "full")
-                .with(PluginKind.ATTENTION, "sliding", "window:int=256 - keys each query sees",
-                        "sinks:int=0 - leading tokens every query sees")
+                .with(PluginKind.ATTENTION, "full", "window:int=0 - keys each query sees, its own "
+                        + "included; 0 means every earlier key")
                 .with(PluginKind.TASK, "mqar", "pairs:int=8 - key/value pairs per sequence",
                         "queries:int=4 - keys asked back")
                 .with(PluginKind.TASK, "passkey", "filler:string=grass - repeated text")

@@ -51,7 +51,7 @@ class RecipeLoaderTest {
         assertEquals(4, model.kvHeads());
         assertEquals(16, model.headDim());
         assertEquals(256, model.ffnHidden());
-        assertEquals("full", model.attention().id());
+        assertEquals(new PluginRef("full", Map.of("window", 0)), model.attention());
         assertEquals(Map.of("pairs", 8, "queries", 4), recipe.task().config());
         StageSpec pretrain = recipe.stages().get(0);
         assertEquals("pretrain", pretrain.name());
@@ -80,8 +80,8 @@ class RecipeLoaderTest {
     void unknownTopLevelKeyWithoutNearNameListsTheAllowed() {
         List<String> errors = errors(SMALL + "colour: blue\n");
         assertEquals(1, errors.size());
-        assertTrue(errors.get(0).startsWith("colour: unknown key; expected one of [backend, "),
-                errors.get(0));
+        assertTrue(errors.get(0).startsWith("colour: unknown key; expected one of [backend, "
+                + "model, name, output, resume, seed, stages, task]"), errors.get(0));
         assertTrue(errors.get(0).endsWith("(recipe.yaml line 15)"), errors.get(0));
     }
 
@@ -101,15 +101,15 @@ class RecipeLoaderTest {
                 .replace("    steps: 300\n", "    steps: 0\n")
                 .replace("    lr: 1.0e-3\n", "    lr: -1\n    seq_len: 4096\n");
         assertEquals(List.of(
-                "model.kv_heads: heads (6) must be a multiple of kv_heads (4) "
-                        + "(recipe.yaml line 6)",
                 "model.heads: dim (64) is not a multiple of heads (6); change one or set "
                         + "head_dim (recipe.yaml line 5)",
+                "model.kv_heads: heads (6) must be a multiple of kv_heads (4) "
+                        + "(recipe.yaml line 6)",
                 "stages[0].steps: expected an integer of at least 1, found 0 "
                         + "(recipe.yaml line 12)",
+                "stages[0].lr: expected a number above 0, found -1.0 (recipe.yaml line 13)",
                 "stages[0].seq_len: expected at most model.max_seq (128), found 4096 "
-                        + "(recipe.yaml line 14)",
-                "stages[0].lr: expected a number above 0, found -1.0 (recipe.yaml line 13)"),
+                        + "(recipe.yaml line 14)"),
                 errors(text));
     }
 
@@ -125,10 +125,10 @@ class RecipeLoaderTest {
                 .replace("  - kind: eval", "  - kind: evaluate")
                 .replace("  max_seq: 128\n", "  max_seq: 128\n  attention:\n    id: sparse\n");
         assertEquals(List.of(
-                "model.attention.id: unknown attention 'sparse'; known: full, sliding "
+                "model.attention.id: unknown attention 'sparse'; known: full "
                         + "(recipe.yaml line 8)",
-                "task.id: unknown task 'mqr'; did you mean 'mqar'?; known: arithmetic, corpus, "
-                        + "mqar, needle, passkey (recipe.yaml line 10)",
+                "task.id: unknown task 'mqr' (did you mean 'mqar'?); known: arithmetic, "
+                        + "corpus, mqar, needle, passkey (recipe.yaml line 10)",
                 "stages[1].kind: unknown stage 'evaluate'; known: eval, pretrain, sft "
                         + "(recipe.yaml line 15)"),
                 errors(text));
@@ -139,13 +139,16 @@ class RecipeLoaderTest {
         String text = SMALL.replace("  id: mqar\n", "  id: mqar\n  config:\n    pairz: 3\n"
                 + "    queries: many\n")
                 .replace("  max_seq: 128\n", "  max_seq: 128\n  attention:\n    id: full\n"
-                        + "    config: {window: 3}\n");
+                        + "    config: {windw: 3}\n")
+                .replace("  - kind: pretrain\n", "  - kind: pretrain\n    config: {x: 1}\n");
         assertEquals(List.of(
-                "model.attention.config.window: unknown key for attention 'full'; it takes no "
-                        + "configuration (recipe.yaml line 9)",
+                "model.attention.config.windw: unknown key for attention 'full'; did you mean "
+                        + "'window'? (recipe.yaml line 9)",
                 "task.config.pairz: unknown key for task 'mqar'; did you mean 'pairs'? "
                         + "(recipe.yaml line 13)",
-                "task.config.queries: expected an integer, found 'many' (recipe.yaml line 14)"),
+                "task.config.queries: expected an integer, found 'many' (recipe.yaml line 14)",
+                "stages[0].config.x: unknown key for stage 'pretrain'; it takes no "
+                        + "configuration (recipe.yaml line 17)"),
                 errors(text));
     }
 
@@ -158,9 +161,9 @@ class RecipeLoaderTest {
                 """;
         List<String> errors = errors(text);
         assertEquals(List.of(
+                "task: missing; expected a map with the task's id and config (recipe.yaml)",
                 "model.layers: missing; expected a positive integer (recipe.yaml line 1)",
                 "model.heads: missing; expected a positive integer (recipe.yaml line 1)",
-                "task: missing; expected a map with the task's id and config (recipe.yaml)",
                 "stages: expected a list, found 'fast' (recipe.yaml line 3)"), errors);
     }
 
@@ -182,6 +185,12 @@ class RecipeLoaderTest {
     }
 
     @Test
+    void aSecondDocumentIsAnError() {
+        assertEquals(List.of("a second YAML document (after '---') starts here; a recipe is "
+                + "one document (recipe.yaml line 16)"), errors(SMALL + "---\nname: other\n"));
+    }
+
+    @Test
     void duplicateKeysAreErrors() {
         assertEquals(List.of("seed: given twice (first at recipe.yaml line 15) "
                 + "(recipe.yaml line 16)"), errors(SMALL + "seed: 1\nseed: 2\n"));
@@ -189,16 +198,25 @@ class RecipeLoaderTest {
 
     @Test
     void overridesApplyIncludingListIndices() {
-        Recipe recipe = load(SMALL, "stages.0.lr=3e-4", "model.attention.id=sliding",
+        Recipe recipe = load(SMALL, "stages.0.lr=3e-4", "model.attention.id=full",
                 "model.attention.config.window=64", "seed=7", "stages.1.eval_every=5",
                 "output.dir=runs/x", "model.moe={experts: 4}");
         assertEquals(3e-4, recipe.stages().get(0).lr());
-        assertEquals("sliding", recipe.model().attention().id());
-        assertEquals(Map.of("window", 64, "sinks", 0), recipe.model().attention().config());
+        assertEquals(new PluginRef("full", Map.of("window", 64)), recipe.model().attention());
         assertEquals(7, recipe.seed());
         assertEquals(5, recipe.stages().get(1).evalEvery());
         assertEquals("runs/x", recipe.outputDir());
         assertEquals(new MoeSpec(4, 2, false, 256, List.of(0, 1)), recipe.model().moe());
+    }
+
+    @Test
+    void overridesReachNewSectionsAndReplacedMapsAreCheckedWhole() {
+        Recipe recipe = load(SMALL, "model.per_layer.1.attention.config.window=16");
+        assertEquals(Map.of(1, new PluginRef("full", Map.of("window", 16))),
+                recipe.model().perLayerAttention());
+        assertEquals(List.of("model.attention.config.windw: unknown key for attention 'full'; "
+                + "did you mean 'window'? (override 'model.attention={config: {windw: 2}}')"),
+                errors(SMALL, "model.attention={config: {windw: 2}}"));
     }
 
     @Test
@@ -243,14 +261,14 @@ class RecipeLoaderTest {
                   max_seq: 128
                   per_layer:
                     1:
-                      attention: {id: sliding, config: {window: 32}}
+                      attention: {config: {window: 32}}
                   moe:
                     experts: 8
                     top_k: 2
                     shared_expert: true
                     layers: [1]
                 """));
-        assertEquals(Map.of(1, new PluginRef("sliding", Map.of("window", 32, "sinks", 0))),
+        assertEquals(Map.of(1, new PluginRef("full", Map.of("window", 32))),
                 recipe.model().perLayerAttention());
         assertEquals(new MoeSpec(8, 2, true, 256, List.of(1)), recipe.model().moe());
         assertEquals(List.of("model.per_layer.2: expected a layer index from 0 to 1, found '2' "

@@ -21,9 +21,9 @@ class ResolvedRecipeTest {
               heads: 6
               kv_heads: 2
               max_seq: 256
-              attention: {id: sliding, config: {window: 64}}
+              attention: {id: full, config: {window: 64}}
               per_layer:
-                0: {attention: {id: full}}
+                0: {attention: {config: {window: 0}}}
               moe: {experts: 4, top_k: 1, layers: [1, 2]}
             task: {id: corpus, config: {path: data/tiny.txt}}
             stages:

@@ -219,6 +219,21 @@ public final class Checkpoints {
         return target;
     }
 
+    /**
+     * Writes the four files of a checkpoint that starts training afresh into the empty folder
+     * {@code folder}: the given weights and configuration, an optimiser file with no moments at
+     * step 0, and {@code state}. This is how weights from elsewhere (an imported Hugging Face
+     * folder) become a checkpoint; the caller makes the folder appear atomically.
+     */
+    public static void writeFresh(Path folder, SafetensorsWriter weights, byte[] config,
+            TrainerState state) throws IOException {
+        weights.write(folder.resolve(MODEL_FILE));
+        DurableFiles.write(folder.resolve(CONFIG_FILE), config);
+        new SafetensorsWriter().metadata("format", "sparsa-adamw").metadata("steps", "0")
+                .write(folder.resolve(OPTIMIZER_FILE));
+        DurableFiles.write(folder.resolve(TRAINER_STATE_FILE), trainerStateJson(state));
+    }
+
     private static void writeModel(Path file, ParameterStore store) throws IOException {
         SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
         for (Variable parameter : store) {

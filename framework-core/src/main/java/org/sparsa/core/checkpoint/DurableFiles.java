@@ -10,12 +10,15 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 
-/** File operations that reach the storage device before they return. */
-final class DurableFiles {
+/**
+ * File operations that reach the storage device before they return: the pieces every atomic
+ * folder write (checkpoints, exported and imported model folders) is made of.
+ */
+public final class DurableFiles {
     private DurableFiles() {}
 
     /** Writes {@code bytes} to the new file {@code file} and forces them to the device. */
-    static void write(Path file, byte[] bytes) throws IOException {
+    public static void write(Path file, byte[] bytes) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE)) {
             ByteBuffer buffer = ByteBuffer.wrap(bytes);
@@ -30,7 +33,7 @@ final class DurableFiles {
      * Forces the entries of {@code directory} (names created, renamed or removed in it) to the
      * device, so that a rename survives a power loss.
      */
-    static void syncDirectory(Path directory) throws IOException {
+    public static void syncDirectory(Path directory) throws IOException {
         try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (IOException e) {
@@ -43,7 +46,7 @@ final class DurableFiles {
     }
 
     /** Deletes {@code path} and everything under it; nothing when it does not exist. */
-    static void deleteTree(Path path) throws IOException {
+    public static void deleteTree(Path path) throws IOException {
         if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.sparsa.core.checkpoint.CheckpointException;
+import org.sparsa.core.checkpoint.DurableFiles;
 import org.sparsa.core.checkpoint.Checkpoints;
 import org.sparsa.core.model.ModelConfig;
 import org.sparsa.core.safetensors.DType;
@@ -66,7 +67,7 @@ public final class ExportCommand implements Callable<Integer> {
             }
             LlamaFolders.writeFolder(target, temp -> {
                 writer.write(temp.resolve(LlamaFolders.MODEL_FILE));
-                LlamaFolders.writeDurably(temp.resolve(LlamaFolders.CONFIG_FILE), configBytes);
+                DurableFiles.write(temp.resolve(LlamaFolders.CONFIG_FILE), configBytes);
             });
             out.println("exported " + folder + " to " + target + ": "
                     + (checked.expected() + checked.extras().size()) + " tensors");

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -18,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.sparsa.core.checkpoint.CheckpointException;
 import org.sparsa.core.checkpoint.Checkpoints;
+import org.sparsa.core.checkpoint.TrainerState;
 import org.sparsa.core.model.ModelConfig;
 import org.sparsa.core.safetensors.DType;
 import org.sparsa.core.safetensors.SafetensorsFile;
@@ -108,17 +108,10 @@ public final class ImportCommand implements Callable<Integer> {
                     converted++;
                 }
             }
-            byte[] trainerState = initialTrainerState(source);
-            final SafetensorsWriter weights = writer;
-            LlamaFolders.writeFolder(target, temp -> {
-                weights.write(temp.resolve(Checkpoints.MODEL_FILE));
-                LlamaFolders.writeDurably(temp.resolve(Checkpoints.CONFIG_FILE), configBytes);
-                // AdamW with no steps and no moments, in the checkpoint's format.
-                new SafetensorsWriter().metadata("format", "sparsa-adamw")
-                        .metadata("steps", "0").write(temp.resolve(Checkpoints.OPTIMIZER_FILE));
-                LlamaFolders.writeDurably(temp.resolve(Checkpoints.TRAINER_STATE_FILE),
-                        trainerState);
-            });
+            TrainerState fresh = new TrainerState(0, 0, Map.of(), Map.of("imported_from",
+                    source.toAbsolutePath().normalize().toString()));
+            LlamaFolders.writeFolder(target,
+                    temp -> Checkpoints.writeFresh(temp, writer, configBytes, fresh));
             out.println("imported " + source + " to " + target + ": "
                     + tensors.size() + " tensors"
                     + (converted > 0 ? " (" + converted + " converted to F32)" : "")
@@ -203,17 +196,5 @@ public final class ImportCommand implements Callable<Integer> {
             ordered.put(e.getKey(), s);
         }
         return ordered;
-    }
-
-    private static byte[] initialTrainerState(Path source) throws IOException {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("format", "sparsa-trainer-state");
-        root.put("version", 1);
-        root.put("step", 0);
-        root.put("data_position", 0);
-        root.putObject("rng");
-        root.putObject("extra").put("imported_from", source.toAbsolutePath().normalize()
-                .toString());
-        return JSON.writeValueAsBytes(root);
     }
 }

@@ -1,17 +1,11 @@
 package org.sparsa.runner.internal.cli;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -21,11 +15,11 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.sparsa.core.checkpoint.CheckpointException;
+import org.sparsa.core.checkpoint.DurableFiles;
 import org.sparsa.core.model.ModelConfig;
 import org.sparsa.core.model.MoeConfig;
 import org.sparsa.core.safetensors.DType;
 import org.sparsa.core.safetensors.SafetensorsFile;
-import org.sparsa.core.safetensors.SafetensorsWriter;
 import org.sparsa.core.safetensors.TensorEntry;
 
 /**
@@ -213,64 +207,18 @@ final class LlamaFolders {
         Files.createDirectory(temp);
         try {
             filler.fill(temp);
-            syncDirectory(temp);
+            DurableFiles.syncDirectory(temp);
             requireEmptyTarget(absolute);
             Files.deleteIfExists(absolute); // an empty folder, checked just now
             Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException | Error e) {
             try {
-                deleteTree(temp);
+                DurableFiles.deleteTree(temp);
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
         }
-        syncDirectory(parent);
-    }
-
-    /** Writes {@code bytes} to the new file {@code file} and forces them to the device. */
-    static void writeDurably(Path file, byte[] bytes) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE)) {
-            ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
-            }
-            channel.force(true);
-        }
-    }
-
-    private static void syncDirectory(Path directory) throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            if (!System.getProperty("os.name", "").startsWith("Windows")) {
-                throw e;
-            }
-        }
-    }
-
-    private static void deleteTree(Path path) throws IOException {
-        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(path, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
-                    throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException failure)
-                    throws IOException {
-                if (failure != null) {
-                    throw failure;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        DurableFiles.syncDirectory(parent);
     }
 }

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.SplittableRandom;
 
 /** Random inputs and tolerant comparisons for the backend tests. */
-final class TestArrays {
+public final class TestArrays {
 
     private TestArrays() {
     }
 
     /** Uniform values in {@code [-spread, spread)}. */
-    static float[] uniform(SplittableRandom random, int size, double spread) {
+    public static float[] uniform(SplittableRandom random, int size, double spread) {
         float[] values = new float[size];
         for (int i = 0; i < size; i++) {
             values[i] = (float) ((random.nextDouble() * 2 - 1) * spread);
@@ -21,7 +21,7 @@ final class TestArrays {
     }
 
     /** Values whose magnitude lies in {@code [low, high)}, with random signs. */
-    static float[] awayFromZero(SplittableRandom random, int size, double low, double high) {
+    public static float[] awayFromZero(SplittableRandom random, int size, double low, double high) {
         float[] values = new float[size];
         for (int i = 0; i < size; i++) {
             double v = low + random.nextDouble() * (high - low);
@@ -30,7 +30,7 @@ final class TestArrays {
         return values;
     }
 
-    static double[] widen(float[] values) {
+    public static double[] widen(float[] values) {
         double[] out = new double[values.length];
         for (int i = 0; i < values.length; i++) {
             out[i] = values[i];
@@ -38,7 +38,7 @@ final class TestArrays {
         return out;
     }
 
-    static int size(int[] shape) {
+    public static int size(int[] shape) {
         int size = 1;
         for (int d : shape) {
             size *= d;
@@ -47,7 +47,7 @@ final class TestArrays {
     }
 
     /** Fails unless {@code |got - want| <= abs + rel |want|} everywhere (NaN matches NaN). */
-    static void assertClose(String name, double[] want, float[] got, double abs, double rel) {
+    public static void assertClose(String name, double[] want, float[] got, double abs, double rel) {
         assertEquals(want.length, got.length, name + ": length");
         for (int i = 0; i < want.length; i++) {
             double w = want[i];
@@ -62,7 +62,7 @@ final class TestArrays {
     }
 
     /** Fails unless the two arrays hold the same bits. */
-    static void assertSameBits(String name, float[] want, float[] got) {
+    public static void assertSameBits(String name, float[] want, float[] got) {
         assertEquals(want.length, got.length, name + ": length");
         for (int i = 0; i < want.length; i++) {
             if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) {

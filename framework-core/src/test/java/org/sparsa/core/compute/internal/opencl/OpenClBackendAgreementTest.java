@@ -2,10 +2,10 @@ package org.sparsa.core.compute.internal.opencl;
 
 import static org.sparsa.core.compute.internal.opencl.OpenClTesting.assertClose;
 import static org.sparsa.core.compute.internal.opencl.OpenClTesting.assertSameValues;
-import static org.sparsa.core.compute.internal.opencl.OpenClTesting.awayFromZero;
+import static org.sparsa.core.compute.internal.TestArrays.awayFromZero;
 import static org.sparsa.core.compute.internal.opencl.OpenClTesting.indices;
-import static org.sparsa.core.compute.internal.opencl.OpenClTesting.size;
-import static org.sparsa.core.compute.internal.opencl.OpenClTesting.uniform;
+import static org.sparsa.core.compute.internal.TestArrays.size;
+import static org.sparsa.core.compute.internal.TestArrays.uniform;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;

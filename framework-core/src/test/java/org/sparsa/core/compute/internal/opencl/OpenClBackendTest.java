@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparsa.core.compute.internal.opencl.OpenClTesting.assertSameBits;
 import static org.sparsa.core.compute.internal.opencl.OpenClTesting.indices;
-import static org.sparsa.core.compute.internal.opencl.OpenClTesting.uniform;
+import static org.sparsa.core.compute.internal.TestArrays.uniform;
 
 import com.aparapi.Kernel;
 import com.aparapi.internal.kernel.KernelManager;

@@ -29,25 +29,6 @@ final class OpenClTesting {
         }
     }
 
-    /** Uniform values in {@code [-spread, spread)}. */
-    static float[] uniform(SplittableRandom random, int size, double spread) {
-        float[] values = new float[size];
-        for (int i = 0; i < size; i++) {
-            values[i] = (float) ((random.nextDouble() * 2 - 1) * spread);
-        }
-        return values;
-    }
-
-    /** Values whose magnitude lies in {@code [low, high)}, with random signs. */
-    static float[] awayFromZero(SplittableRandom random, int size, double low, double high) {
-        float[] values = new float[size];
-        for (int i = 0; i < size; i++) {
-            double v = low + random.nextDouble() * (high - low);
-            values[i] = (float) (random.nextBoolean() ? v : -v);
-        }
-        return values;
-    }
-
     /** Integers in {@code [0, bound)}. */
     static int[] indices(SplittableRandom random, int size, int bound) {
         int[] values = new int[size];
@@ -55,14 +36,6 @@ final class OpenClTesting {
             values[i] = random.nextInt(bound);
         }
         return values;
-    }
-
-    static int size(int[] shape) {
-        int size = 1;
-        for (int d : shape) {
-            size *= d;
-        }
-        return size;
     }
 
     /** Fails unless {@code |got - want| <= abs + rel |want|} everywhere (NaN matches NaN). */

@@ -27,15 +27,16 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sparsa run}: validates a recipe, makes its run folder and writes
- * {@code config.resolved.yaml} with provenance. Training is not wired in yet: the command then
- * says so and exits with {@link #NOT_WIRED}, leaving the prepared folder.
+ * {@code sparsa run}: validates a recipe and resolves it with provenance. Training is not wired
+ * in yet, so the command prints the resolved recipe and the folder the run would get, creates
+ * nothing (a run folder without a run would only mislead), and exits with {@link #NOT_WIRED}.
+ * Once stages run, it makes the folder with {@link RunFolder#create} and trains.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Validate a recipe, create its run folder and write config.resolved.yaml "
-                + "with provenance. Training itself is not wired in yet (exit code 3).")
+        description = "Validate a recipe and print it resolved, with provenance. Training is not "
+                + "wired in yet: nothing is created (exit code 3).")
 public final class RunCommand implements Callable<Integer> {
-    /** Exit code saying the run folder was prepared but training is not wired in yet. */
+    /** Exit code saying the recipe is valid but training is not wired in yet. */
     static final int NOT_WIRED = 3;
 
     private final Supplier<PluginLookup> plugins;
@@ -87,13 +88,12 @@ public final class RunCommand implements Callable<Integer> {
                 valid.backend().name().toLowerCase(java.util.Locale.ROOT), backend.resolved(),
                 backend.device(), valid.seed(),
                 DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(start) + "Z", commandLine);
-        RunFolder folder = RunFolder.create(workingFolder,
-                new ResolvedRecipe(valid, provenance));
+        ResolvedRecipe resolved = new ResolvedRecipe(valid, provenance);
         PrintWriter out = spec.commandLine().getOut();
-        out.println("run folder: " + folder.path());
-        out.println("wrote " + folder.path().resolve(ResolvedRecipe.FILE_NAME));
-        out.println("training is not wired into 'sparsa run' yet: the folder holds the resolved "
-                + "recipe and provenance only (exit code " + NOT_WIRED + ")");
+        out.print(resolved.toYaml());
+        out.println("# run folder: " + workingFolder.resolve(valid.outputDir()).normalize());
+        out.println("# training is not wired into 'sparsa run' yet: nothing was created (exit "
+                + "code " + NOT_WIRED + ")");
         out.flush();
         return NOT_WIRED;
     }

@@ -2,14 +2,13 @@ package org.sparsa.runner.internal.recipe;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Comparator;
 import java.util.stream.Stream;
+import org.sparsa.core.checkpoint.DurableFiles;
 
 /**
  * A run's folder: {@code config.resolved.yaml}, then {@code metrics.jsonl}, {@code run.log},
@@ -58,7 +57,7 @@ public record RunFolder(Path path) {
         } catch (IOException | RuntimeException e) {
             if (firstCreated != null) {
                 try {
-                    deleteTree(firstCreated);
+                    DurableFiles.deleteTree(firstCreated);
                 } catch (IOException cleanup) {
                     e.addSuppressed(cleanup);
                 }
@@ -68,15 +67,15 @@ public record RunFolder(Path path) {
         return new RunFolder(dir);
     }
 
-    /** Writes {@code text} beside {@code target} first, so readers never see half a file. */
-    static void writeAtomically(Path target, String text) throws IOException {
+    /** Writes {@code text} beside {@code target}, forced to the device, then renames it over. */
+    private static void writeAtomically(Path target, String text) throws IOException {
         Path temp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.writeString(temp, text, StandardCharsets.UTF_8);
+        Files.deleteIfExists(temp);
         try {
+            DurableFiles.write(temp, text.getBytes(StandardCharsets.UTF_8));
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            DurableFiles.syncDirectory(target.getParent());
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -95,16 +94,5 @@ public record RunFolder(Path path) {
             missing = p;
         }
         return missing;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

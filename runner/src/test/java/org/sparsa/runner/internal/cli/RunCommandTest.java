@@ -35,26 +35,23 @@ class RunCommandTest {
     }
 
     @Test
-    void preparesTheRunFolderAndSaysTrainingIsNotWired(@TempDir Path dir) throws Exception {
+    void printsTheResolvedRecipeAndCreatesNothingWhileTrainingIsNotWired(@TempDir Path dir)
+            throws Exception {
         Path recipe = dir.resolve("tiny.yaml");
         Files.writeString(recipe, RECIPE);
         assertEquals(RunCommand.NOT_WIRED, run(dir, recipe.toString(), "seed=5"),
                 err.toString());
-        List<Path> runs;
-        try (var files = Files.list(dir.resolve("runs"))) {
-            runs = files.toList();
-        }
-        assertEquals(1, runs.size());
-        assertTrue(runs.get(0).getFileName().toString().matches("tiny-\\d{8}-\\d{6}"),
-                runs.get(0).toString());
-        Path resolved = runs.get(0).resolve(ResolvedRecipe.FILE_NAME);
-        String text = Files.readString(resolved);
+        assertFalse(Files.exists(dir.resolve("runs")));
+        String text = out.toString();
         assertTrue(text.contains("\nseed: 5\n"), text);
         assertTrue(text.contains("  command_line:\n    - sparsa\n    - run\n"), text);
         assertTrue(text.contains("    - seed=5\n"), text);
         assertTrue(text.contains("  bundles:\n    - org.sparsa.runner 0.1.0\n"), text);
-        assertTrue(out.toString().contains("training is not wired"), out.toString());
-        // The resolved file is a recipe that reproduces this one.
+        assertTrue(text.matches("(?s).*# run folder: .*runs/tiny-\\d{8}-\\d{6}\n.*"), text);
+        assertTrue(text.contains("training is not wired"), text);
+        // The printed recipe reproduces this one.
+        Path resolved = dir.resolve("resolved.yaml");
+        Files.writeString(resolved, text);
         new RecipeLoader(ValidateCommandTest.PLUGINS).load(resolved, List.of());
     }
 

@@ -11,8 +11,8 @@ import java.util.jar.JarFile;
 
 /**
  * The packages the system bundle exports from the launcher class path: SLF4J (one logging
- * back end for every bundle) and Aparapi, which is not a bundle and loads a native library
- * that must be loaded once per JVM.
+ * back end for every bundle), Logback (so that a run can add its own log file) and Aparapi,
+ * which is not a bundle and loads a native library that must be loaded once per JVM.
  */
 final class HostPackages {
 
@@ -23,6 +23,8 @@ final class HostPackages {
     static String exports() {
         return String.join(",",
                 fromManifest(org.slf4j.LoggerFactory.class),
+                fromManifest(ch.qos.logback.classic.LoggerContext.class),
+                fromManifest(ch.qos.logback.core.Appender.class),
                 scanned(com.aparapi.Kernel.class, "com/aparapi/"));
     }
 

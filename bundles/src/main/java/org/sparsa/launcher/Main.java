@@ -21,6 +21,10 @@ public final class Main {
         } else if (arguments.contains("-v") || arguments.contains("--verbose")) {
             System.setProperty("sparsa.log.level", "DEBUG");
         }
+        // Run reports draw their plots off-screen; no display is needed or wanted.
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
         org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
         org.slf4j.bridge.SLF4JBridgeHandler.install();
 

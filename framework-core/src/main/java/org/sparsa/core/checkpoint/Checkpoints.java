@@ -490,6 +490,16 @@ public final class Checkpoints {
         }
     }
 
+    /**
+     * The trainer state saved in {@code folder}, read without touching weights or optimiser:
+     * enough to decide where a resumed run picks up before anything is loaded.
+     *
+     * @throws CheckpointException naming the file when it is missing or malformed
+     */
+    public static TrainerState readState(Path folder) throws IOException {
+        return readTrainerState(folder.resolve(TRAINER_STATE_FILE));
+    }
+
     /** The model configuration saved in {@code folder}, as written. */
     public static String readConfig(Path folder) throws IOException {
         Path file = folder.resolve(CONFIG_FILE);

@@ -14,7 +14,7 @@ import org.sparsa.api.plugin.PluginProperties;
  * Gets plugin services by kind and id for the length of one command, and releases every one it
  * got when closed, so no plugin object outlives its use (which would pin an old bundle revision).
  */
-public final class PluginServices implements AutoCloseable {
+public final class PluginServices implements PluginSource, AutoCloseable {
     private final BundleContext context;
     private final List<ServiceReference<?>> taken = new ArrayList<>();
 
@@ -28,6 +28,7 @@ public final class PluginServices implements AutoCloseable {
      *
      * @throws IllegalArgumentException naming the id and listing the known ones when none exists
      */
+    @Override
     public <S> S get(PluginKind kind, String id, Class<S> type) {
         ServiceReference<?>[] references;
         try {

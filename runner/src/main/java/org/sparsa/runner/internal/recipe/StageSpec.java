@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.sparsa.core.stage.StageSettings;
 
 /**
  * One stage of a recipe, run in order with the others on the same model.
@@ -31,5 +32,12 @@ public record StageSpec(String name, String kind, long steps, int batch, int seq
     public StageSpec {
         frozen = List.copyOf(frozen);
         config = Collections.unmodifiableMap(new LinkedHashMap<>(config));
+    }
+
+    /** The settings the stage kind runs with. */
+    public StageSettings settings() {
+        return new StageSettings(steps, batch, seqLen, lr, schedule.kind(), schedule.warmup(),
+                schedule.minLr(), weightDecay, gradClip, accumulate, frozen, attentionMode,
+                evalEvery, checkpointEvery);
     }
 }

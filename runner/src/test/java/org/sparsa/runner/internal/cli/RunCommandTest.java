@@ -1,67 +1,221 @@
 package org.sparsa.runner.internal.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparsa.runner.internal.recipe.RecipeLoader;
-import org.sparsa.runner.internal.recipe.ResolvedRecipe;
+import org.sparsa.api.plugin.PluginConfig;
+import org.sparsa.api.plugin.PluginKind;
+import org.sparsa.api.task.Example;
+import org.sparsa.api.task.Task;
+import org.sparsa.api.task.TaskScore;
+import org.sparsa.api.task.TaskSource;
+import org.sparsa.core.task.internal.MqarSource;
+import org.sparsa.runner.internal.plugins.PluginSource;
+import org.sparsa.runner.internal.run.CorePlugins;
 import picocli.CommandLine;
 
 class RunCommandTest {
+    /** A model and task small enough to train a few steps in a unit test. */
     private static final String RECIPE = """
             name: tiny
-            model: {dim: 32, layers: 1, heads: 2}
-            task: {id: mqar}
-            stages: [{kind: pretrain, steps: 10}]
+            seed: 3
+            backend: java
+            model: {dim: 16, layers: 1, heads: 2, max_seq: 48}
+            task: {id: mqar, config: {pairs: 2, queries: 1, eval_size: 8}}
+            stages:
+              - kind: pretrain
+                steps: 6
+                batch: 4
+                seq_len: 48
+                lr: 3.0e-3
+                eval_every: 3
+                checkpoint_every: 3
+                config: {eval_examples: 8}
             """;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
+    private final ByteArrayOutputStream console = new ByteArrayOutputStream();
 
-    private int run(Path workingFolder, String... args) {
-        CommandLine line = new CommandLine(new RunCommand(() -> ValidateCommandTest.PLUGINS,
-                () -> List.of("org.sparsa.runner 0.1.0"), workingFolder));
+    private int run(Path workingFolder, PluginSource plugins, String... args) {
+        CommandLine line = new CommandLine(new RunCommand(CorePlugins::new, () -> plugins,
+                () -> List.of("org.sparsa.runner 0.1.0"), workingFolder,
+                new PrintStream(console, true, StandardCharsets.UTF_8)));
         line.setOut(new PrintWriter(out, true));
         line.setErr(new PrintWriter(err, true));
         return line.execute(args);
     }
 
-    @Test
-    void printsTheResolvedRecipeAndCreatesNothingWhileTrainingIsNotWired(@TempDir Path dir)
-            throws Exception {
+    private static Path recipe(Path dir) throws IOException {
         Path recipe = dir.resolve("tiny.yaml");
         Files.writeString(recipe, RECIPE);
-        assertEquals(RunCommand.NOT_WIRED, run(dir, recipe.toString(), "seed=5"),
+        return recipe;
+    }
+
+    @Test
+    void trainsAndFillsTheRunFolder(@TempDir Path dir) throws Exception {
+        assertEquals(0, run(dir, new CorePlugins(), recipe(dir).toString(), "output.dir=out"),
                 err.toString());
-        assertFalse(Files.exists(dir.resolve("runs")));
-        String text = out.toString();
-        assertTrue(text.contains("\nseed: 5\n"), text);
-        assertTrue(text.contains("  command_line:\n    - sparsa\n    - run\n"), text);
-        assertTrue(text.contains("    - seed=5\n"), text);
-        assertTrue(text.contains("  bundles:\n    - org.sparsa.runner 0.1.0\n"), text);
-        assertTrue(text.matches("(?s).*# run folder: .*runs/tiny-\\d{8}-\\d{6}\n.*"), text);
-        assertTrue(text.contains("training is not wired"), text);
-        // The printed recipe reproduces this one.
-        Path resolved = dir.resolve("resolved.yaml");
-        Files.writeString(resolved, text);
-        new RecipeLoader(ValidateCommandTest.PLUGINS).load(resolved, List.of());
+        Path run = dir.resolve("out");
+        for (String file : List.of("config.resolved.yaml", "metrics.jsonl", "run.log",
+                "result.json", "report.md", "tokenizer.json", "checkpoints/latest",
+                "checkpoints/step-000003/model.safetensors",
+                "checkpoints/step-000006/trainer_state.json")) {
+            assertTrue(Files.isRegularFile(run.resolve(file)), file);
+        }
+        List<JsonNode> lines = metrics(run);
+        assertEquals(8, lines.size(), lines.toString());
+        assertEquals(List.of(1L, 2L, 3L, 3L, 4L, 5L, 6L, 6L),
+                lines.stream().map(l -> l.get("step").asLong()).toList());
+        assertTrue(lines.get(3).has("eval/recall") && lines.get(3).has("eval/loss"),
+                lines.get(3).toString());
+        assertTrue(lines.get(0).get("loss").asDouble() > 0);
+        JsonNode result = JSON.readTree(run.resolve("result.json").toFile());
+        assertEquals("completed", result.get("status").asText());
+        assertEquals(6, result.get("steps").asLong());
+        assertEquals(lines.get(7).get("eval/recall").asDouble(),
+                result.get("eval/recall").asDouble());
+        assertEquals("pretrain", result.get("stages").get(0).get("name").asText());
+        assertTrue(Files.readString(run.resolve("run.log")).contains("stage 'pretrain'"));
+        assertTrue(console.toString(StandardCharsets.UTF_8).contains("pretrain 6/6"),
+                console.toString(StandardCharsets.UTF_8));
+        assertTrue(out.toString().contains("result: " + run.resolve("result.json")),
+                out.toString());
     }
 
     @Test
     void anInvalidRecipeCreatesNothing(@TempDir Path dir) throws Exception {
-        Path recipe = dir.resolve("tiny.yaml");
-        Files.writeString(recipe, RECIPE);
-        assertEquals(1, run(dir, recipe.toString(), "stages.0.steps=0"));
+        assertEquals(1, run(dir, new CorePlugins(), recipe(dir).toString(), "stages.0.steps=0"));
         assertTrue(err.toString().contains("stages[0].steps: expected an integer of at least 1"),
                 err.toString());
         assertFalse(Files.exists(dir.resolve("runs")));
+    }
+
+    @Test
+    void aPluginRefusingItsConfigurationCreatesNothing(@TempDir Path dir) throws Exception {
+        assertEquals(1, run(dir, new CorePlugins(), recipe(dir).toString(),
+                "task.config.queries=5"));
+        assertTrue(err.toString().contains("queries"), err.toString());
+        assertFalse(Files.exists(dir.resolve("runs")));
+    }
+
+    @Test
+    void aUsedFolderIsNotReusedWithoutResume(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("out"));
+        Files.writeString(dir.resolve("out/notes.txt"), "mine");
+        assertEquals(1, run(dir, new CorePlugins(), recipe(dir).toString(), "output.dir=out"));
+        assertTrue(err.toString().contains("already holds files"), err.toString());
+        try (var files = Files.list(dir.resolve("out"))) {
+            assertEquals(List.of(dir.resolve("out/notes.txt")), files.toList());
+        }
+    }
+
+    /**
+     * The resume test of the issue: a run that crashes after its checkpoint at step 3 and is
+     * continued with {@code resume=auto} ends with the weights, optimiser state and losses of
+     * the run that went straight through, bit for bit.
+     */
+    @Test
+    void resumingAfterACrashMatchesTheUninterruptedRunBitForBit(@TempDir Path dir)
+            throws Exception {
+        Path recipe = recipe(dir);
+        assertEquals(0, run(dir, new CorePlugins(), recipe.toString(), "output.dir=straight",
+                "stages.0.kind=sft"), err.toString());
+
+        // Three steps of 4 examples, then the task fails while the fourth step draws its data.
+        CorePlugins crashing = new CorePlugins().replacing(PluginKind.TASK, "mqar",
+                new FailingAfter(12));
+        assertEquals(1, run(dir, crashing, recipe.toString(), "output.dir=resumed",
+                "stages.0.kind=sft"));
+        Path resumed = dir.resolve("resumed");
+        assertTrue(err.toString().contains("the task broke"), err.toString());
+        assertFalse(Files.exists(resumed.resolve("result.json")));
+        assertTrue(Files.exists(resumed.resolve("checkpoints/step-000003")));
+
+        assertEquals(0, run(dir, new CorePlugins(), recipe.toString(), "output.dir=resumed",
+                "stages.0.kind=sft", "resume=auto"), err.toString());
+        Path straight = dir.resolve("straight");
+        for (String file : List.of("model.safetensors", "optimizer.safetensors")) {
+            assertArrayEquals(Files.readAllBytes(straight.resolve("checkpoints/step-000006/"
+                    + file)), Files.readAllBytes(resumed.resolve("checkpoints/step-000006/"
+                    + file)), file);
+        }
+        assertEquals(losses(straight), losses(resumed));
+        assertTrue(Files.readString(resumed.resolve("metrics.jsonl"))
+                .contains("{\"event\":\"resume\",\"step\":3,"));
+    }
+
+    private static List<JsonNode> metrics(Path run) throws IOException {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            JsonNode node = JSON.readTree(line);
+            if (!node.has("event")) {
+                lines.add(node);
+            }
+        }
+        return lines;
+    }
+
+    /** Every step's loss and evaluation metrics, without the timings. */
+    private static List<String> losses(Path run) throws IOException {
+        List<String> values = new ArrayList<>();
+        for (JsonNode line : metrics(run)) {
+            values.add(line.get("step") + " " + line.path("loss") + " " + line.path("grad_norm")
+                    + " " + line.path("eval/loss") + " " + line.path("eval/recall"));
+        }
+        return values;
+    }
+
+    /** MQAR whose training examples run out after a number of draws, as a crash would. */
+    private static final class FailingAfter implements TaskSource {
+        private final int draws;
+
+        FailingAfter(int draws) {
+            this.draws = draws;
+        }
+
+        @Override
+        public Task create(PluginConfig config) {
+            Task task = new MqarSource().create(config);
+            AtomicInteger drawn = new AtomicInteger();
+            return new Task() {
+                @Override
+                public Example sample(RandomGenerator random) {
+                    if (drawn.incrementAndGet() > draws) {
+                        throw new IllegalStateException("the task broke");
+                    }
+                    return task.sample(random);
+                }
+
+                @Override
+                public List<Example> evaluationSet() {
+                    return task.evaluationSet();
+                }
+
+                @Override
+                public TaskScore score(Example example, String completion) {
+                    return task.score(example, completion);
+                }
+            };
+        }
     }
 }

@@ -1,0 +1,36 @@
+package org.sparsa.core.stage.internal;
+
+import java.util.List;
+import org.osgi.service.component.annotations.Component;
+import org.sparsa.api.plugin.PluginConfig;
+import org.sparsa.api.plugin.PluginInfo;
+import org.sparsa.api.plugin.PluginKind;
+import org.sparsa.api.stage.Stage;
+import org.sparsa.api.stage.StageKind;
+import org.sparsa.core.stage.StageSettings;
+import org.sparsa.core.stage.TrainingContext;
+
+/**
+ * {@code eval}: scores the model on the task's evaluation set without training
+ * ({@link Evaluation}); the stage's {@code steps × batch} examples, at most the whole set, are
+ * scored and reported once, at step 1.
+ */
+@Component(service = StageKind.class)
+@PluginInfo(kind = PluginKind.STAGE, id = "eval",
+        description = "Scores the model on steps x batch examples of the task's evaluation set",
+        config = {EvaluationConfig.MAX_NEW_TOKENS_DECLARATION})
+public final class EvalStageKind implements StageKind {
+
+    @Override
+    public Stage create(PluginConfig config) {
+        EvaluationConfig evaluation = EvaluationConfig.read(config,
+                List.of(EvaluationConfig.EXAMPLES));
+        return context -> {
+            TrainingContext training = TrainingContext.of(context);
+            StageSettings settings = training.settings();
+            long examples = Math.min(Integer.MAX_VALUE, settings.steps() * settings.batch());
+            training.metrics().log(1, new Evaluation(training, (int) examples,
+                    evaluation.maxNewTokens()).run());
+        };
+    }
+}

@@ -1,0 +1,169 @@
+package org.sparsa.core.stage.internal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.sparsa.api.autograd.GradScope;
+import org.sparsa.api.autograd.Variable;
+import org.sparsa.api.task.Example;
+import org.sparsa.api.task.TaskScore;
+import org.sparsa.api.tensor.IntTensor;
+import org.sparsa.core.model.Generation;
+import org.sparsa.core.model.Generator;
+import org.sparsa.core.model.LlamaModel;
+import org.sparsa.core.model.Sampler;
+import org.sparsa.core.random.SplitMix64;
+import org.sparsa.core.stage.TrainingContext;
+import org.sparsa.core.tokenizer.Tokenizer;
+
+/**
+ * Scores the model on the first examples of the task's evaluation set, recording no graph:
+ * {@code eval/loss} is the mean next-token loss over the documents' tokens, and each metric of
+ * the task's {@link org.sparsa.api.task.Task#score} ({@code eval/recall},
+ * {@code eval/exact_match}, …) is averaged over the examples with a reference, answered by
+ * greedy decoding from the prompt until the end-of-sequence token.
+ */
+final class Evaluation {
+    /** The prefix of every metric an evaluation reports. */
+    static final String PREFIX = "eval/";
+
+    private final TrainingContext context;
+    private final int limit;
+    private final int maxNewTokens;
+
+    /**
+     * @param limit examples scored, 0 for the whole evaluation set
+     * @param maxNewTokens tokens generated per answer, 0 for the longest reference plus two
+     */
+    Evaluation(TrainingContext context, int limit, int maxNewTokens) {
+        this.context = context;
+        this.limit = limit;
+        this.maxNewTokens = maxNewTokens;
+    }
+
+    Map<String, Double> run() {
+        List<Example> all = context.task().evaluationSet();
+        List<Example> examples = limit > 0 && limit < all.size() ? all.subList(0, limit) : all;
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        if (examples.isEmpty()) {
+            return metrics;
+        }
+        try (GradScope noGraph = context.model().parameters().autograd().noGrad()) {
+            metrics.put(PREFIX + "loss", loss(examples));
+            metrics.putAll(scores(examples));
+        }
+        return metrics;
+    }
+
+    /** The mean loss over every predicted token of the documents, cut at the stage's seq_len. */
+    private double loss(List<Example> examples) {
+        LlamaModel model = context.model();
+        Tokenizer tokenizer = context.tokenizer();
+        int seqLen = Math.min(context.settings().seqLen(), model.config().maxSequence());
+        int rows = context.settings().batch();
+        double sum = 0;
+        long counted = 0;
+        for (int from = 0; from < examples.size(); from += rows) {
+            List<int[]> documents = new ArrayList<>();
+            int time = 2;
+            for (Example example : examples.subList(from, Math.min(examples.size(), from + rows))) {
+                int[] document = ExampleTokens.document(tokenizer, example);
+                documents.add(document);
+                time = Math.max(time, Math.min(seqLen, document.length));
+            }
+            int[] tokens = new int[documents.size() * time];
+            int[] mask = new int[tokens.length];
+            Arrays.fill(tokens, tokenizer.padId());
+            long targets = 0;
+            for (int r = 0; r < documents.size(); r++) {
+                int n = Math.min(time, documents.get(r).length);
+                System.arraycopy(documents.get(r), 0, tokens, r * time, n);
+                for (int i = 1; i < n; i++) {
+                    mask[r * time + i] = 1;
+                }
+                targets += Math.max(0, n - 1);
+            }
+            if (targets == 0) {
+                continue;
+            }
+            IntTensor batch = IntTensor.of(tokens, documents.size(), time);
+            Variable logits = model.forward(batch, context.settings().modes(
+                    model.config().layers()), null).logits();
+            Variable loss = LlamaModel.nextTokenLoss(logits, batch,
+                    IntTensor.of(mask, documents.size(), time));
+            sum += loss.value().item() * targets;
+            counted += targets;
+        }
+        return counted == 0 ? Double.NaN : sum / counted;
+    }
+
+    /** The task's metrics, averaged over the examples that report each. */
+    private Map<String, Double> scores(List<Example> examples) {
+        LlamaModel model = context.model();
+        Tokenizer tokenizer = context.tokenizer();
+        int steps = maxNewTokens > 0 ? maxNewTokens : examples.stream()
+                .filter(e -> e.reference() != null)
+                .mapToInt(e -> ExampleTokens.answer(tokenizer, e).length + 1).max().orElse(0);
+        // Prompts of one length generate together; the groups run in order of length.
+        Map<Integer, List<Example>> byLength = new TreeMap<>();
+        for (Example example : examples) {
+            if (example.reference() != null) {
+                byLength.computeIfAbsent(ExampleTokens.prompt(tokenizer, example).length,
+                        n -> new ArrayList<>()).add(example);
+            }
+        }
+        Map<String, double[]> totals = new LinkedHashMap<>();
+        Generator generator = new Generator(model);
+        int rows = context.settings().batch();
+        for (Map.Entry<Integer, List<Example>> group : byLength.entrySet()) {
+            int length = group.getKey();
+            int budget = Math.min(steps, model.config().maxSequence() - length);
+            List<Example> same = group.getValue();
+            for (int from = 0; from < same.size(); from += rows) {
+                List<Example> chunk = same.subList(from, Math.min(same.size(), from + rows));
+                List<String> completions = budget < 1 || length < 1
+                        ? chunk.stream().map(e -> "").toList()
+                        : complete(generator, chunk, length, budget);
+                for (int i = 0; i < chunk.size(); i++) {
+                    TaskScore score = context.task().score(chunk.get(i), completions.get(i));
+                    score.metrics().forEach((name, value) -> {
+                        double[] t = totals.computeIfAbsent(PREFIX + name, k -> new double[2]);
+                        t[0] += value;
+                        t[1]++;
+                    });
+                }
+            }
+        }
+        Map<String, Double> means = new LinkedHashMap<>();
+        totals.forEach((name, t) -> means.put(name, t[0] / t[1]));
+        return means;
+    }
+
+    /** Greedy completions of prompts of {@code length} tokens, each cut at end of sequence. */
+    private List<String> complete(Generator generator, List<Example> chunk, int length,
+            int budget) {
+        Tokenizer tokenizer = context.tokenizer();
+        int[] prompts = new int[chunk.size() * length];
+        for (int i = 0; i < chunk.size(); i++) {
+            System.arraycopy(ExampleTokens.prompt(tokenizer, chunk.get(i)), 0, prompts,
+                    i * length, length);
+        }
+        Generation generation = generator.generate(IntTensor.of(prompts, chunk.size(), length),
+                budget, Sampler.greedy(), SplitMix64.seeded(0),
+                context.settings().modes(context.model().config().layers()));
+        int[] all = generation.tokens().toArray();
+        int total = length + budget;
+        List<String> completions = new ArrayList<>(chunk.size());
+        for (int i = 0; i < chunk.size(); i++) {
+            int end = i * total + length;
+            while (end < (i + 1) * total && all[end] != tokenizer.eosId()) {
+                end++;
+            }
+            completions.add(tokenizer.decode(Arrays.copyOfRange(all, i * total + length, end)));
+        }
+        return completions;
+    }
+}

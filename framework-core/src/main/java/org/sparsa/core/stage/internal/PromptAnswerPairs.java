@@ -1,0 +1,67 @@
+package org.sparsa.core.stage.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+import org.sparsa.api.task.Example;
+import org.sparsa.api.tensor.IntTensor;
+import org.sparsa.api.task.Task;
+import org.sparsa.core.tokenizer.Tokenizer;
+
+/**
+ * Supervised fine-tuning batches: one example per row, prompt then answer
+ * ({@link ExampleTokens}), cut at {@code seqLen} and padded to the longest row; the loss counts
+ * only the answer's tokens, so the model learns to answer, not to write prompts.
+ */
+final class PromptAnswerPairs implements BatchSource {
+    private final Task task;
+    private final Tokenizer tokenizer;
+
+    PromptAnswerPairs(Task task, Tokenizer tokenizer) {
+        this.task = task;
+        this.tokenizer = tokenizer;
+    }
+
+    @Override
+    public TrainingBatch next(int rows, int seqLen, RandomGenerator random) {
+        List<int[]> prompts = new ArrayList<>(rows);
+        List<int[]> answers = new ArrayList<>(rows);
+        int time = 2;
+        for (int r = 0; r < rows; r++) {
+            Example example = task.sample(random);
+            if (example.reference() == null) {
+                throw new IllegalStateException("sft: the task's examples have no reference "
+                        + "answer to train on (prompt '" + abbreviate(example.prompt())
+                        + "'); use a pretrain stage for plain text");
+            }
+            prompts.add(ExampleTokens.prompt(tokenizer, example));
+            answers.add(ExampleTokens.answer(tokenizer, example));
+            time = Math.max(time, Math.min(seqLen,
+                    prompts.get(r).length + answers.get(r).length));
+        }
+        int[] tokens = new int[rows * time];
+        int[] mask = new int[rows * time];
+        java.util.Arrays.fill(tokens, tokenizer.padId());
+        long targets = 0;
+        for (int r = 0; r < rows; r++) {
+            int at = r * time;
+            int[] prompt = prompts.get(r);
+            int[] answer = answers.get(r);
+            for (int i = 0; i < prompt.length + answer.length && i < time; i++) {
+                boolean isAnswer = i >= prompt.length;
+                tokens[at + i] = isAnswer ? answer[i - prompt.length] : prompt[i];
+                // The first position predicts nothing, so it is never a target.
+                if (isAnswer && i > 0) {
+                    mask[at + i] = 1;
+                    targets++;
+                }
+            }
+        }
+        return new TrainingBatch(IntTensor.of(tokens, rows, time), IntTensor.of(mask, rows, time),
+                rows, targets);
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 40) + "…";
+    }
+}

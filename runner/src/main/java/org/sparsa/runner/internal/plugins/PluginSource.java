@@ -1,0 +1,17 @@
+package org.sparsa.runner.internal.plugins;
+
+import org.sparsa.api.plugin.PluginKind;
+
+/**
+ * Where a run gets its plugin objects: the OSGi service registry in the distribution
+ * ({@link PluginServices}), plain instances in tests.
+ */
+public interface PluginSource {
+
+    /**
+     * The plugin of {@code kind} registered under {@code id}.
+     *
+     * @throws IllegalArgumentException naming the id and the known ones when there is none
+     */
+    <S> S get(PluginKind kind, String id, Class<S> type);
+}

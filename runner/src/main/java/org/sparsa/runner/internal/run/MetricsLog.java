@@ -1,0 +1,127 @@
+package org.sparsa.runner.internal.run;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.sparsa.core.checkpoint.DurableFiles;
+
+/**
+ * {@code metrics.jsonl}: one JSON object per line, written and flushed as the run goes, so
+ * a crashed run keeps every line but possibly a cut last one. A metrics line holds
+ * {@code stage}, {@code kind}, the run's {@code step} (counted over all stages), the
+ * {@code stage_step}, {@code time_s} since the run started, then the metrics by name; an event
+ * line ({@code resume}) holds {@code event} and {@code step}.
+ */
+final class MetricsLog implements AutoCloseable {
+    /** The file's name in the run folder. */
+    static final String FILE_NAME = "metrics.jsonl";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BufferedWriter out;
+    private final long startNanos = System.nanoTime();
+    private final double timeOffset;
+
+    /**
+     * Opens the log of {@code folder} for appending.
+     *
+     * @param timeOffset seconds already spent before this process (a resumed run)
+     */
+    MetricsLog(Path folder, double timeOffset) throws IOException {
+        this.out = Files.newBufferedWriter(folder.resolve(FILE_NAME), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        this.timeOffset = timeOffset;
+    }
+
+    /** Seconds since the run started. */
+    double seconds() {
+        return timeOffset + (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    /** Appends the metrics of {@code stage} at its step {@code stageStep}, run step {@code step}. */
+    void metrics(String stage, String kind, long step, long stageStep,
+            Map<String, Double> metrics) {
+        ObjectNode line = JSON.createObjectNode();
+        line.put("stage", stage);
+        line.put("kind", kind);
+        line.put("step", step);
+        line.put("stage_step", stageStep);
+        line.put("time_s", Math.round(seconds() * 1000) / 1000.0);
+        // NaN and infinities are not JSON: a diverged loss is written as null, not dropped.
+        metrics.forEach((name, value) -> {
+            if (Double.isFinite(value)) {
+                line.put(name, value);
+            } else {
+                line.putNull(name);
+            }
+        });
+        write(line);
+    }
+
+    /** Appends an event such as {@code resume} at run step {@code step}. */
+    void event(String event, long step) {
+        ObjectNode line = JSON.createObjectNode();
+        line.put("event", event);
+        line.put("step", step);
+        line.put("time_s", Math.round(seconds() * 1000) / 1000.0);
+        write(line);
+    }
+
+    private void write(ObjectNode line) {
+        try {
+            out.write(JSON.writeValueAsString(line));
+            out.write('\n');
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to " + FILE_NAME, e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+
+    /**
+     * Keeps only the lines of steps up to {@code step} (and a cut last line not at all), for a
+     * run resumed from the checkpoint of that step: what an interrupted run logged after it is
+     * logged again. Rewritten atomically.
+     *
+     * @return the {@code time_s} of the last line kept, 0 when none
+     */
+    static double truncateAfter(Path folder, long step) throws IOException {
+        Path file = folder.resolve(FILE_NAME);
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        List<String> kept = new ArrayList<>();
+        double time = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            com.fasterxml.jackson.databind.JsonNode node;
+            try {
+                node = JSON.readTree(line);
+            } catch (IOException cut) {
+                continue;
+            }
+            if (node != null && node.path("step").asLong(Long.MAX_VALUE) <= step) {
+                kept.add(line);
+                time = node.path("time_s").asDouble(time);
+            }
+        }
+        Path temp = folder.resolve(FILE_NAME + ".tmp");
+        DurableFiles.write(temp, (String.join("\n", kept) + (kept.isEmpty() ? "" : "\n"))
+                .getBytes(StandardCharsets.UTF_8));
+        Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return time;
+    }
+}

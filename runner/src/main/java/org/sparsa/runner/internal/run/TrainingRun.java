@@ -1,0 +1,256 @@
+package org.sparsa.runner.internal.run;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.inject.Inject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparsa.api.plugin.PluginConfig;
+import org.sparsa.api.plugin.PluginKind;
+import org.sparsa.api.stage.MetricsSink;
+import org.sparsa.api.stage.Stage;
+import org.sparsa.api.stage.StageKind;
+import org.sparsa.api.task.Task;
+import org.sparsa.core.checkpoint.Checkpoints;
+import org.sparsa.core.checkpoint.DurableFiles;
+import org.sparsa.core.checkpoint.TrainerState;
+import org.sparsa.core.compute.Backend;
+import org.sparsa.core.model.LlamaModel;
+import org.sparsa.core.random.SplitMix64;
+import org.sparsa.core.tokenizer.Tokenizer;
+import org.sparsa.runner.internal.plugins.PluginSource;
+import org.sparsa.runner.internal.recipe.Recipe;
+import org.sparsa.runner.internal.recipe.RunFolder;
+import org.sparsa.runner.internal.recipe.StageSpec;
+import org.sparsa.runner.internal.report.RunReport;
+
+/**
+ * Runs a recipe's stages in order on one model, in its run folder: each stage kind comes from
+ * the plugins, its metrics stream to {@code metrics.jsonl} and the console, checkpoints land in
+ * {@code checkpoints/}. With {@code resume: auto} the run continues from the folder's latest
+ * checkpoint: stages before it are skipped, the stage it was saved in picks up at its step with
+ * the saved optimiser and data stream, and the log keeps only what happened up to it, so the
+ * result is the one an uninterrupted run gives, bit for bit. At the end it writes
+ * {@code result.json}: the last value of every metric, overall and per stage.
+ */
+public final class TrainingRun {
+    /** The result file's name in the run folder. */
+    public static final String RESULT_FILE = "result.json";
+    /** The report's name in the run folder. */
+    public static final String REPORT_FILE = "report.md";
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Recipe recipe;
+    private final RunFolder folder;
+    private final PluginSource plugins;
+    private final LlamaModel model;
+    private final Tokenizer tokenizer;
+    private final Task task;
+    private final Backend backend;
+
+    @Inject
+    TrainingRun(Recipe recipe, RunFolder folder, PluginSource plugins, LlamaModel model,
+            Tokenizer tokenizer, Task task, Backend backend) {
+        this.recipe = recipe;
+        this.folder = folder;
+        this.plugins = plugins;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.task = task;
+        this.backend = backend;
+    }
+
+    /** The last value of each metric of one stage. */
+    private record StageResult(StageSpec spec, Map<String, Double> last) {
+    }
+
+    /**
+     * Runs every stage not yet done and writes {@code result.json}.
+     *
+     * @param console where progress shows
+     * @return the path of {@code result.json}
+     * @throws Exception what a stage throws; the folder keeps its log, metrics and checkpoints,
+     *     and no result file is written
+     */
+    public Path run(PrintStream console) throws Exception {
+        Path dir = folder.path();
+        long start = System.nanoTime();
+        String status = "failed";
+        try (RunLog log = RunLog.open(dir)) {
+            try {
+                Path result = runStages(console);
+                status = "completed";
+                return result;
+            } catch (Exception | Error e) {
+                LOG.error("the run failed", e);
+                throw e;
+            } finally {
+                writeReport(status, (System.nanoTime() - start) / 1e9);
+            }
+        }
+    }
+
+    private Path runStages(PrintStream console) throws Exception {
+        Path dir = folder.path();
+        Path tokenizerFile = dir.resolve(RunModule.TOKENIZER_FILE);
+        if (!Files.exists(tokenizerFile)) {
+            DurableFiles.write(tokenizerFile, tokenizer.toJson().getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Checkpoints checkpoints = new Checkpoints(dir);
+        List<StageSpec> stages = recipe.stages();
+        long[] offsets = new long[stages.size() + 1];
+        for (int i = 0; i < stages.size(); i++) {
+            offsets[i + 1] = offsets[i] + stages.get(i).steps();
+        }
+        Optional<Path> latest = "auto".equals(recipe.resume()) ? checkpoints.latest()
+                : Optional.empty();
+        int firstStage = 0;
+        Path resumeInside = null;
+        long resumeStep = 0;
+        double timeOffset = 0;
+        if (latest.isPresent()) {
+            TrainerState state = Checkpoints.readState(latest.get());
+            firstStage = RunCheckpoints.stageIndex(state);
+            checkResumable(latest.get(), state, stages);
+            if (RunCheckpoints.stageStep(state) < stages.get(firstStage).steps()) {
+                resumeInside = latest.get();
+                resumeStep = RunCheckpoints.stageStep(state);
+            } else {
+                Checkpoints.loadWeights(latest.get().resolve(Checkpoints.MODEL_FILE),
+                        model.parameters());
+                firstStage++;
+            }
+            timeOffset = MetricsLog.truncateAfter(dir, state.step());
+            LOG.info("resuming from {} (stage '{}', step {})", dir.relativize(latest.get()),
+                    state.extra().get(RunCheckpoints.STAGE), RunCheckpoints.stageStep(state));
+        } else if (!"auto".equals(recipe.resume()) && !"never".equals(recipe.resume())) {
+            Path from = Path.of(recipe.resume());
+            Checkpoints.loadWeights(Files.isDirectory(from)
+                    ? from.resolve(Checkpoints.MODEL_FILE) : from, model.parameters());
+            LOG.info("starting from the weights of {}", from);
+        } else {
+            MetricsLog.truncateAfter(dir, 0);
+        }
+        String configJson = model.config().toHuggingFaceJson();
+        Map<String, StageResult> results = new LinkedHashMap<>();
+        try (MetricsLog metrics = new MetricsLog(dir, timeOffset)) {
+            if (latest.isPresent()) {
+                metrics.event("resume", offsets[firstStage] + resumeStep);
+            }
+            for (int i = firstStage; i < stages.size(); i++) {
+                StageSpec spec = stages.get(i);
+                RunCheckpoints stageCheckpoints = new RunCheckpoints(checkpoints,
+                        model.parameters(), configJson, spec.name(), i, offsets[i],
+                        i == firstStage ? resumeInside : null);
+                results.put(spec.name(), runStage(spec, i, offsets[i], stageCheckpoints, metrics,
+                        console, i == firstStage ? resumeStep : 0));
+            }
+            return writeResult(dir, results, offsets[stages.size()], metrics.seconds());
+        }
+    }
+
+    private StageResult runStage(StageSpec spec, int index, long offset,
+            RunCheckpoints checkpoints, MetricsLog metrics, PrintStream console, long firstStep)
+            throws Exception {
+        StageKind kind = plugins.get(PluginKind.STAGE, spec.kind(), StageKind.class);
+        Stage stage = kind.create(PluginConfig.of(spec.config(),
+                "stage '" + spec.name() + "' config"));
+        Map<String, Double> last = new LinkedHashMap<>();
+        LOG.info("stage '{}' ({}) starts at step {} of {} on {}", spec.name(), spec.kind(),
+                firstStep, spec.steps(), backend.description());
+        try (ConsoleProgress progress = new ConsoleProgress(spec.name(), spec.steps(), firstStep,
+                console, ConsoleProgress.onTerminal())) {
+            MetricsSink sink = (step, values) -> {
+                metrics.metrics(spec.name(), spec.kind(), offset + step, step, values);
+                last.putAll(values);
+                if (values.keySet().stream().anyMatch(k -> k.startsWith("eval/"))) {
+                    progress.evaluation(step, values);
+                } else {
+                    progress.step(step, values);
+                }
+            };
+            long seed = SplitMix64.forPurpose(recipe.seed(), "stage/" + spec.name()).nextLong();
+            stage.run(new RunContext(spec.name(), folder.path(), seed, model, tokenizer, task,
+                    spec.settings(), checkpoints, sink));
+        }
+        return new StageResult(spec, last);
+    }
+
+    /** Writes the report; a report that cannot be drawn is logged, never fails the run. */
+    private void writeReport(String status, double seconds) {
+        List<String> summary = List.of(
+                "recipe: `" + recipe.name() + "`, seed " + recipe.seed(),
+                "backend: " + backend.description(),
+                "status: " + status + " (this process: " + Math.round(seconds) + " s)",
+                "configuration: [config.resolved.yaml](config.resolved.yaml)");
+        try {
+            RunReport.write(folder.path(), recipe.name(), summary);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot write the run report", e);
+        }
+    }
+
+    private static void checkResumable(Path checkpoint, TrainerState state,
+            List<StageSpec> stages) {
+        int index = RunCheckpoints.stageIndex(state);
+        Object name = state.extra().get(RunCheckpoints.STAGE);
+        if (index < 0 || index >= stages.size() || !stages.get(index).name().equals(name)) {
+            throw new IllegalStateException("resume: checkpoint " + checkpoint + " was saved in "
+                    + "stage " + index + " '" + name + "', which this recipe does not have at "
+                    + "that place; resume with the recipe that made the run folder, or choose "
+                    + "another output.dir");
+        }
+    }
+
+    private Path writeResult(Path dir, Map<String, StageResult> results, long steps,
+            double seconds) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("name", recipe.name());
+        root.put("status", "completed");
+        root.put("seed", recipe.seed());
+        root.put("steps", steps);
+        root.put("wall_s", Math.round(seconds * 10) / 10.0);
+        Map<String, Double> overall = new LinkedHashMap<>();
+        ArrayNode stageNodes = root.putArray("stages");
+        for (StageResult result : results.values()) {
+            ObjectNode node = stageNodes.addObject();
+            node.put("name", result.spec().name());
+            node.put("kind", result.spec().kind());
+            node.put("steps", result.spec().steps());
+            ObjectNode values = node.putObject("metrics");
+            result.last().forEach((k, v) -> putNumber(values, k, v));
+            overall.putAll(result.last());
+        }
+        // Top-level metrics are the last value of each over the run: what sweeps compare.
+        overall.forEach((k, v) -> putNumber(root, k, v));
+        Path file = dir.resolve(RESULT_FILE);
+        Path temp = dir.resolve(RESULT_FILE + ".tmp");
+        DurableFiles.write(temp, JSON.writeValueAsBytes(root));
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+        return file;
+    }
+
+    private static void putNumber(ObjectNode node, String key, double value) {
+        if (Double.isFinite(value)) {
+            node.put(key, value);
+        } else {
+            node.putNull(key);
+        }
+    }
+}

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -46,7 +47,8 @@ class DistributionIT {
             "reward/rubric", "judge/rule");
     /** The plugins core registers itself: they are there even with an empty plugin folder. */
     private static final Set<String> CORE_PLUGINS = Set.of("attention/full", "task/corpus",
-            "task/mqar", "task/passkey", "task/needle", "task/arithmetic");
+            "task/mqar", "task/passkey", "task/needle", "task/arithmetic", "stage/pretrain",
+            "stage/sft", "stage/eval");
 
     @Test
     void everyBundleIsActiveAndEveryComponentSatisfied() throws Exception {
@@ -158,6 +160,30 @@ class DistributionIT {
         Output version = script("--version");
         assertEquals(0, version.exit(), version::toString);
         assertTrue(version.out().startsWith("sparsa 0."), version::toString);
+    }
+
+    /** The quickstart recipe, shortened, trained by the command line script end to end. */
+    @Test
+    void quickstartTrainsThroughTheScript(@TempDir Path folder) throws Exception {
+        Path run = folder.resolve("quickstart");
+        Output output = script("run", DISTRIBUTION.resolve("recipes/quickstart.yaml").toString(),
+                "output.dir=" + run, "backend=java", "stages.0.steps=12",
+                "stages.0.schedule.warmup=2", "stages.0.eval_every=6",
+                "stages.0.checkpoint_every=6", "task.config.eval_size=16");
+        assertEquals(0, output.exit(), output::toString);
+        for (String file : List.of("config.resolved.yaml", "metrics.jsonl", "run.log",
+                "result.json", "report.md", "plots/loss.png", "plots/eval.png",
+                "checkpoints/step-000006/model.safetensors", "checkpoints/latest")) {
+            assertTrue(Files.isRegularFile(run.resolve(file)), file + "\n" + output);
+        }
+        JsonNode result = JSON.readTree(run.resolve("result.json").toFile());
+        assertEquals("completed", result.get("status").asText());
+        assertEquals(12, result.get("steps").asLong());
+        assertTrue(result.has("eval/recall"), result::toString);
+        assertTrue(Files.readString(run.resolve("report.md")).contains("plots/loss.png"));
+        assertTrue(Files.readString(run.resolve("run.log")).contains("train 12/12"),
+                () -> run.resolve("run.log").toString());
+        assertTrue(output.err().contains("train 12/12"), output::toString);
     }
 
     @Test

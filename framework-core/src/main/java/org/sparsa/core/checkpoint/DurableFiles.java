@@ -7,6 +7,7 @@ import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 
@@ -26,6 +27,24 @@ public final class DurableFiles {
                 channel.write(buffer);
             }
             channel.force(true);
+        }
+    }
+
+    /**
+     * Replaces {@code target} with {@code bytes} atomically: written beside it, forced to the
+     * device, renamed over it and the rename forced. Readers see the old file or the new one,
+     * never a part; the temporary file is gone whatever happens.
+     */
+    public static void replace(Path target, byte[] bytes) throws IOException {
+        Path temp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.deleteIfExists(temp);
+        try {
+            write(temp, bytes);
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            syncDirectory(target.toAbsolutePath().getParent());
+        } finally {
+            Files.deleteIfExists(temp);
         }
     }
 

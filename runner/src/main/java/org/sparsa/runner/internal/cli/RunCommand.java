@@ -1,5 +1,6 @@
 package org.sparsa.runner.internal.cli;
 
+import com.google.inject.CreationException;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.ProvisionException;
@@ -31,6 +32,7 @@ import org.sparsa.runner.internal.recipe.RegistryPluginLookup;
 import org.sparsa.runner.internal.recipe.ResolvedRecipe;
 import org.sparsa.runner.internal.recipe.RunFolder;
 import org.sparsa.runner.internal.run.RunModule;
+import org.sparsa.runner.internal.report.RunReport;
 import org.sparsa.runner.internal.run.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -108,7 +110,7 @@ public final class RunCommand implements Callable<Integer> {
             // Builds the model and task now, so that a plugin refusing its configuration stops
             // the run before its folder exists.
             run = injector.getInstance(TrainingRun.class);
-        } catch (ProvisionException | com.google.inject.CreationException e) {
+        } catch (ProvisionException | CreationException e) {
             err.println(arguments.recipe + ": cannot set up the run: " + rootMessage(e));
             closeQuietly(source);
             return 1;
@@ -150,7 +152,7 @@ public final class RunCommand implements Callable<Integer> {
         try {
             Path result = run.run(console);
             out.println("result: " + result);
-            out.println("report: " + folder.path().resolve(TrainingRun.REPORT_FILE));
+            out.println("report: " + folder.path().resolve(RunReport.FILE_NAME));
             return 0;
         } catch (Exception e) {
             err.println(arguments.recipe + ": the run failed: " + rootMessage(e));

@@ -290,6 +290,10 @@ public final class RecipeLoader {
         double weightDecay = s.positive("weight_decay", WEIGHT_DECAY, false);
         double gradClip = s.positive("grad_clip", GRAD_CLIP, false);
         int accumulate = s.smallInteger("accumulate", ACCUMULATE, 1);
+        if (batch % accumulate != 0) {
+            s.error("accumulate", "expected a divisor of batch (" + batch + "), since each step's "
+                    + "batch splits into equal micro-batches, found " + accumulate);
+        }
         List<String> frozen = new ArrayList<>();
         List<Object> globs = s.list("frozen");
         for (int g = 0; g < globs.size(); g++) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.stream.Stream;
@@ -53,7 +52,8 @@ public record RunFolder(Path path) {
         Path firstCreated = firstMissing(dir);
         try {
             Files.createDirectories(dir);
-            writeAtomically(dir.resolve(ResolvedRecipe.FILE_NAME), resolved.toYaml());
+            DurableFiles.replace(dir.resolve(ResolvedRecipe.FILE_NAME),
+                    resolved.toYaml().getBytes(StandardCharsets.UTF_8));
         } catch (IOException | RuntimeException e) {
             if (firstCreated != null) {
                 try {
@@ -65,20 +65,6 @@ public record RunFolder(Path path) {
             throw e;
         }
         return new RunFolder(dir);
-    }
-
-    /** Writes {@code text} beside {@code target}, forced to the device, then renames it over. */
-    private static void writeAtomically(Path target, String text) throws IOException {
-        Path temp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.deleteIfExists(temp);
-        try {
-            DurableFiles.write(temp, text.getBytes(StandardCharsets.UTF_8));
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-            DurableFiles.syncDirectory(target.getParent());
-        } finally {
-            Files.deleteIfExists(temp);
-        }
     }
 
     private static boolean isEmpty(Path dir) throws IOException {

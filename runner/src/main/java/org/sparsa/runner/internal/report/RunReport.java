@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,11 +41,11 @@ public final class RunReport {
      */
     public static Path write(Path runFolder, String title, List<String> summaryLines)
             throws IOException {
-        Path metrics = runFolder.resolve(MetricsLog.FILE_NAME);
+        Path metrics = runFolder.resolve(MetricsReader.FILE_NAME);
         boolean logged = Files.exists(metrics);
         // Everything is read and drawn before anything is written, so a damaged log or a
         // failing chart leaves the folder as it was.
-        List<MetricsLine> lines = MetricsLog.read(metrics);
+        List<MetricsLine> lines = MetricsReader.read(metrics);
         List<Plots.Plot> plots = Plots.of(lines);
         Map<String, byte[]> images = new LinkedHashMap<>();
         for (Plots.Plot plot : plots) {
@@ -59,10 +58,10 @@ public final class RunReport {
             Files.createDirectories(plotFolder);
         }
         for (Map.Entry<String, byte[]> image : images.entrySet()) {
-            writeAtomically(plotFolder.resolve(image.getKey()), image.getValue());
+            DurableFiles.replace(plotFolder.resolve(image.getKey()), image.getValue());
         }
         Path report = runFolder.resolve(FILE_NAME);
-        writeAtomically(report, markdown.getBytes(StandardCharsets.UTF_8));
+        DurableFiles.replace(report, markdown.getBytes(StandardCharsets.UTF_8));
         removeStalePlots(plotFolder, images.keySet());
         return report;
     }
@@ -83,7 +82,7 @@ public final class RunReport {
         List<String> table = FinalMetricsTable.markdown(lines);
         if (table.isEmpty()) {
             out.add(logged ? "No metrics were logged." : "No metrics were logged (there is no "
-                    + MetricsLog.FILE_NAME + ").");
+                    + MetricsReader.FILE_NAME + ").");
         } else {
             out.addAll(table);
         }
@@ -103,20 +102,6 @@ public final class RunReport {
     /** A line break inside a heading or bullet would end it and spill into the next block. */
     private static String oneLine(String text) {
         return text.replaceAll("\\s*\\R\\s*", " ").strip();
-    }
-
-    /** Writes {@code bytes} beside {@code target}, forced to the device, then renames it over. */
-    private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path temp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.deleteIfExists(temp);
-        try {
-            DurableFiles.write(temp, bytes);
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-            DurableFiles.syncDirectory(target.getParent());
-        } finally {
-            Files.deleteIfExists(temp);
-        }
     }
 
     /**

@@ -31,6 +31,8 @@ final class ConsoleProgress implements AutoCloseable {
     private final ProgressBar bar;
     private final long startNanos = System.nanoTime();
     private final long firstStep;
+    /** The latest evaluation, shown beside the bar: printing above it would tear it. */
+    private String lastEvaluation = "";
 
     /**
      * @param firstStep the step the stage starts from (above 0 when resumed)
@@ -68,7 +70,7 @@ final class ConsoleProgress implements AutoCloseable {
                 steps, summary, metrics.getOrDefault("lr", Double.NaN), eta(step));
         if (bar != null) {
             bar.stepTo(step);
-            bar.setExtraMessage(summary);
+            bar.setExtraMessage(summary + lastEvaluation);
         } else if (step % every == 0 || step == steps) {
             plain.println(line);
             plain.flush();
@@ -86,6 +88,11 @@ final class ConsoleProgress implements AutoCloseable {
         if (bar == null) {
             plain.println(line);
             plain.flush();
+        } else {
+            lastEvaluation = metrics.entrySet().stream()
+                    .filter(e -> !e.getKey().equals("eval/loss"))
+                    .map(e -> String.format(Locale.ROOT, " · %s %.3f", e.getKey(), e.getValue()))
+                    .collect(Collectors.joining());
         }
         LOG.info(line);
     }

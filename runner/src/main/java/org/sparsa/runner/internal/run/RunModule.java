@@ -99,14 +99,17 @@ public final class RunModule extends AbstractModule {
         if (Files.exists(file)) {
             return Tokenizers.load(file);
         }
-        StringBuilder corpus = new StringBuilder();
-        for (Example example : task.evaluationSet()) {
-            corpus.append(example.prompt()).append(' ').append(example.reference());
-        }
+        List<Example> examples = new ArrayList<>(task.evaluationSet());
         SplitMix64 random = SplitMix64.forPurpose(recipe.seed(), "tokenizer");
         for (int i = 0; i < VOCABULARY_SAMPLE; i++) {
-            Example example = task.sample(random);
-            corpus.append(example.prompt()).append(' ').append(example.reference());
+            examples.add(task.sample(random));
+        }
+        StringBuilder corpus = new StringBuilder(" ");
+        for (Example example : examples) {
+            corpus.append(example.prompt());
+            if (example.reference() != null) {
+                corpus.append(example.reference());
+            }
         }
         return CharTokenizer.fromCorpus(corpus, VocabularyOrder.SORTED);
     }

@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.inject.Inject;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,8 +47,6 @@ import org.sparsa.runner.internal.report.RunReport;
 public final class TrainingRun {
     /** The result file's name in the run folder. */
     public static final String RESULT_FILE = "result.json";
-    /** The report's name in the run folder. */
-    public static final String REPORT_FILE = "report.md";
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -109,7 +107,7 @@ public final class TrainingRun {
         Path tokenizerFile = dir.resolve(RunModule.TOKENIZER_FILE);
         if (!Files.exists(tokenizerFile)) {
             DurableFiles.write(tokenizerFile, tokenizer.toJson().getBytes(
-                    java.nio.charset.StandardCharsets.UTF_8));
+                    StandardCharsets.UTF_8));
         }
         Checkpoints checkpoints = new Checkpoints(dir);
         List<StageSpec> stages = recipe.stages();
@@ -119,6 +117,7 @@ public final class TrainingRun {
         }
         Optional<Path> latest = "auto".equals(recipe.resume()) ? checkpoints.latest()
                 : Optional.empty();
+        Map<String, StageResult> results = new LinkedHashMap<>();
         int firstStage = 0;
         Path resumeInside = null;
         long resumeStep = 0;
@@ -135,7 +134,14 @@ public final class TrainingRun {
                         model.parameters());
                 firstStage++;
             }
-            timeOffset = MetricsLog.truncateAfter(dir, state.step());
+            MetricsWriter.Kept kept = MetricsWriter.truncateAfter(dir, state.step());
+            timeOffset = kept.seconds();
+            // Stages finished before the checkpoint keep their results from the log.
+            for (int i = 0; i < firstStage; i++) {
+                StageSpec done = stages.get(i);
+                results.put(done.name(), new StageResult(done,
+                        kept.lastByStage().getOrDefault(done.name(), Map.of())));
+            }
             LOG.info("resuming from {} (stage '{}', step {})", dir.relativize(latest.get()),
                     state.extra().get(RunCheckpoints.STAGE), RunCheckpoints.stageStep(state));
         } else if (!"auto".equals(recipe.resume()) && !"never".equals(recipe.resume())) {
@@ -144,11 +150,10 @@ public final class TrainingRun {
                     ? from.resolve(Checkpoints.MODEL_FILE) : from, model.parameters());
             LOG.info("starting from the weights of {}", from);
         } else {
-            MetricsLog.truncateAfter(dir, 0);
+            MetricsWriter.truncateAfter(dir, 0);
         }
         String configJson = model.config().toHuggingFaceJson();
-        Map<String, StageResult> results = new LinkedHashMap<>();
-        try (MetricsLog metrics = new MetricsLog(dir, timeOffset)) {
+        try (MetricsWriter metrics = new MetricsWriter(dir, timeOffset)) {
             if (latest.isPresent()) {
                 metrics.event("resume", offsets[firstStage] + resumeStep);
             }
@@ -165,7 +170,7 @@ public final class TrainingRun {
     }
 
     private StageResult runStage(StageSpec spec, int index, long offset,
-            RunCheckpoints checkpoints, MetricsLog metrics, PrintStream console, long firstStep)
+            RunCheckpoints checkpoints, MetricsWriter metrics, PrintStream console, long firstStep)
             throws Exception {
         StageKind kind = plugins.get(PluginKind.STAGE, spec.kind(), StageKind.class);
         Stage stage = kind.create(PluginConfig.of(spec.config(),
@@ -239,10 +244,7 @@ public final class TrainingRun {
         // Top-level metrics are the last value of each over the run: what sweeps compare.
         overall.forEach((k, v) -> putNumber(root, k, v));
         Path file = dir.resolve(RESULT_FILE);
-        Path temp = dir.resolve(RESULT_FILE + ".tmp");
-        DurableFiles.write(temp, JSON.writeValueAsBytes(root));
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.replace(file, JSON.writeValueAsBytes(root));
         return file;
     }
 

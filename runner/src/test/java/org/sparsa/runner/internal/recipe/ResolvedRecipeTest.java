@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.sparsa.runner.internal.run.CorePlugins;
 
 class ResolvedRecipeTest {
-    private final RecipeLoader loader = new RecipeLoader(FakePlugins.standard());
+    private final RecipeLoader loader = new RecipeLoader(new CorePlugins());
 
     private static final String FULL = """
             name: everything
@@ -38,7 +39,7 @@ class ResolvedRecipeTest {
               - kind: sft
                 steps: 50
                 weight_decay: 0.1
-                config: {answer_only: false}
+                config: {eval_examples: 64}
               - kind: eval
                 steps: 5
             resume: never

@@ -17,7 +17,10 @@ import org.sparsa.core.stage.internal.EvalStageKind;
 import org.sparsa.core.stage.internal.PretrainStageKind;
 import org.sparsa.core.stage.internal.SftStageKind;
 import org.sparsa.core.task.internal.ArithmeticSource;
+import org.sparsa.core.task.internal.CorpusSource;
 import org.sparsa.core.task.internal.MqarSource;
+import org.sparsa.core.task.internal.NeedleSource;
+import org.sparsa.core.task.internal.PasskeySource;
 import org.sparsa.runner.internal.plugins.PluginSource;
 import org.sparsa.runner.internal.recipe.PluginLookup;
 import org.w3c.dom.Element;
@@ -34,7 +37,8 @@ public final class CorePlugins implements PluginLookup, PluginSource {
 
     public CorePlugins() {
         for (Object plugin : List.of(new FullAttentionPlugin(), new MqarSource(),
-                new ArithmeticSource(), new PretrainStageKind(), new SftStageKind(),
+                new ArithmeticSource(), new PasskeySource(), new NeedleSource(),
+                new CorpusSource(), new PretrainStageKind(), new SftStageKind(),
                 new EvalStageKind())) {
             with(plugin);
         }

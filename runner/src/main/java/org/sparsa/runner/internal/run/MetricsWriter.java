@@ -1,5 +1,6 @@
 package org.sparsa.runner.internal.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
@@ -10,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.sparsa.core.checkpoint.DurableFiles;
 
 /**
@@ -21,11 +24,13 @@ import org.sparsa.core.checkpoint.DurableFiles;
  * {@code stage_step}, {@code time_s} since the run started, then the metrics by name; an event
  * line ({@code resume}) holds {@code event} and {@code step}.
  */
-final class MetricsLog implements AutoCloseable {
+final class MetricsWriter implements AutoCloseable {
     /** The file's name in the run folder. */
     static final String FILE_NAME = "metrics.jsonl";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The numeric keys of a metrics line that say where it stands, not what was measured. */
+    private static final Set<String> NOT_METRICS = Set.of("step", "stage_step", "time_s");
 
     private final BufferedWriter out;
     private final long startNanos = System.nanoTime();
@@ -36,7 +41,7 @@ final class MetricsLog implements AutoCloseable {
      *
      * @param timeOffset seconds already spent before this process (a resumed run)
      */
-    MetricsLog(Path folder, double timeOffset) throws IOException {
+    MetricsWriter(Path folder, double timeOffset) throws IOException {
         this.out = Files.newBufferedWriter(folder.resolve(FILE_NAME), StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         this.timeOffset = timeOffset;
@@ -92,36 +97,54 @@ final class MetricsLog implements AutoCloseable {
     }
 
     /**
+     * What a resumed run keeps of its log.
+     *
+     * @param seconds the {@code time_s} of the last line kept, 0 when none
+     * @param lastByStage the last value of each metric of each stage in the lines kept, by
+     *     stage name in log order
+     */
+    record Kept(double seconds, Map<String, Map<String, Double>> lastByStage) {
+    }
+
+    /**
      * Keeps only the lines of steps up to {@code step} (and a cut last line not at all), for a
      * run resumed from the checkpoint of that step: what an interrupted run logged after it is
      * logged again. Rewritten atomically.
-     *
-     * @return the {@code time_s} of the last line kept, 0 when none
      */
-    static double truncateAfter(Path folder, long step) throws IOException {
+    static Kept truncateAfter(Path folder, long step) throws IOException {
         Path file = folder.resolve(FILE_NAME);
+        Map<String, Map<String, Double>> last = new LinkedHashMap<>();
         if (!Files.exists(file)) {
-            return 0;
+            return new Kept(0, last);
         }
         List<String> kept = new ArrayList<>();
         double time = 0;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            com.fasterxml.jackson.databind.JsonNode node;
+        // Decoded leniently: a crash may have cut the last line inside a character.
+        for (String line : new String(Files.readAllBytes(file), StandardCharsets.UTF_8)
+                .split("\n")) {
+            JsonNode node;
             try {
                 node = JSON.readTree(line);
             } catch (IOException cut) {
                 continue;
             }
-            if (node != null && node.path("step").asLong(Long.MAX_VALUE) <= step) {
-                kept.add(line);
-                time = node.path("time_s").asDouble(time);
+            if (node == null || node.path("step").asLong(Long.MAX_VALUE) > step) {
+                continue;
+            }
+            kept.add(line);
+            time = node.path("time_s").asDouble(time);
+            if (node.hasNonNull("stage")) {
+                Map<String, Double> values = last.computeIfAbsent(node.get("stage").asText(),
+                        k -> new LinkedHashMap<>());
+                node.fields().forEachRemaining(e -> {
+                    if (e.getValue().isNumber() && !NOT_METRICS.contains(e.getKey())) {
+                        values.put(e.getKey(), e.getValue().asDouble());
+                    }
+                });
             }
         }
-        Path temp = folder.resolve(FILE_NAME + ".tmp");
-        DurableFiles.write(temp, (String.join("\n", kept) + (kept.isEmpty() ? "" : "\n"))
+        DurableFiles.replace(file, (String.join("\n", kept) + (kept.isEmpty() ? "" : "\n"))
                 .getBytes(StandardCharsets.UTF_8));
-        Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        return time;
+        return new Kept(time, last);
     }
 }

@@ -14,7 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class MetricsLogTest {
+class MetricsReaderTest {
     @Test
     void keepsNumericMetricsAndPassesOverEventsAndPositions(@TempDir Path dir)
             throws IOException {
@@ -26,7 +26,7 @@ class MetricsLogTest {
                 {"stage":"a","step":3,"loss":NaN}
                 """);
 
-        List<MetricsLine> lines = MetricsLog.read(file);
+        List<MetricsLine> lines = MetricsReader.read(file);
         assertEquals(List.of(
                 new MetricsLine("a", "pretrain", 1, 1, Map.of("loss", 2.0, "lr", 0.1)),
                 new MetricsLine("a", "", 3, -1, Map.of("loss", Double.NaN))), lines);
@@ -35,7 +35,7 @@ class MetricsLogTest {
 
     @Test
     void aMissingLogHasNoLines(@TempDir Path dir) throws IOException {
-        assertEquals(List.of(), MetricsLog.read(dir.resolve("metrics.jsonl")));
+        assertEquals(List.of(), MetricsReader.read(dir.resolve("metrics.jsonl")));
     }
 
     @Test
@@ -50,7 +50,7 @@ class MetricsLogTest {
         Files.write(file, Arrays.copyOf(bytes, cut));
 
         assertEquals(List.of(new MetricsLine("a", "", 1, -1, Map.of("loss", 1.0))),
-                MetricsLog.read(file));
+                MetricsReader.read(file));
     }
 
     @Test
@@ -70,7 +70,7 @@ class MetricsLogTest {
 
     private static void assertFailure(Path dir, String text, String reason) throws IOException {
         Path file = write(dir, text);
-        IOException e = assertThrows(IOException.class, () -> MetricsLog.read(file));
+        IOException e = assertThrows(IOException.class, () -> MetricsReader.read(file));
         assertTrue(e.getMessage().startsWith(file + " " + reason), e.getMessage());
     }
 

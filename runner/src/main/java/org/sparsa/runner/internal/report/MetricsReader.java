@@ -24,7 +24,7 @@ import java.util.Set;
  * are passed over, and so is an unparsable last line, which is what a process that crashed
  * mid-write leaves; an unparsable line anywhere else is an error.
  */
-final class MetricsLog {
+final class MetricsReader {
     /** The file's name inside a run folder. */
     static final String FILE_NAME = "metrics.jsonl";
 
@@ -39,7 +39,7 @@ final class MetricsLog {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    private MetricsLog() {}
+    private MetricsReader() {}
 
     /**
      * The metric lines of {@code file} in file order; an empty list when the file does not

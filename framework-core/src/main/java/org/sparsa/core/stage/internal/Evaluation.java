@@ -21,7 +21,8 @@ import org.sparsa.core.tokenizer.Tokenizer;
 
 /**
  * Scores the model on the first examples of the task's evaluation set, recording no graph:
- * {@code eval/loss} is the mean next-token loss over the documents' tokens, and each metric of
+ * {@code eval/loss} is the mean next-token loss over the answers' tokens (a whole text window
+ * when an example has no reference), and each metric of
  * the task's {@link org.sparsa.api.task.Task#score} ({@code eval/recall},
  * {@code eval/exact_match}, …) is averaged over the examples with a reference, answered by
  * greedy decoding from the prompt until the end-of-sequence token.
@@ -58,7 +59,11 @@ final class Evaluation {
         return metrics;
     }
 
-    /** The mean loss over every predicted token of the documents, cut at the stage's seq_len. */
+    /**
+     * The mean next-token loss over what the model is asked to produce: the answer's tokens
+     * (and end of sequence) of an example with a reference, every token of one without (a text
+     * window); documents cut at the stage's seq_len.
+     */
     private double loss(List<Example> examples) {
         LlamaModel model = context.model();
         Tokenizer tokenizer = context.tokenizer();
@@ -67,9 +72,10 @@ final class Evaluation {
         double sum = 0;
         long counted = 0;
         for (int from = 0; from < examples.size(); from += rows) {
+            List<Example> chunk = examples.subList(from, Math.min(examples.size(), from + rows));
             List<int[]> documents = new ArrayList<>();
             int time = 2;
-            for (Example example : examples.subList(from, Math.min(examples.size(), from + rows))) {
+            for (Example example : chunk) {
                 int[] document = ExampleTokens.document(tokenizer, example);
                 documents.add(document);
                 time = Math.max(time, Math.min(seqLen, document.length));
@@ -81,10 +87,12 @@ final class Evaluation {
             for (int r = 0; r < documents.size(); r++) {
                 int n = Math.min(time, documents.get(r).length);
                 System.arraycopy(documents.get(r), 0, tokens, r * time, n);
-                for (int i = 1; i < n; i++) {
+                int first = chunk.get(r).reference() == null ? 1
+                        : Math.max(1, ExampleTokens.prompt(tokenizer, chunk.get(r)).length);
+                for (int i = first; i < n; i++) {
                     mask[r * time + i] = 1;
+                    targets++;
                 }
-                targets += Math.max(0, n - 1);
             }
             if (targets == 0) {
                 continue;

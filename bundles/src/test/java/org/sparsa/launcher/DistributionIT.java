@@ -45,6 +45,8 @@ class DistributionIT {
     private static final Set<String> REWARD_PLUGINS = Set.of("reward/accuracy", "reward/format",
             "reward/language_consistency", "reward/overlong", "reward/length", "reward/composite",
             "reward/rubric", "judge/rule");
+    /** The plugins of the NSA bundle, shipped in the plugin folder. */
+    private static final Set<String> NSA_PLUGINS = Set.of("attention/nsa");
     /** The plugins core registers itself: they are there even with an empty plugin folder. */
     private static final Set<String> CORE_PLUGINS = Set.of("attention/full", "task/corpus",
             "task/mqar", "task/passkey", "task/needle", "task/arithmetic", "stage/pretrain",
@@ -69,16 +71,18 @@ class DistributionIT {
                 componentsPerBundle.merge(component.get("bundle").asText(), 1, Integer::sum);
             }
             // One per reward plugin; core registers its plugins and the golden-case ops for FP8,
-            // full attention and the Llama model.
+            // full attention and the Llama model; the NSA bundle its plugin and golden-case op.
             assertEquals(Map.of("org.sparsa.plugin.rewards", REWARD_PLUGINS.size(),
+                    "org.sparsa.plugin.nsa", NSA_PLUGINS.size() + 1,
                     "org.sparsa.core", CORE_PLUGINS.size() + 3), componentsPerBundle);
         }
     }
 
     @Test
-    void rewardServicesAreListedWithIdsAndVersions() throws Exception {
+    void pluginServicesAreListedWithIdsAndVersions() throws Exception {
         try (EmbeddedFramework framework = boot(Distribution.at(DISTRIBUTION))) {
             Bundle rewards = bundle(framework, "org.sparsa.plugin.rewards");
+            Bundle nsa = bundle(framework, "org.sparsa.plugin.nsa");
             Bundle core = bundle(framework, "org.sparsa.core");
             Output plugins = run(framework, "plugins", "--json");
             assertEquals(0, plugins.exit(), plugins::toString);
@@ -86,13 +90,14 @@ class DistributionIT {
             for (JsonNode plugin : JSON.readTree(plugins.out())) {
                 String name = plugin.get("kind").asText() + "/" + plugin.get("id").asText();
                 listed.add(name);
-                Bundle from = CORE_PLUGINS.contains(name) ? core : rewards;
+                Bundle from = CORE_PLUGINS.contains(name) ? core
+                        : NSA_PLUGINS.contains(name) ? nsa : rewards;
                 assertEquals(from.getVersion().toString(), plugin.get("version").asText());
                 assertEquals(from.getSymbolicName(), plugin.get("bundle").asText());
                 assertEquals("ACTIVE", plugin.get("state").asText());
                 assertFalse(plugin.get("description").asText().isBlank(), plugin::toString);
             }
-            assertEquals(union(REWARD_PLUGINS, CORE_PLUGINS), listed);
+            assertEquals(union(union(REWARD_PLUGINS, NSA_PLUGINS), CORE_PLUGINS), listed);
 
             Output table = run(framework, "plugins");
             assertTrue(table.out().startsWith("KIND"), table::toString);

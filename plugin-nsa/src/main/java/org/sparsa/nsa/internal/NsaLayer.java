@@ -1,0 +1,162 @@
+package org.sparsa.nsa.internal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.sparsa.api.attention.AttentionInput;
+import org.sparsa.api.attention.AttentionLayer;
+import org.sparsa.api.attention.AttentionOutput;
+import org.sparsa.api.attention.AttentionShape;
+import org.sparsa.api.attention.KvCache;
+import org.sparsa.api.autograd.GradScope;
+import org.sparsa.api.autograd.Ops;
+import org.sparsa.api.autograd.Variable;
+import org.sparsa.api.parameter.Parameters;
+
+/**
+ * One layer of Native Sparse Attention. The gates come from the layer's input,
+ * {@code sigmoid(x @ gate.weight^T + gate.bias)}, one per head and branch (entry
+ * {@code 3 * head + branch}, branches in the order compressed, selected, window; no softmax
+ * across branches); each sequence of the batch then goes through {@link NsaReference}.
+ *
+ * <p>Decoding keeps every key and value ({@link NsaCache}) and runs the same op over the cached
+ * sequence for the new queries: each query row depends only on itself and the keys before it,
+ * so the rows of earlier positions, left at zero, change nothing.
+ */
+final class NsaLayer implements AttentionLayer {
+    static final String SPARSE = "sparse";
+    static final String GATE_WEIGHT = "gate.weight";
+    static final String GATE_BIAS = "gate.bias";
+    static final String COMPRESS_K = "compress.k.weight";
+    static final String COMPRESS_V = "compress.v.weight";
+    static final String POSITION_K = "compress.k.position";
+    static final String POSITION_V = "compress.v.position";
+    private static final int BRANCHES = 3;
+
+    private final AttentionShape shape;
+    private final NsaParams params;
+
+    NsaLayer(AttentionShape shape, NsaParams params) {
+        this.shape = shape;
+        this.params = params;
+    }
+
+    @Override
+    public Set<String> modes() {
+        return Set.of(SPARSE);
+    }
+
+    @Override
+    public AttentionOutput forward(AttentionInput input, Parameters parameters, String mode) {
+        requireMode(mode);
+        int[] q = input.q().shape();
+        requireShapes(input, q[0], q[1]);
+        return new AttentionOutput(attend(input.q(), input.k(), input.v(),
+                gates(input.hidden(), parameters), parameters), Map.of());
+    }
+
+    @Override
+    public KvCache newCache(int batch, int maxLength) {
+        return new NsaCache(batch, maxLength, shape.kvHeads(), shape.headDim());
+    }
+
+    @Override
+    public Variable decode(AttentionInput input, KvCache cache, Parameters parameters,
+            String mode) {
+        requireMode(mode);
+        if (!(cache instanceof NsaCache kv) || kv.kvHeads() != shape.kvHeads()
+                || kv.headDim() != shape.headDim()) {
+            throw new IllegalArgumentException(name() + ": the cache was not made by this layer "
+                    + "(use its newCache); found " + cache);
+        }
+        int[] q = input.q().shape();
+        int count = q.length == 4 ? q[1] : -1;
+        requireShapes(input, kv.batch(), count);
+        if (count < 1) {
+            throw new IllegalArgumentException(name() + ": decode needs at least one position");
+        }
+        Ops ops = input.q().ops();
+        try (GradScope noGraph = ops.noGrad()) {
+            kv.append(input.k().value().toArray(), input.v().value().toArray(), count);
+            int length = kv.length();
+            Variable queries = ops.constant(kv.padFront(input.q().value().toArray(), count,
+                    shape.heads() * shape.headDim()), kv.batch(), length, shape.heads(),
+                    shape.headDim());
+            Variable allGates = ops.constant(kv.padFront(gates(input.hidden(), parameters)
+                    .value().toArray(), count, shape.heads() * BRANCHES), kv.batch(), length,
+                    shape.heads(), BRANCHES);
+            Variable o = attend(queries, ops.constant(kv.keys(), kv.batch(), length,
+                    shape.kvHeads(), shape.headDim()), ops.constant(kv.values(), kv.batch(),
+                    length, shape.kvHeads(), shape.headDim()), allGates, parameters);
+            return ops.slice(o, 1, length - count, length);
+        }
+    }
+
+    /** The gates, {@code [batch, time, heads, 3]}, each in (0, 1). */
+    private Variable gates(Variable hidden, Parameters parameters) {
+        Ops ops = hidden.ops();
+        int[] x = hidden.shape();
+        Variable logits = ops.add(ops.matmul(hidden, ops.transpose(
+                parameters.get(GATE_WEIGHT), 0, 1)), parameters.get(GATE_BIAS));
+        return ops.reshape(ops.sigmoid(logits), x[0], x[1], shape.heads(), BRANCHES);
+    }
+
+    /** NSA over each sequence of the batch, {@code [batch, time, heads, headDim]}. */
+    private Variable attend(Variable q, Variable k, Variable v, Variable gates,
+            Parameters parameters) {
+        Ops ops = q.ops();
+        int batch = q.shape()[0];
+        int time = q.shape()[1];
+        List<Variable> rows = new ArrayList<>(batch);
+        for (int b = 0; b < batch; b++) {
+            NsaReference.Result result = NsaReference.forward(row(q, b), row(k, b), row(v, b),
+                    row(gates, b), parameters.get(COMPRESS_K), parameters.get(COMPRESS_V),
+                    parameters.get(POSITION_K), parameters.get(POSITION_V), params);
+            rows.add(ops.reshape(result.o(), 1, time, shape.heads(), shape.headDim()));
+        }
+        return batch == 1 ? rows.get(0) : ops.concat(0, rows.toArray(Variable[]::new));
+    }
+
+    /** Sequence {@code b} of {@code x [batch, time, ...]}, without the batch axis. */
+    private static Variable row(Variable x, int b) {
+        int[] shape = x.shape();
+        return x.ops().reshape(x.ops().slice(x, 0, b, b + 1),
+                Arrays.copyOfRange(shape, 1, shape.length));
+    }
+
+    private void requireMode(String mode) {
+        if (!SPARSE.equals(mode)) {
+            throw new IllegalArgumentException(name() + ": unknown mode '" + mode
+                    + "'; NSA has one mode, '" + SPARSE + "'");
+        }
+    }
+
+    private void requireShapes(AttentionInput input, int batch, int time) {
+        int[] q = input.q().shape();
+        int[] k = input.k().shape();
+        int[] v = input.v().shape();
+        int[] h = input.hidden().shape();
+        int[] wantQ = {batch, time, shape.heads(), shape.headDim()};
+        int[] wantKv = {batch, time, shape.kvHeads(), shape.headDim()};
+        int[] wantHidden = {batch, time, shape.hidden()};
+        if (batch < 1 || time < 1 || !Arrays.equals(q, wantQ) || !Arrays.equals(k, wantKv)
+                || !Arrays.equals(v, wantKv) || !Arrays.equals(h, wantHidden)) {
+            throw new IllegalArgumentException(name() + ": expected hidden [B, T, "
+                    + shape.hidden() + "], q [B, T, " + shape.heads() + ", " + shape.headDim()
+                    + "] and k, v [B, T, " + shape.kvHeads() + ", " + shape.headDim()
+                    + "]; found hidden " + Arrays.toString(h) + ", q " + Arrays.toString(q)
+                    + ", k " + Arrays.toString(k) + ", v " + Arrays.toString(v));
+        }
+    }
+
+    private String name() {
+        return "nsa layer " + shape.layer();
+    }
+
+    @Override
+    public String toString() {
+        return name() + " " + params;
+    }
+}

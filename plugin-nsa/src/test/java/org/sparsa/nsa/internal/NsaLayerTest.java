@@ -1,0 +1,121 @@
+package org.sparsa.nsa.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.sparsa.api.attention.AttentionInput;
+import org.sparsa.api.attention.AttentionShape;
+import org.sparsa.api.attention.KvCache;
+import org.sparsa.api.autograd.Ops;
+import org.sparsa.api.autograd.Variable;
+import org.sparsa.api.parameter.Parameters;
+import org.sparsa.api.plugin.PluginConfig;
+import org.sparsa.api.tensor.IntTensor;
+import org.sparsa.core.autograd.Autograd;
+import org.sparsa.core.compute.internal.JavaBackend;
+import org.sparsa.core.parameter.ParameterStore;
+import org.sparsa.core.random.SplitMix64;
+
+class NsaLayerTest {
+    private static final int BATCH = 2;
+    private static final int TIME = 21;
+    private static final AttentionShape SHAPE = new AttentionShape(0, 12, 4, 2, 8, 64);
+    private static final PluginConfig CONFIG = PluginConfig.of(Map.of("block_len", 4,
+            "stride", 2, "select_block", 4, "select_count", 3, "window", 5), "test");
+
+    private final Ops ops = new Autograd(new JavaBackend());
+    private final ParameterStore store = new ParameterStore((Autograd) ops, 3);
+    private final NsaPlugin plugin = new NsaPlugin();
+    private final Parameters parameters = store.create("model.layers.0.self_attn.",
+            plugin.parameterSpecs(SHAPE, CONFIG));
+    private final NsaLayer layer = (NsaLayer) plugin.create(SHAPE, CONFIG);
+    private final SplitMix64 random = SplitMix64.seeded(17);
+
+    private Variable random(int... shape) {
+        float[] values = new float[Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return ops.leaf(org.sparsa.core.tensor.DenseTensor.wrap(values, shape));
+    }
+
+    private AttentionInput input(Variable hidden, Variable q, Variable k, Variable v, int from) {
+        int time = q.shape()[1];
+        return new AttentionInput(hidden, q, k, v,
+                IntTensor.vector(IntStream.range(from, from + time).toArray()));
+    }
+
+    @Test
+    void decodingTokenByTokenGivesTheForwardRows() {
+        Variable hidden = random(BATCH, TIME, 12);
+        Variable q = random(BATCH, TIME, 4, 8);
+        Variable k = random(BATCH, TIME, 2, 8);
+        Variable v = random(BATCH, TIME, 2, 8);
+        float[] parallel = layer.forward(input(hidden, q, k, v, 0), parameters, "sparse")
+                .output().value().toArray();
+        KvCache cache = layer.newCache(BATCH, TIME);
+        // A prompt of 7 positions at once, then one position per step.
+        int[] cuts = IntStream.concat(IntStream.of(0), IntStream.rangeClosed(7, TIME)).toArray();
+        for (int c = 0; c + 1 < cuts.length; c++) {
+            int from = cuts[c];
+            int to = cuts[c + 1];
+            float[] step = layer.decode(input(ops.slice(hidden, 1, from, to),
+                    ops.slice(q, 1, from, to), ops.slice(k, 1, from, to),
+                    ops.slice(v, 1, from, to), from), cache, parameters, "sparse")
+                    .value().toArray();
+            int width = (to - from) * 4 * 8;
+            for (int b = 0; b < BATCH; b++) {
+                for (int i = 0; i < width; i++) {
+                    float expected = parallel[(b * TIME + from) * 32 + i];
+                    assertEquals(expected, step[b * width + i], 1e-5,
+                            "sequence " + b + " positions " + from + ".." + to);
+                }
+            }
+        }
+        assertEquals(TIME, cache.length());
+    }
+
+    @Test
+    void eachSequenceOfABatchIsAttendedOnItsOwn() {
+        Variable hidden = random(BATCH, TIME, 12);
+        Variable q = random(BATCH, TIME, 4, 8);
+        Variable k = random(BATCH, TIME, 2, 8);
+        Variable v = random(BATCH, TIME, 2, 8);
+        float[] both = layer.forward(input(hidden, q, k, v, 0), parameters, "sparse").output()
+                .value().toArray();
+        float[] second = layer.forward(input(ops.slice(hidden, 0, 1, 2), ops.slice(q, 0, 1, 2),
+                ops.slice(k, 0, 1, 2), ops.slice(v, 0, 1, 2), 0), parameters, "sparse")
+                .output().value().toArray();
+        assertArrayEquals(second, Arrays.copyOfRange(both, TIME * 32, 2 * TIME * 32));
+    }
+
+    @Test
+    void gradientsReachTheGatesAndTheCompression() {
+        Variable hidden = random(1, TIME, 12);
+        Variable q = random(1, TIME, 4, 8);
+        Variable k = random(1, TIME, 2, 8);
+        Variable v = random(1, TIME, 2, 8);
+        Variable o = layer.forward(input(hidden, q, k, v, 0), parameters, "sparse").output();
+        ops.sum(o, false).backward();
+        for (String name : parameters.names()) {
+            float[] grad = parameters.get(name).grad().orElseThrow().toArray();
+            assertTrue(IntStream.range(0, grad.length).anyMatch(i -> grad[i] != 0),
+                    name + " got no gradient");
+        }
+    }
+
+    @Test
+    void onlyTheSparseModeExists() {
+        Variable x = random(1, 3, 12);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> layer.forward(input(x, random(1, 3, 4, 8), random(1, 3, 2, 8),
+                        random(1, 3, 2, 8), 0), parameters, "dense"));
+        assertTrue(e.getMessage().contains("one mode, 'sparse'"), e.getMessage());
+    }
+}

@@ -191,6 +191,27 @@ class DistributionIT {
         assertTrue(output.err().contains("train 12/12"), output::toString);
     }
 
+    /** The NSA bundle's golden op, found by {@code verify} through the registry. */
+    @Test
+    void nsaGoldenCasePassesThroughVerify(@TempDir Path folder) throws Exception {
+        Path golden = folder.resolve("nsa-small.safetensors");
+        try (InputStream in = getClass().getResourceAsStream("/golden/nsa-small.safetensors")) {
+            Files.copy(in, golden);
+        }
+        List<String> backends = "true".equals(System.getenv("CI"))
+                ? List.of("java", "opencl") : List.of("java");
+        try (EmbeddedFramework framework = boot(Distribution.at(DISTRIBUTION))) {
+            for (String backend : backends) {
+                Output pass = run(framework, "verify", golden.toString(), "--backend", backend);
+                assertEquals(0, pass.exit(), pass::toString);
+                assertTrue(pass.out().contains("attention.nsa  backend " + backend),
+                        pass::toString);
+                assertTrue(pass.out().contains("grad.pev") && pass.out().contains("out.selected"),
+                        pass::toString);
+            }
+        }
+    }
+
     @Test
     void verifyRunsGoldenCasesAndFailsOnBadOnes(@TempDir Path folder) throws Exception {
         Path good = folder.resolve("fp8-e4m3.safetensors");

@@ -158,8 +158,10 @@ class NsaKernelTest {
     @Test
     void theGoldenCasePassesThroughTheKernel(@TempDir Path folder) throws Exception {
         Path file = GoldenCases.copyResource(getClass(), "/golden/nsa-small.safetensors", folder);
-        GoldenCases.assertPasses(file, "attention.nsa", new NsaGoldenOp(NsaFunction::attend),
-                BackendKind.JAVA);
+        for (BackendKind backend : NsaReferenceBackends.kinds()) {
+            GoldenCases.assertPasses(file, "attention.nsa",
+                    new NsaGoldenOp(NsaFunction::attend), backend);
+        }
     }
 
     @Test

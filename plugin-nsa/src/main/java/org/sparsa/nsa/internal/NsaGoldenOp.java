@@ -31,6 +31,25 @@ public final class NsaGoldenOp implements GoldenOp {
     private static final String[] INPUTS = {"in.q", "in.k", "in.v", "in.gates", "param.wk",
         "param.wv", "param.pek", "param.pev"};
 
+    /** The NSA computation the op runs: the reference's signature. */
+    @FunctionalInterface
+    interface Attention {
+        NsaReference.Result forward(Variable q, Variable k, Variable v, Variable gates,
+                Variable wk, Variable wv, Variable pek, Variable pev, NsaParams params);
+    }
+
+    private final Attention attention;
+
+    /** The op through {@link NsaReference}. */
+    public NsaGoldenOp() {
+        this(NsaReference::forward);
+    }
+
+    /** The op through another NSA computation, such as {@link NsaFunction#attend}. */
+    NsaGoldenOp(Attention attention) {
+        this.attention = attention;
+    }
+
     @Override
     public Set<BackendKind> backends() {
         // The same device test the OpenCL backend makes, through core's public attention API.
@@ -57,7 +76,7 @@ public final class NsaGoldenOp implements GoldenOp {
             Variable[] in = leaves.values().toArray(Variable[]::new);
             NsaReference.Result result;
             try {
-                result = NsaReference.forward(in[0], in[1], in[2], in[3], in[4], in[5], in[6],
+                result = attention.forward(in[0], in[1], in[2], in[3], in[4], in[5], in[6],
                         in[7], params);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(OP + ": " + e.getMessage(), e);

@@ -1,8 +1,6 @@
 package org.sparsa.nsa.internal;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import org.sparsa.api.autograd.Ops;
 import org.sparsa.api.autograd.Variable;
 import org.sparsa.api.tensor.IntTensor;
@@ -116,7 +114,7 @@ public final class NsaReference {
      * @param x keys or values {@code [Hkv, 1, T, D]}
      * @return {@code [Hkv, 1, Nc, D]}
      */
-    private static Variable compress(Ops ops, Variable x, Variable weights, Variable position,
+    static Variable compress(Ops ops, Variable x, Variable weights, Variable position,
             NsaParams params, int compressed) {
         int blockLen = params.blockLen();
         int[] tokens = new int[compressed * blockLen];
@@ -149,37 +147,25 @@ public final class NsaReference {
 
     /**
      * Step 3: {@code s[t,g,j] = sum_{h in g} sum_i p_cmp[t,h,i] * overlap(i, j) / d}, the overlap
-     * counted in keys between compressed token i and selection block j.
+     * counted in keys between compressed token i and selection block j (see
+     * {@link BlockSelection#addScores}).
      *
      * @param pCmp compressed probabilities {@code [Hkv, G, T, Nc]}
      * @return {@code [T, Hkv, blocks]}
      */
     private static double[] selectionScores(float[] pCmp, Shapes shape, NsaParams params,
             int compressed, int blocks) {
-        double[] weight = new double[compressed * blocks];
-        for (int i = 0; i < compressed; i++) {
-            int start = i * params.stride();
-            int end = start + params.blockLen();
-            for (int j = 0; j < blocks; j++) {
-                int overlap = Math.min(end, (j + 1) * params.selectBlock())
-                        - Math.max(start, j * params.selectBlock());
-                weight[i * blocks + j] = Math.max(overlap, 0) / (double) params.stride();
-            }
-        }
         int length = shape.length;
         double[] scores = new double[length * shape.kvHeads * blocks];
-        for (int g = 0; g < shape.kvHeads; g++) {
-            for (int h = 0; h < shape.group; h++) {
-                for (int t = 0; t < length; t++) {
-                    int row = ((g * shape.group + h) * length + t) * compressed;
-                    int out = (t * shape.kvHeads + g) * blocks;
-                    for (int i = 0; i < compressed; i++) {
-                        double p = pCmp[row + i];
-                        for (int j = 0; j < blocks; j++) {
-                            scores[out + j] += p * weight[i * blocks + j];
-                        }
-                    }
+        double[] row = new double[blocks];
+        for (int t = 0; t < length; t++) {
+            for (int g = 0; g < shape.kvHeads; g++) {
+                Arrays.fill(row, 0);
+                for (int h = 0; h < shape.group; h++) {
+                    BlockSelection.addScores(pCmp, ((g * shape.group + h) * length + t)
+                            * compressed, compressed, params, row);
                 }
+                System.arraycopy(row, 0, scores, (t * shape.kvHeads + g) * blocks, blocks);
             }
         }
         return scores;
@@ -187,49 +173,21 @@ public final class NsaReference {
 
     /**
      * Step 4: the forced blocks, then the best-scoring other selectable blocks (ties to the lower
-     * id) up to n, sorted ascending and padded with -1.
+     * id) up to n, sorted ascending and padded with -1 (see {@link BlockSelection#choose}).
      *
      * @return {@code [T, Hkv, n]}
      */
     private static int[] select(double[] scores, Shapes shape, NsaParams params, int blocks) {
         int count = params.selectCount();
         int[] selected = new int[shape.length * shape.kvHeads * count];
-        Arrays.fill(selected, -1);
+        double[] row = new double[blocks];
+        boolean[] chosen = new boolean[blocks];
+        int[] best = new int[count];
         for (int t = 0; t < shape.length; t++) {
-            int current = t / params.selectBlock();
             for (int g = 0; g < shape.kvHeads; g++) {
-                int row = (t * shape.kvHeads + g) * blocks;
-                boolean[] chosen = new boolean[current + 1];
-                int taken = 0;
-                for (int j = 0; j <= current; j++) {
-                    boolean initial = j < params.initBlocks();
-                    boolean local = j > current - params.localBlocks();
-                    if (initial || local) {
-                        chosen[j] = true;
-                        taken++;
-                    }
-                }
-                List<Integer> others = new ArrayList<>();
-                for (int j = 0; j <= current; j++) {
-                    if (!chosen[j]) {
-                        others.add(j);
-                    }
-                }
-                // Descending score; the stable sort keeps the lower id first on a tie.
-                others.sort((a, b) -> Double.compare(scores[row + b], scores[row + a]));
-                for (int j : others) {
-                    if (taken == count) {
-                        break;
-                    }
-                    chosen[j] = true;
-                    taken++;
-                }
-                int out = (t * shape.kvHeads + g) * count;
-                for (int j = 0; j <= current; j++) {
-                    if (chosen[j]) {
-                        selected[out++] = j;
-                    }
-                }
+                System.arraycopy(scores, (t * shape.kvHeads + g) * blocks, row, 0, blocks);
+                BlockSelection.choose(row, t, params, chosen, best, selected,
+                        (t * shape.kvHeads + g) * count);
             }
         }
         return selected;
@@ -304,7 +262,7 @@ public final class NsaReference {
     }
 
     /** The sizes the inputs agree on, checked once. */
-    private record Shapes(int length, int queryHeads, int kvHeads, int group, int dim) {
+    record Shapes(int length, int queryHeads, int kvHeads, int group, int dim) {
 
         static Shapes of(Variable q, Variable k, Variable v, Variable gates, Variable wk,
                 Variable wv, Variable pek, Variable pev, NsaParams params) {

@@ -19,11 +19,11 @@ import org.sparsa.api.parameter.Parameters;
  * One layer of Native Sparse Attention. The gates come from the layer's input,
  * {@code sigmoid(x @ gate.weight^T + gate.bias)}, one per head and branch (entry
  * {@code 3 * head + branch}, branches in the order compressed, selected, window; no softmax
- * across branches); each sequence of the batch then goes through {@link NsaReference}.
+ * across branches); each sequence of the batch then goes through the fused kernel
+ * ({@link NsaFunction}), checked against {@link NsaReference}.
  *
- * <p>Decoding keeps every key and value ({@link NsaCache}) and runs the same op over the cached
- * sequence for the new queries: each query row depends only on itself and the keys before it,
- * so the rows of earlier positions, left at zero, change nothing.
+ * <p>Decoding keeps the keys and values and the compressed ones, compressing each block as it
+ * completes ({@link NsaCache}), and runs the kernel's rows for the new queries only.
  */
 final class NsaLayer implements AttentionLayer {
     static final String SPARSE = "sparse";
@@ -59,7 +59,7 @@ final class NsaLayer implements AttentionLayer {
 
     @Override
     public KvCache newCache(int batch, int maxLength) {
-        return new NsaCache(batch, maxLength, shape.kvHeads(), shape.headDim());
+        return new NsaCache(batch, maxLength, shape.kvHeads(), shape.headDim(), params);
     }
 
     @Override
@@ -79,19 +79,35 @@ final class NsaLayer implements AttentionLayer {
         }
         Ops ops = input.q().ops();
         try (GradScope noGraph = ops.noGrad()) {
-            kv.append(input.k().value().toArray(), input.v().value().toArray(), count);
+            kv.append(input.k().value().toArray(), input.v().value().toArray(), count,
+                    compressor(parameters, COMPRESS_K, POSITION_K),
+                    compressor(parameters, COMPRESS_V, POSITION_V));
+            float[] queries = input.q().value().toArray();
+            float[] gates = gates(input.hidden(), parameters).value().toArray();
             int length = kv.length();
-            Variable queries = ops.constant(kv.padFront(input.q().value().toArray(), count,
-                    shape.heads() * shape.headDim()), kv.batch(), length, shape.heads(),
-                    shape.headDim());
-            Variable allGates = ops.constant(kv.padFront(gates(input.hidden(), parameters)
-                    .value().toArray(), count, shape.heads() * BRANCHES), kv.batch(), length,
-                    shape.heads(), BRANCHES);
-            Variable o = attend(queries, ops.constant(kv.keys(), kv.batch(), length,
-                    shape.kvHeads(), shape.headDim()), ops.constant(kv.values(), kv.batch(),
-                    length, shape.kvHeads(), shape.headDim()), allGates, parameters);
-            return ops.slice(o, 1, length - count, length);
+            NsaKernel.Sizes sizes = new NsaKernel.Sizes(length, shape.heads(), shape.kvHeads(),
+                    shape.headDim(), params);
+            int queryRow = shape.heads() * shape.headDim();
+            int gateRow = shape.heads() * BRANCHES;
+            float[] out = new float[kv.batch() * count * queryRow];
+            for (int b = 0; b < kv.batch(); b++) {
+                float[] rows = NsaKernel.forwardRows(sizes,
+                        Arrays.copyOfRange(queries, b * count * queryRow,
+                                (b + 1) * count * queryRow),
+                        kv.keys(b), kv.values(b), kv.compressedKeys(b), kv.compressedValues(b),
+                        Arrays.copyOfRange(gates, b * count * gateRow,
+                                (b + 1) * count * gateRow),
+                        length - count, length).o();
+                System.arraycopy(rows, 0, out, b * count * queryRow, rows.length);
+            }
+            return ops.constant(out, kv.batch(), count, shape.heads(), shape.headDim());
         }
+    }
+
+    private BlockCompressor compressor(Parameters parameters, String weights, String position) {
+        return new BlockCompressor(parameters.get(weights).value().toArray(),
+                parameters.get(position).value().toArray(), params, shape.kvHeads(),
+                shape.headDim());
     }
 
     /** The gates, {@code [batch, time, heads, 3]}, each in (0, 1). */
@@ -111,7 +127,7 @@ final class NsaLayer implements AttentionLayer {
         int time = q.shape()[1];
         List<Variable> rows = new ArrayList<>(batch);
         for (int b = 0; b < batch; b++) {
-            NsaReference.Result result = NsaReference.forward(row(q, b), row(k, b), row(v, b),
+            NsaReference.Result result = NsaFunction.attend(row(q, b), row(k, b), row(v, b),
                     row(gates, b), parameters.get(COMPRESS_K), parameters.get(COMPRESS_V),
                     parameters.get(POSITION_K), parameters.get(POSITION_V), params);
             rows.add(ops.reshape(result.o(), 1, time, shape.heads(), shape.headDim()));

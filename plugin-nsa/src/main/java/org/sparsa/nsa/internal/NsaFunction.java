@@ -65,8 +65,18 @@ public final class NsaFunction implements DifferentiableFunction {
             kc = ops.constant(new float[0], 0, shape.kvHeads(), shape.dim());
             vc = kc;
         }
+        return attend(q, k, v, kc, vc, gates, params);
+    }
+
+    /**
+     * NSA's three branches over a whole sequence whose compressed keys and values
+     * {@code kc, vc [Nc, Hkv, D]} are already made (by any compressor), as one node of the
+     * graph.
+     */
+    public static NsaReference.Result attend(Variable q, Variable k, Variable v, Variable kc,
+            Variable vc, Variable gates, NsaParams params) {
         NsaFunction function = new NsaFunction(params);
-        Variable o = ops.apply(function, q, k, v, kc, vc, gates).get(0);
+        Variable o = q.ops().apply(function, q, k, v, kc, vc, gates).get(0);
         return new NsaReference.Result(o, function.selected);
     }
 

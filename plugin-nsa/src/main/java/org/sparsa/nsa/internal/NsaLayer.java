@@ -29,18 +29,18 @@ final class NsaLayer implements AttentionLayer {
     static final String SPARSE = "sparse";
     static final String GATE_WEIGHT = "gate.weight";
     static final String GATE_BIAS = "gate.bias";
-    static final String COMPRESS_K = "compress.k.weight";
-    static final String COMPRESS_V = "compress.v.weight";
-    static final String POSITION_K = "compress.k.position";
-    static final String POSITION_V = "compress.v.position";
     private static final int BRANCHES = 3;
 
     private final AttentionShape shape;
     private final NsaParams params;
+    private final Compressor keys;
+    private final Compressor values;
 
-    NsaLayer(AttentionShape shape, NsaParams params) {
+    NsaLayer(AttentionShape shape, NsaParams params, Compressor keys, Compressor values) {
         this.shape = shape;
         this.params = params;
+        this.keys = keys;
+        this.values = values;
     }
 
     @Override
@@ -80,8 +80,7 @@ final class NsaLayer implements AttentionLayer {
         Ops ops = input.q().ops();
         try (GradScope noGraph = ops.noGrad()) {
             kv.append(input.k().value().toArray(), input.v().value().toArray(), count,
-                    compressor(parameters, COMPRESS_K, POSITION_K),
-                    compressor(parameters, COMPRESS_V, POSITION_V));
+                    keys.forDecoding(parameters), values.forDecoding(parameters));
             float[] queries = input.q().value().toArray();
             float[] gates = gates(input.hidden(), parameters).value().toArray();
             int length = kv.length();
@@ -104,12 +103,6 @@ final class NsaLayer implements AttentionLayer {
         }
     }
 
-    private BlockCompressor compressor(Parameters parameters, String weights, String position) {
-        return new BlockCompressor(parameters.get(weights).value().toArray(),
-                parameters.get(position).value().toArray(), params, shape.kvHeads(),
-                shape.headDim());
-    }
-
     /** The gates, {@code [batch, time, heads, 3]}, each in (0, 1). */
     private Variable gates(Variable hidden, Parameters parameters) {
         Ops ops = hidden.ops();
@@ -127,9 +120,11 @@ final class NsaLayer implements AttentionLayer {
         int time = q.shape()[1];
         List<Variable> rows = new ArrayList<>(batch);
         for (int b = 0; b < batch; b++) {
-            NsaReference.Result result = NsaFunction.attend(row(q, b), row(k, b), row(v, b),
-                    row(gates, b), parameters.get(COMPRESS_K), parameters.get(COMPRESS_V),
-                    parameters.get(POSITION_K), parameters.get(POSITION_V), params);
+            Variable keysB = row(k, b);
+            Variable valuesB = row(v, b);
+            NsaReference.Result result = NsaFunction.attend(row(q, b), keysB, valuesB,
+                    keys.apply(keysB, parameters), values.apply(valuesB, parameters),
+                    row(gates, b), params);
             rows.add(ops.reshape(result.o(), 1, time, shape.heads(), shape.headDim()));
         }
         return batch == 1 ? rows.get(0) : ops.concat(0, rows.toArray(Variable[]::new));

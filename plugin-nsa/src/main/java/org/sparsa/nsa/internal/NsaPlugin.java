@@ -1,6 +1,8 @@
 package org.sparsa.nsa.internal;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.osgi.service.component.annotations.Component;
 import org.sparsa.api.attention.AttentionLayer;
 import org.sparsa.api.attention.AttentionPlugin;
@@ -15,7 +17,7 @@ import org.sparsa.api.plugin.PluginKind;
  * {@code nsa}: Native Sparse Attention. Each query attends through three branches, compressed
  * blocks, its top selected blocks and a sliding window, mixed by per-head gates computed from
  * the layer's input ({@code specs/attention.md}). The layer adds the gate projection and the
- * compression weights and intra-block position embeddings of keys and values.
+ * compressors' weights and intra-block position embeddings of keys and values.
  */
 @Component(service = AttentionPlugin.class)
 @PluginInfo(kind = PluginKind.ATTENTION, id = "nsa",
@@ -30,7 +32,11 @@ import org.sparsa.api.plugin.PluginKind;
             NsaPlugin.INIT_BLOCKS + ":int=1 - blocks at the start every query selects",
             NsaPlugin.LOCAL_BLOCKS + ":int=2 - blocks ending at its own every query selects",
             NsaPlugin.GATE_INIT + ":string=zeros - initial gate bias: zeros (every gate"
-                    + " 0.5) or ones"})
+                    + " 0.5) or ones",
+            NsaPlugin.COMPRESS + ":string=linear - how a block becomes a compressed token:"
+                    + " linear (the spec), mlp (one SiLU hidden layer) or mean",
+            NsaPlugin.COMPRESS_HIDDEN + ":int=0 - hidden width of the mlp compressor; 0 means"
+                    + " the head width"})
 public final class NsaPlugin implements AttentionPlugin {
     static final String BLOCK_LEN = "block_len";
     static final String STRIDE = "stride";
@@ -40,37 +46,49 @@ public final class NsaPlugin implements AttentionPlugin {
     static final String INIT_BLOCKS = "init_blocks";
     static final String LOCAL_BLOCKS = "local_blocks";
     static final String GATE_INIT = "gate_init";
+    static final String COMPRESS = "compress";
+    static final String COMPRESS_HIDDEN = "compress_hidden";
     private static final List<String> KEYS = List.of(BLOCK_LEN, STRIDE, SELECT_BLOCK,
-            SELECT_COUNT, WINDOW, INIT_BLOCKS, LOCAL_BLOCKS, GATE_INIT);
+            SELECT_COUNT, WINDOW, INIT_BLOCKS, LOCAL_BLOCKS, GATE_INIT, COMPRESS,
+            COMPRESS_HIDDEN);
     private static final List<String> GATE_INITS = List.of("zeros", "ones");
-    /** The standard deviation of the compression weights and position embeddings at start. */
+    /** The standard deviation of the gate weights at start. */
     private static final double INIT_STD = 0.02;
+    private static final String KEYS_PREFIX = "compress.k";
+    private static final String VALUES_PREFIX = "compress.v";
 
     @Override
     public List<ParameterSpec> parameterSpecs(AttentionShape shape, PluginConfig config) {
         NsaParams params = params(config);
-        int kvHeads = shape.kvHeads();
-        int width = shape.headDim();
-        int block = params.blockLen();
-        return List.of(
+        List<ParameterSpec> specs = new ArrayList<>(List.of(
                 new ParameterSpec(NsaLayer.GATE_WEIGHT, List.of(3 * shape.heads(),
                         shape.hidden()), "normal", INIT_STD),
                 new ParameterSpec(NsaLayer.GATE_BIAS, List.of(3 * shape.heads()),
-                        gateInit(config), 0),
-                new ParameterSpec(NsaLayer.COMPRESS_K, List.of(kvHeads, block * width, width),
-                        "normal", INIT_STD),
-                new ParameterSpec(NsaLayer.COMPRESS_V, List.of(kvHeads, block * width, width),
-                        "normal", INIT_STD),
-                new ParameterSpec(NsaLayer.POSITION_K, List.of(kvHeads, block, width), "normal",
-                        INIT_STD),
-                new ParameterSpec(NsaLayer.POSITION_V, List.of(kvHeads, block, width), "normal",
-                        INIT_STD));
+                        gateInit(config), 0)));
+        specs.addAll(compressor(KEYS_PREFIX, shape, config, params).specs());
+        specs.addAll(compressor(VALUES_PREFIX, shape, config, params).specs());
+        return specs;
     }
 
     @Override
     public AttentionLayer create(AttentionShape shape, PluginConfig config) {
         gateInit(config);
-        return new NsaLayer(shape, params(config));
+        NsaParams params = params(config);
+        return new NsaLayer(shape, params, compressor(KEYS_PREFIX, shape, config, params),
+                compressor(VALUES_PREFIX, shape, config, params));
+    }
+
+    /** The compressor of keys or values {@code config} asks for. */
+    private static Compressor compressor(String prefix, AttentionShape shape,
+            PluginConfig config, NsaParams params) {
+        String kind = config.string(COMPRESS, Compression.LINEAR.id());
+        if (!Compression.ids().contains(kind)) {
+            throw new ConfigException(config.origin(), COMPRESS, "expected one of "
+                    + Compression.ids() + ", found '" + kind + "'");
+        }
+        int hidden = size(config, COMPRESS_HIDDEN, 0, 0);
+        return new Compressor(Compression.valueOf(kind.toUpperCase(Locale.ROOT)), prefix,
+                params, shape.kvHeads(), shape.headDim(), hidden == 0 ? shape.headDim() : hidden);
     }
 
     /**

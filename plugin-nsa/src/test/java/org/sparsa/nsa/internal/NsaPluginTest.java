@@ -30,14 +30,30 @@ class NsaPluginTest {
         List<ParameterSpec> specs = new NsaPlugin().parameterSpecs(SHAPE,
                 config(Map.of("block_len", 8, "stride", 4, "select_block", 16)));
         assertEquals(List.of("gate.weight", "gate.bias", "compress.k.weight",
-                "compress.v.weight", "compress.k.position", "compress.v.position"),
+                "compress.k.position", "compress.v.weight", "compress.v.position"),
                 specs.stream().map(ParameterSpec::name).toList());
         assertEquals(List.of(12, 32), specs.get(0).shape());
         assertEquals(List.of(2, 64, 8), specs.get(2).shape());
-        assertEquals(List.of(2, 8, 8), specs.get(4).shape());
+        assertEquals(List.of(2, 8, 8), specs.get(3).shape());
         assertEquals("zeros", specs.get(1).init());
         assertEquals("ones", new NsaPlugin().parameterSpecs(SHAPE,
                 config(Map.of("gate_init", "ones"))).get(1).init());
+    }
+
+    @Test
+    void eachCompressorDeclaresItsOwnWeights() {
+        List<ParameterSpec> mlp = new NsaPlugin().parameterSpecs(SHAPE, config(Map.of(
+                "block_len", 8, "stride", 4, "select_block", 16, "compress", "mlp",
+                "compress_hidden", 5)));
+        assertEquals(List.of("compress.k.hidden", "compress.k.weight", "compress.k.position"),
+                mlp.subList(2, 5).stream().map(ParameterSpec::name).toList());
+        assertEquals(List.of(2, 64, 5), mlp.get(2).shape());
+        assertEquals(List.of(2, 5, 8), mlp.get(3).shape());
+        List<ParameterSpec> mean = new NsaPlugin().parameterSpecs(SHAPE, config(Map.of(
+                "compress", "mean")));
+        assertEquals(List.of("gate.weight", "gate.bias", "compress.k.position",
+                "compress.v.position"), mean.stream().map(ParameterSpec::name).toList());
+        assertRefused(Map.of("compress", "conv"), "compress", "[linear, mlp, mean]");
     }
 
     @Test

@@ -29,7 +29,7 @@ import org.sparsa.api.task.TaskScore;
 import org.sparsa.api.task.TaskSource;
 import org.sparsa.core.task.internal.MqarSource;
 import org.sparsa.runner.internal.plugins.PluginSource;
-import org.sparsa.runner.internal.run.CorePlugins;
+import org.sparsa.runner.internal.run.ShippedPlugins;
 import picocli.CommandLine;
 
 class RunCommandTest {
@@ -57,7 +57,7 @@ class RunCommandTest {
     private final ByteArrayOutputStream console = new ByteArrayOutputStream();
 
     private int run(Path workingFolder, PluginSource plugins, String... args) {
-        CommandLine line = new CommandLine(new RunCommand(CorePlugins::new, () -> plugins,
+        CommandLine line = new CommandLine(new RunCommand(ShippedPlugins::new, () -> plugins,
                 () -> List.of("org.sparsa.runner 0.1.0"), workingFolder,
                 new PrintStream(console, true, StandardCharsets.UTF_8)));
         line.setOut(new PrintWriter(out, true));
@@ -73,7 +73,7 @@ class RunCommandTest {
 
     @Test
     void trainsAndFillsTheRunFolder(@TempDir Path dir) throws Exception {
-        assertEquals(0, run(dir, new CorePlugins(), recipe(dir).toString(), "output.dir=out"),
+        assertEquals(0, run(dir, new ShippedPlugins(), recipe(dir).toString(), "output.dir=out"),
                 err.toString());
         Path run = dir.resolve("out");
         for (String file : List.of("config.resolved.yaml", "metrics.jsonl", "run.log",
@@ -104,7 +104,7 @@ class RunCommandTest {
 
     @Test
     void anInvalidRecipeCreatesNothing(@TempDir Path dir) throws Exception {
-        assertEquals(1, run(dir, new CorePlugins(), recipe(dir).toString(), "stages.0.steps=0"));
+        assertEquals(1, run(dir, new ShippedPlugins(), recipe(dir).toString(), "stages.0.steps=0"));
         assertTrue(err.toString().contains("stages[0].steps: expected an integer of at least 1"),
                 err.toString());
         assertFalse(Files.exists(dir.resolve("runs")));
@@ -112,7 +112,7 @@ class RunCommandTest {
 
     @Test
     void aPluginRefusingItsConfigurationCreatesNothing(@TempDir Path dir) throws Exception {
-        assertEquals(1, run(dir, new CorePlugins(), recipe(dir).toString(),
+        assertEquals(1, run(dir, new ShippedPlugins(), recipe(dir).toString(),
                 "task.config.queries=5"));
         assertTrue(err.toString().contains("queries"), err.toString());
         assertFalse(Files.exists(dir.resolve("runs")));
@@ -122,7 +122,7 @@ class RunCommandTest {
     void aUsedFolderIsNotReusedWithoutResume(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("out"));
         Files.writeString(dir.resolve("out/notes.txt"), "mine");
-        assertEquals(1, run(dir, new CorePlugins(), recipe(dir).toString(), "output.dir=out"));
+        assertEquals(1, run(dir, new ShippedPlugins(), recipe(dir).toString(), "output.dir=out"));
         assertTrue(err.toString().contains("already holds files"), err.toString());
         try (var files = Files.list(dir.resolve("out"))) {
             assertEquals(List.of(dir.resolve("out/notes.txt")), files.toList());
@@ -138,11 +138,11 @@ class RunCommandTest {
     void resumingAfterACrashMatchesTheUninterruptedRunBitForBit(@TempDir Path dir)
             throws Exception {
         Path recipe = recipe(dir);
-        assertEquals(0, run(dir, new CorePlugins(), recipe.toString(), "output.dir=straight",
+        assertEquals(0, run(dir, new ShippedPlugins(), recipe.toString(), "output.dir=straight",
                 "stages.0.kind=sft"), err.toString());
 
         // Three steps of 4 examples, then the task fails while the fourth step draws its data.
-        CorePlugins crashing = new CorePlugins().replacing(PluginKind.TASK, "mqar",
+        ShippedPlugins crashing = new ShippedPlugins().replacing(PluginKind.TASK, "mqar",
                 new FailingAfter(12));
         assertEquals(1, run(dir, crashing, recipe.toString(), "output.dir=resumed",
                 "stages.0.kind=sft"));
@@ -151,7 +151,7 @@ class RunCommandTest {
         assertFalse(Files.exists(resumed.resolve("result.json")));
         assertTrue(Files.exists(resumed.resolve("checkpoints/step-000003")));
 
-        assertEquals(0, run(dir, new CorePlugins(), recipe.toString(), "output.dir=resumed",
+        assertEquals(0, run(dir, new ShippedPlugins(), recipe.toString(), "output.dir=resumed",
                 "stages.0.kind=sft", "resume=auto"), err.toString());
         Path straight = dir.resolve("straight");
         for (String file : List.of("model.safetensors", "optimizer.safetensors")) {

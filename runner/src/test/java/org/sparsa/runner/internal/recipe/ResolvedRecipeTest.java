@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.sparsa.runner.internal.run.CorePlugins;
+import org.sparsa.runner.internal.run.ShippedPlugins;
 
 class ResolvedRecipeTest {
-    private final RecipeLoader loader = new RecipeLoader(new CorePlugins());
+    private final RecipeLoader loader = new RecipeLoader(new ShippedPlugins());
 
     private static final String FULL = """
             name: everything

@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import org.sparsa.runner.internal.run.CorePlugins;
+import org.sparsa.runner.internal.run.ShippedPlugins;
 
 /**
  * Every recipe shipped in {@code recipes/} (plugin configurations live in its subfolders) and
@@ -35,7 +35,7 @@ class ShippedRecipesTest {
             "stages", "stages: [{kind: pretrain, steps: 10}]\n");
 
     /** The real core plugins, so that every key a recipe or the docs use is one they declare. */
-    private final RecipeLoader loader = new RecipeLoader(new CorePlugins());
+    private final RecipeLoader loader = new RecipeLoader(new ShippedPlugins());
 
     @TestFactory
     Stream<DynamicTest> shippedRecipesAreValid() throws Exception {

@@ -21,6 +21,7 @@ import org.sparsa.core.task.internal.CorpusSource;
 import org.sparsa.core.task.internal.MqarSource;
 import org.sparsa.core.task.internal.NeedleSource;
 import org.sparsa.core.task.internal.PasskeySource;
+import org.sparsa.nsa.internal.NsaPlugin;
 import org.sparsa.runner.internal.plugins.PluginSource;
 import org.sparsa.runner.internal.recipe.PluginLookup;
 import org.w3c.dom.Element;
@@ -28,18 +29,19 @@ import org.w3c.dom.NodeList;
 import org.xml.sax.SAXException;
 
 /**
- * The core bundle's plugins as plain objects, standing in for the OSGi registry: validation
- * reads the keys each declares in its {@link PluginInfo}, the run gets the objects themselves.
+ * The plugins the distribution ships (core's and the NSA bundle's) as plain objects, standing in
+ * for the OSGi registry: validation reads the keys each declares in its {@link PluginInfo}, the
+ * run gets the objects themselves.
  */
-public final class CorePlugins implements PluginLookup, PluginSource {
+public final class ShippedPlugins implements PluginLookup, PluginSource {
     private final Map<PluginKind, Map<String, Object>> plugins = new LinkedHashMap<>();
     private final Map<PluginKind, Map<String, List<ConfigKey>>> keys = new LinkedHashMap<>();
 
-    public CorePlugins() {
+    public ShippedPlugins() {
         for (Object plugin : List.of(new FullAttentionPlugin(), new MqarSource(),
                 new ArithmeticSource(), new PasskeySource(), new NeedleSource(),
                 new CorpusSource(), new PretrainStageKind(), new SftStageKind(),
-                new EvalStageKind())) {
+                new EvalStageKind(), new NsaPlugin())) {
             with(plugin);
         }
     }
@@ -76,7 +78,7 @@ public final class CorePlugins implements PluginLookup, PluginSource {
     }
 
     /** These plugins with the object of {@code kind} and {@code id} replaced, keys kept. */
-    public CorePlugins replacing(PluginKind kind, String id, Object plugin) {
+    public ShippedPlugins replacing(PluginKind kind, String id, Object plugin) {
         plugins.get(kind).put(id, plugin);
         return this;
     }

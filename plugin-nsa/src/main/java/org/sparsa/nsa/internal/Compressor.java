@@ -67,15 +67,17 @@ final class Compressor {
     }
 
     /**
-     * The compressed tokens of {@code x [T, Hkv, D]}, {@code [Nc, Hkv, D]}; an empty constant
-     * when the sequence is shorter than a block, so that no gradient reaches the parameters.
+     * The compressed tokens of a batch of sequences {@code x [B, T, Hkv, D]},
+     * {@code [B, Nc, Hkv, D]}; an empty constant when the sequences are shorter than a block, so
+     * that no gradient reaches the parameters.
      */
     Variable apply(Variable x, Parameters parameters) {
         Ops ops = x.ops();
-        int length = x.shape()[0];
+        int batch = x.shape()[0];
+        int length = x.shape()[1];
         int compressed = params.compressedTokens(length);
         if (compressed == 0) {
-            return ops.constant(new float[0], 0, kvHeads, dim);
+            return ops.constant(new float[0], batch, 0, kvHeads, dim);
         }
         int blockLen = params.blockLen();
         int[] tokens = new int[compressed * blockLen];
@@ -84,20 +86,24 @@ final class Compressor {
                 tokens[i * blockLen + r] = i * params.stride() + r;
             }
         }
-        // [Hkv, Nc, l, D]: each token's block, plus the position embedding.
-        Variable perHead = ops.permute(x, 1, 0, 2);
-        Variable blocks = ops.add(ops.indexSelect(perHead, 1, IntTensor.of(tokens, compressed,
+        // [B, Hkv, Nc, l, D]: each token's block, plus the position embedding.
+        Variable perHead = ops.permute(x, 0, 2, 1, 3);
+        Variable blocks = ops.add(ops.indexSelect(perHead, 2, IntTensor.of(tokens, compressed,
                 blockLen)), ops.reshape(parameters.get(positionName()), kvHeads, 1, blockLen,
                 dim));
         Variable out = switch (kind) {
-            case LINEAR -> ops.matmul(ops.reshape(blocks, kvHeads, compressed, blockLen * dim),
+            case LINEAR -> ops.matmul(flat(ops, blocks, batch, compressed),
                     parameters.get(weightName()));
-            case MLP -> ops.matmul(ops.silu(ops.matmul(ops.reshape(blocks, kvHeads, compressed,
-                    blockLen * dim), parameters.get(hiddenName()))),
-                    parameters.get(weightName()));
-            case MEAN -> ops.mean(blocks, false, 2);
+            case MLP -> ops.matmul(ops.silu(ops.matmul(flat(ops, blocks, batch, compressed),
+                    parameters.get(hiddenName()))), parameters.get(weightName()));
+            case MEAN -> ops.mean(blocks, false, 3);
         };
-        return ops.permute(out, 1, 0, 2);
+        return ops.permute(out, 0, 2, 1, 3);
+    }
+
+    /** Blocks {@code [B, Hkv, Nc, l, D]} as rows {@code [B, Hkv, Nc, l*D]}. */
+    private Variable flat(Ops ops, Variable blocks, int batch, int compressed) {
+        return ops.reshape(blocks, batch, kvHeads, compressed, params.blockLen() * dim);
     }
 
     /** The plain arithmetic of {@link #apply} for one block, with the weights' current values. */

@@ -1,6 +1,9 @@
 package org.sparsa.nsa.internal;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.IntStream;
 import org.sparsa.api.autograd.DifferentiableFunction;
 import org.sparsa.api.autograd.FunctionContext;
 import org.sparsa.api.autograd.Ops;
@@ -12,7 +15,8 @@ import org.sparsa.core.tensor.DenseTensor;
  * NSA's three branches as one differentiable function, so that {@link NsaKernel} joins the
  * autograd graph: inputs q {@code [T, Hq, D]}, k and v {@code [T, Hkv, D]}, the compressed keys
  * and values kc and vc {@code [Nc, Hkv, D]} and the gates {@code [T, Hq, 3]}; one output o
- * {@code [T, Hq, D]}. {@link #attend} adds the compression in front, as autograd ops, and is the
+ * {@code [T, Hq, D]}. Each may carry a leading batch axis, all alike: the sequences of a batch
+ * run side by side in one node. {@link #attend} adds the compression in front, as autograd ops, and is the
  * fast path beside {@link NsaReference}, choosing the same blocks.
  *
  * <p>The forward saves the inputs, each branch's output and log-sum-exp and the selected blocks;
@@ -97,22 +101,38 @@ public final class NsaFunction implements DifferentiableFunction {
             throw new IllegalArgumentException(NAME + ": expected 6 inputs (q, k, v, kc, vc, "
                     + "gates), found " + inputs.length);
         }
-        NsaKernel.Sizes sizes = sizes(inputs[0].shape(), inputs[1].shape(), inputs[2].shape(),
-                inputs[3].shape(), inputs[4].shape(), inputs[5].shape());
-        NsaKernel.Forward result = NsaKernel.forward(sizes, data(inputs[0]), data(inputs[1]),
-                data(inputs[2]), data(inputs[3]), data(inputs[4]), data(inputs[5]));
+        int batch = batch(inputs[0].shape());
+        NsaKernel.Sizes sizes = sizes(sequence(inputs[0].shape()), sequence(inputs[1].shape()),
+                sequence(inputs[2].shape()), sequence(inputs[3].shape()),
+                sequence(inputs[4].shape()), sequence(inputs[5].shape()));
+        float[][] data = new float[INPUTS][];
+        for (int i = 0; i < INPUTS; i++) {
+            data[i] = data(inputs[i]);
+        }
+        // Sequences are independent: each runs on its own slices, and the results join in
+        // batch order, so the outcome does not depend on which thread ran which.
+        NsaKernel.Forward[] results = new NsaKernel.Forward[batch];
+        IntStream.range(0, batch).parallel().forEach(b -> results[b] = NsaKernel.forward(sizes,
+                part(data[0], b, batch), part(data[1], b, batch), part(data[2], b, batch),
+                part(data[3], b, batch), part(data[4], b, batch), part(data[5], b, batch)));
         int length = sizes.length();
         int hq = sizes.queryHeads();
-        int[] ids = result.selected();
+        float[] o = join(results, NsaKernel.Forward::o);
+        float[] branches = join(results, NsaKernel.Forward::branches);
+        float[] lse = join(results, NsaKernel.Forward::lse);
+        int[] ids = new int[batch * length * sizes.kvHeads() * params.selectCount()];
         float[] idsAsFloats = new float[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            idsAsFloats[i] = ids[i]; // exact: ids are far below 2^24
+        for (int b = 0, at = 0; b < batch; b++) {
+            for (int id : results[b].selected()) {
+                ids[at] = id;
+                idsAsFloats[at++] = id; // exact: ids are far below 2^24
+            }
         }
-        Tensor output = context.tensor(result.o(), inputs[0].shape());
+        Tensor output = context.tensor(o, inputs[0].shape());
         context.save(inputs[0], inputs[1], inputs[2], inputs[3], inputs[4], inputs[5],
-                context.tensor(result.branches(), length, hq, 3, sizes.dim()),
-                context.tensor(result.lse(), length, hq, 3),
-                context.tensor(idsAsFloats, length, sizes.kvHeads(),
+                context.tensor(branches, batch, length, hq, 3, sizes.dim()),
+                context.tensor(lse, batch, length, hq, 3),
+                context.tensor(idsAsFloats, batch, length, sizes.kvHeads(),
                         params.selectCount()));
         selected = ids;
         return new Tensor[] {output};
@@ -149,23 +169,72 @@ public final class NsaFunction implements DifferentiableFunction {
                     + Arrays.toString(gradient.shape()) + " must have the shape of o "
                     + Arrays.toString(shapes[0]));
         }
-        NsaKernel.Sizes sizes = sizes(shapes[0], shapes[1], shapes[2], shapes[3], shapes[4],
-                shapes[5]);
-        float[] idsAsFloats = data(saved.get(INPUTS + 2));
-        int[] ids = new int[idsAsFloats.length];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = (int) idsAsFloats[i];
+        int batch = batch(shapes[0]);
+        NsaKernel.Sizes sizes = sizes(sequence(shapes[0]), sequence(shapes[1]),
+                sequence(shapes[2]), sequence(shapes[3]), sequence(shapes[4]),
+                sequence(shapes[5]));
+        float[][] data = new float[INPUTS + 3][];
+        for (int i = 0; i < INPUTS + 3; i++) {
+            data[i] = data(saved.get(i));
         }
-        NsaKernel.Forward forward = new NsaKernel.Forward(0, sizes.length(), null,
-                data(saved.get(INPUTS)), data(saved.get(INPUTS + 1)), ids);
-        NsaKernel.Gradients g = NsaKernel.backward(sizes, data(saved.get(0)),
-                data(saved.get(1)), data(saved.get(2)), data(saved.get(3)),
-                data(saved.get(4)), data(saved.get(5)), forward, data(gradient),
-                want[1] || want[2], want[3] || want[4]);
-        float[][] values = {g.dq(), g.dk(), g.dv(), g.dkc(), g.dvc(), g.dgates()};
+        float[] dout = data(gradient);
+        boolean keys = want[1] || want[2];
+        boolean compressed = want[3] || want[4];
+        NsaKernel.Gradients[] results = new NsaKernel.Gradients[batch];
+        IntStream.range(0, batch).parallel().forEach(b -> {
+            float[] idsAsFloats = part(data[INPUTS + 2], b, batch);
+            int[] ids = new int[idsAsFloats.length];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = (int) idsAsFloats[i];
+            }
+            NsaKernel.Forward forward = new NsaKernel.Forward(0, sizes.length(), null,
+                    part(data[INPUTS], b, batch), part(data[INPUTS + 1], b, batch), ids);
+            results[b] = NsaKernel.backward(sizes, part(data[0], b, batch),
+                    part(data[1], b, batch), part(data[2], b, batch), part(data[3], b, batch),
+                    part(data[4], b, batch), part(data[5], b, batch), forward,
+                    part(dout, b, batch), keys, compressed);
+        });
+        List<Function<NsaKernel.Gradients, float[]>> parts = List.of(NsaKernel.Gradients::dq,
+                NsaKernel.Gradients::dk, NsaKernel.Gradients::dv, NsaKernel.Gradients::dkc,
+                NsaKernel.Gradients::dvc, NsaKernel.Gradients::dgates);
         Tensor[] out = new Tensor[INPUTS];
         for (int i = 0; i < INPUTS; i++) {
-            out[i] = want[i] ? context.tensor(values[i], shapes[i]) : null;
+            out[i] = want[i] ? context.tensor(join(results, parts.get(i)), shapes[i]) : null;
+        }
+        return out;
+    }
+
+    /** The sequences in a batch: the leading axis of rank-4 q, else one sequence. */
+    private static int batch(int[] q) {
+        return q.length == 4 ? q[0] : 1;
+    }
+
+    /** One sequence's shape: without the batch axis when there is one. */
+    private static int[] sequence(int[] shape) {
+        return shape.length == 4 ? Arrays.copyOfRange(shape, 1, 4) : shape;
+    }
+
+    /** Sequence {@code b}'s equal share of {@code values}. */
+    private static float[] part(float[] values, int b, int batch) {
+        int each = values.length / batch;
+        return batch == 1 ? values : Arrays.copyOfRange(values, b * each, (b + 1) * each);
+    }
+
+    /** The arrays {@code part} takes from each result, one after the other. */
+    private static <R> float[] join(R[] results, Function<R, float[]> part) {
+        if (results.length == 1) {
+            return part.apply(results[0]);
+        }
+        int total = 0;
+        for (R result : results) {
+            total += part.apply(result).length;
+        }
+        float[] out = new float[total];
+        int at = 0;
+        for (R result : results) {
+            float[] values = part.apply(result);
+            System.arraycopy(values, 0, out, at, values.length);
+            at += values.length;
         }
         return out;
     }

@@ -1,8 +1,6 @@
 package org.sparsa.nsa.internal;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.sparsa.api.attention.AttentionInput;
@@ -19,7 +17,7 @@ import org.sparsa.api.parameter.Parameters;
  * One layer of Native Sparse Attention. The gates come from the layer's input,
  * {@code sigmoid(x @ gate.weight^T + gate.bias)}, one per head and branch (entry
  * {@code 3 * head + branch}, branches in the order compressed, selected, window; no softmax
- * across branches); each sequence of the batch then goes through the fused kernel
+ * across branches); the batch then goes through the fused kernel as one node
  * ({@link NsaFunction}), checked against {@link NsaReference}.
  *
  * <p>Decoding keeps the keys and values and the compressed ones, compressing each block as it
@@ -115,26 +113,8 @@ final class NsaLayer implements AttentionLayer {
     /** NSA over each sequence of the batch, {@code [batch, time, heads, headDim]}. */
     private Variable attend(Variable q, Variable k, Variable v, Variable gates,
             Parameters parameters) {
-        Ops ops = q.ops();
-        int batch = q.shape()[0];
-        int time = q.shape()[1];
-        List<Variable> rows = new ArrayList<>(batch);
-        for (int b = 0; b < batch; b++) {
-            Variable keysB = row(k, b);
-            Variable valuesB = row(v, b);
-            NsaReference.Result result = NsaFunction.attend(row(q, b), keysB, valuesB,
-                    keys.apply(keysB, parameters), values.apply(valuesB, parameters),
-                    row(gates, b), params);
-            rows.add(ops.reshape(result.o(), 1, time, shape.heads(), shape.headDim()));
-        }
-        return batch == 1 ? rows.get(0) : ops.concat(0, rows.toArray(Variable[]::new));
-    }
-
-    /** Sequence {@code b} of {@code x [batch, time, ...]}, without the batch axis. */
-    private static Variable row(Variable x, int b) {
-        int[] shape = x.shape();
-        return x.ops().reshape(x.ops().slice(x, 0, b, b + 1),
-                Arrays.copyOfRange(shape, 1, shape.length));
+        return NsaFunction.attend(q, k, v, keys.apply(k, parameters),
+                values.apply(v, parameters), gates, params).o();
     }
 
     private void requireMode(String mode) {

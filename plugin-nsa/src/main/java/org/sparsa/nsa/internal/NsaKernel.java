@@ -39,8 +39,11 @@ import java.util.stream.IntStream;
  * gradient accumulators are float.
  */
 public final class NsaKernel {
-    /** Query rows per forward and dq item: small enough to spread a short sequence. */
-    static final int ROWS_PER_ITEM = 16;
+    /**
+     * Query rows per forward and dq item: enough to spread the scratch of {@code T}-long score
+     * rows each item makes, few enough to spread a short sequence.
+     */
+    static final int ROWS_PER_ITEM = 64;
     /**
      * Compressed tokens per dkc and dvc item: long enough for the loops over tokens to
      * vectorise, short enough to give a few items per kv head at a few thousand keys.
@@ -164,13 +167,15 @@ public final class NsaKernel {
         int[] selected = new int[rows * sizes.kvHeads() * sizes.params().selectCount()];
         Columns kt = Columns.of(k, sizes.length(), sizes);
         Columns kct = Columns.of(kc, sizes.compressed(), sizes);
+        float[][] vRows = rows(v, sizes.length(), sizes);
+        float[][] vcRows = rows(vc, sizes.compressed(), sizes);
         int items = ceilDiv(rows, ROWS_PER_ITEM);
         IntStream.range(0, items).parallel().forEach(item -> {
             Scratch scratch = new Scratch(sizes);
             int first = fromRow + item * ROWS_PER_ITEM;
             int last = Math.min(toRow, first + ROWS_PER_ITEM);
             for (int t = first; t < last; t++) {
-                forwardRow(sizes, t, t - fromRow, q, kt, v, kct, vc, gates, scratch, o,
+                forwardRow(sizes, t, t - fromRow, q, kt, vRows, kct, vcRows, gates, scratch, o,
                         branches, lse, selected);
             }
         });
@@ -178,8 +183,8 @@ public final class NsaKernel {
     }
 
     /** One query row: per kv head, compressed branch, choice, selected and window branches. */
-    private static void forwardRow(Sizes sizes, int t, int r, float[] q, Columns kt, float[] v,
-            Columns kct, float[] vc, float[] gates, Scratch s, float[] o, float[] branches,
+    private static void forwardRow(Sizes sizes, int t, int r, float[] q, Columns kt,
+            float[][] v, Columns kct, float[][] vc, float[] gates, Scratch s, float[] o, float[] branches,
             float[] lse, int[] selected) {
         NsaParams params = sizes.params();
         int dim = sizes.dim();
@@ -239,7 +244,7 @@ public final class NsaKernel {
      * zeros and -inf when the ranges hold no key.
      */
     private static void softmaxBranch(Sizes sizes, int r, int head0, int branch, Columns keys,
-            float[] values, int g, Scratch s, float[] branches, float[] lse) {
+            float[][] values, int g, Scratch s, float[] branches, float[] lse) {
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
         int group = sizes.group();
@@ -252,17 +257,27 @@ public final class NsaKernel {
             }
             return;
         }
-        scores(s.queries, group, keys, g, dim, s.ranges, s.scores);
+        Ranges ranges = s.ranges;
+        scores(s.queries, group, keys, g, dim, ranges, s.scores);
         for (int x = 0; x < group; x++) {
             float[] w = s.weights[x];
-            float max = max(s.scores[x], n);
-            System.arraycopy(s.scores[x], 0, w, 0, n);
-            exp(w, 0, n, max, s.expScratch);
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < ranges.count; i++) {
+                max = Math.max(max, max(s.scores[x], ranges.from[i], ranges.to[i]));
+            }
+            double total = 0;
+            for (int i = 0; i < ranges.count; i++) {
+                int from = ranges.from[i];
+                int to = ranges.to[i];
+                System.arraycopy(s.scores[x], from, w, from, to - from);
+                exp(w, from, to, max, s.expScratch);
+                total += sum(w, from, to);
+            }
             s.maxima[x] = max;
-            s.totals[x] = sum(w, n);
+            s.totals[x] = total;
             Arrays.fill(s.sums[x], 0f);
         }
-        weightedSum(s.weights, group, values, sizes.kvHeads(), g, s.ranges, s.sums);
+        weightedSum(s.weights, group, values, sizes.kvHeads(), g, ranges, s.sums);
         for (int x = 0; x < group; x++) {
             int rowAt = (r * hq + head0 + x) * 3 + branch;
             int at = rowAt * dim;
@@ -302,6 +317,8 @@ public final class NsaKernel {
         Columns vt = Columns.of(v, length, sizes);
         Columns kct = Columns.of(kc, sizes.compressed(), sizes);
         Columns vct = Columns.of(vc, sizes.compressed(), sizes);
+        float[][] kRows = rows(k, length, sizes);
+        float[][] kcRows = rows(kc, sizes.compressed(), sizes);
         // The row terms dout_b . o_b, b the branch, with dout_b = gate_b * dout.
         double[] delta = new double[length * hq * 3];
         float[] dgates = new float[length * hq * 3];
@@ -311,7 +328,7 @@ public final class NsaKernel {
             int first = item * ROWS_PER_ITEM;
             int last = Math.min(length, first + ROWS_PER_ITEM);
             for (int t = first; t < last; t++) {
-                queryGradients(sizes, t, q, k, kt, vt, kc, kct, vct, gates, forward, dout,
+                queryGradients(sizes, t, q, kRows, kt, vt, kcRows, kct, vct, gates, forward, dout,
                         delta, dgates, dq, scratch);
             }
         });
@@ -333,8 +350,8 @@ public final class NsaKernel {
     }
 
     /** Row t's gate gradients, row terms and dq, over the key sets of the forward. */
-    private static void queryGradients(Sizes sizes, int t, float[] q, float[] k, Columns kt,
-            Columns vt, float[] kc, Columns kct, Columns vct, float[] gates, Forward forward,
+    private static void queryGradients(Sizes sizes, int t, float[] q, float[][] k, Columns kt,
+            Columns vt, float[][] kc, Columns kct, Columns vct, float[] gates, Forward forward,
             float[] dout, double[] delta, float[] dgates, float[] dq, Scratch s) {
         NsaParams params = sizes.params();
         int dim = sizes.dim();
@@ -409,18 +426,22 @@ public final class NsaKernel {
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
         int group = sizes.group();
-        int n = s.ranges.keys();
-        scores(s.queries, group, keys, g, dim, s.ranges, s.scores);
-        scores(s.douts, group, values, g, dim, s.ranges, s.weights);
+        Ranges ranges = s.ranges;
+        scores(s.queries, group, keys, g, dim, ranges, s.scores);
+        scores(s.douts, group, values, g, dim, ranges, s.weights);
         for (int x = 0; x < group; x++) {
             int rowAt = (t * hq + head0 + x) * 3 + branch;
             float[] p = s.scores[x];
             float[] ds = s.weights[x];
-            exp(p, 0, n, lse[rowAt], s.expScratch);
             float gate = gates[rowAt];
             float rowDelta = (float) delta[rowAt];
-            for (int i = 0; i < n; i++) {
-                ds[i] = p[i] * (gate * ds[i] - rowDelta);
+            for (int r = 0; r < ranges.count; r++) {
+                int from = ranges.from[r];
+                int to = ranges.to[r];
+                exp(p, from, to, lse[rowAt], s.expScratch);
+                for (int i = from; i < to; i++) {
+                    ds[i] = p[i] * (gate * ds[i] - rowDelta);
+                }
             }
         }
     }
@@ -473,8 +494,8 @@ public final class NsaKernel {
             int block = item % blocks;
             int from = block * selectBlock;
             int to = Math.min(length, from + selectBlock);
-            float[] dkAcc = new float[(to - from) * dim];
-            float[] dvAcc = new float[dkAcc.length];
+            float[][] dkAcc = new float[to - from][dim];
+            float[][] dvAcc = new float[to - from][dim];
             for (int at = start[item]; at < start[item + 1]; at++) {
                 int t = rows[at];
                 addKeyShares(sizes, t, g, SLC, from, Math.min(to, t + 1), q, kt, vt, gates,
@@ -515,8 +536,8 @@ public final class NsaKernel {
             int g = item / ranges;
             int from = (item % ranges) * COMPRESSED_PER_ITEM;
             int to = Math.min(compressed, from + COMPRESSED_PER_ITEM);
-            float[] dkAcc = new float[(to - from) * dim];
-            float[] dvAcc = new float[dkAcc.length];
+            float[][] dkAcc = new float[to - from][dim];
+            float[][] dvAcc = new float[to - from][dim];
             for (int t = from * params.stride() + params.blockLen() - 1; t < length; t++) {
                 int end = Math.min(to, sizes.visibleCompressed(t));
                 addKeyShares(sizes, t, g, CMP, from, end, q, kct, vct, gates, forward, dout,
@@ -533,7 +554,8 @@ public final class NsaKernel {
      */
     private static void addKeyShares(Sizes sizes, int t, int g, int branch, int from, int to,
             float[] q, Columns keys, Columns values, float[] gates, Forward forward,
-            float[] dout, double[] delta, Scratch s, float[] dkAcc, float[] dvAcc, int base) {
+            float[] dout, double[] delta, Scratch s, float[][] dkAcc, float[][] dvAcc,
+            int base) {
         if (from >= to) {
             return;
         }
@@ -548,26 +570,38 @@ public final class NsaKernel {
         s.ranges.add(from, to);
         scoreGradients(sizes, t, head0, branch, keys, values, g, s, gates, forward.lse(),
                 delta);
-        int n = to - from;
         for (int x = 0; x < group; x++) {
             // dv takes p * gate, dout_b's share; dk takes the score gradient times q / sqrt(D).
             float gate = gates[(t * hq + head0 + x) * 3 + branch];
             float[] p = s.scores[x];
-            for (int i = 0; i < n; i++) {
+            for (int i = from; i < to; i++) {
                 p[i] *= gate;
             }
         }
-        int accAt = (from - base) * dim;
-        rankUpdate(s.weights, s.queries, group, n, dim, dkAcc, accAt);
-        rankUpdate(s.scores, s.douts, group, n, dim, dvAcc, accAt);
+        rankUpdate(s.weights, s.queries, group, from, to, dkAcc, base);
+        rankUpdate(s.scores, s.douts, group, from, to, dvAcc, base);
     }
 
     /** Writes accumulated rows {@code [from, to)} of kv head g into a {@code [N, Hkv, D]} array. */
-    private static void store(float[] acc, float[] out, int from, int to, int g, int hkv,
+    private static void store(float[][] acc, float[] out, int from, int to, int g, int hkv,
             int dim) {
         for (int s = from; s < to; s++) {
-            System.arraycopy(acc, (s - from) * dim, out, (s * hkv + g) * dim, dim);
+            System.arraycopy(acc[s - from], 0, out, (s * hkv + g) * dim, dim);
         }
+    }
+
+    /**
+     * Row-major {@code [N, Hkv, D]} as one array per (key, kv head), {@code [s * Hkv + g]}: the
+     * loops along D then index their row and their accumulator alike, which the JIT needs to
+     * vectorise them.
+     */
+    private static float[][] rows(float[] x, int n, Sizes sizes) {
+        int dim = sizes.dim();
+        float[][] rows = new float[n * sizes.kvHeads()][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = Arrays.copyOfRange(x, i * dim, (i + 1) * dim);
+        }
+        return rows;
     }
 
     /** {@code out[x][d] = x[at + x * dim + d] * factor}: a group's rows copied out, scaled. */
@@ -583,109 +617,106 @@ public final class NsaKernel {
     }
 
     /**
-     * {@code out[x][i] = rows[x] . key_s} for the i-th key s of the ranges, each head of the
-     * group: the score routine of every pass. Four heads at a time share each load of the key
-     * columns; each score is the same chain of fused multiply-adds, one per dimension ascending,
-     * whichever path computes it.
+     * {@code out[x][s] = rows[x] . key_s} for every key s of the ranges, each head of the group:
+     * the score routine of every pass. Scores sit at their key's index, as the key columns do,
+     * so each loop indexes every array by its own variable, which the JIT needs to vectorise it.
+     * Four heads at a time share each load of the key columns; each score is the same chain of
+     * fused multiply-adds, one per dimension ascending, whichever path computes it.
      */
     private static void scores(float[][] rows, int group, Columns keys, int g, int dim,
             Ranges ranges, float[][] out) {
+        float[][] columns = keys.columns();
+        int base = g * dim;
         int x = 0;
         for (; x + HEADS_TOGETHER <= group; x += HEADS_TOGETHER) {
-            for (int i = 0, at = 0; i < ranges.count; at += ranges.to[i] - ranges.from[i], i++) {
-                scores4(rows[x], rows[x + 1], rows[x + 2], rows[x + 3], keys, g, dim,
+            for (int i = 0; i < ranges.count; i++) {
+                scores4(rows[x], rows[x + 1], rows[x + 2], rows[x + 3], columns, base, dim,
                         ranges.from[i], ranges.to[i], out[x], out[x + 1], out[x + 2],
-                        out[x + 3], at);
+                        out[x + 3]);
             }
         }
         for (; x < group; x++) {
-            for (int i = 0, at = 0; i < ranges.count; at += ranges.to[i] - ranges.from[i], i++) {
-                scores1(rows[x], keys, g, dim, ranges.from[i], ranges.to[i], out[x], at);
+            for (int i = 0; i < ranges.count; i++) {
+                scores1(rows[x], columns, base, dim, ranges.from[i], ranges.to[i], out[x]);
             }
         }
     }
 
-    /** One head's scores of keys {@code [from, to)}, written from {@code out[at]}. */
-    private static void scores1(float[] a, Columns keys, int g, int dim, int from, int to,
-            float[] out, int at) {
-        int n = to - from;
-        float[] c = keys.values;
-        int stride = keys.rows;
-        int col = g * dim * stride + from;
+    /** One head's scores of keys {@code [from, to)} against columns {@code [base, base + dim)}. */
+    private static void scores1(float[] a, float[][] columns, int base, int dim, int from,
+            int to, float[] out) {
+        float[] c0 = columns[base];
         float a0 = a[0];
-        for (int i = 0; i < n; i++) {
-            out[at + i] = Math.fma(a0, c[col + i], 0f);
+        for (int s = from; s < to; s++) {
+            out[s] = Math.fma(a0, c0[s], 0f);
         }
         for (int d = 1; d < dim; d++) {
             float ad = a[d];
-            int cd = col + d * stride;
-            for (int i = 0; i < n; i++) {
-                out[at + i] = Math.fma(ad, c[cd + i], out[at + i]);
+            float[] cd = columns[base + d];
+            for (int s = from; s < to; s++) {
+                out[s] = Math.fma(ad, cd[s], out[s]);
             }
         }
     }
 
     /** {@link #scores1} for four heads sharing each column load, two dimensions a pass. */
-    private static void scores4(float[] a, float[] b, float[] c, float[] e, Columns keys, int g,
-            int dim, int from, int to, float[] outA, float[] outB, float[] outC, float[] outE,
-            int at) {
-        int n = to - from;
-        float[] k = keys.values;
-        int stride = keys.rows;
-        int col = g * dim * stride + from;
+    private static void scores4(float[] a, float[] b, float[] c, float[] e, float[][] columns,
+            int base, int dim, int from, int to, float[] outA, float[] outB, float[] outC,
+            float[] outE) {
+        float[] k0 = columns[base];
         float a0 = a[0];
         float b0 = b[0];
         float c0 = c[0];
         float e0 = e[0];
-        for (int i = 0; i < n; i++) {
-            float kd = k[col + i];
-            outA[at + i] = Math.fma(a0, kd, 0f);
-            outB[at + i] = Math.fma(b0, kd, 0f);
-            outC[at + i] = Math.fma(c0, kd, 0f);
-            outE[at + i] = Math.fma(e0, kd, 0f);
+        for (int s = from; s < to; s++) {
+            float kd = k0[s];
+            outA[s] = Math.fma(a0, kd, 0f);
+            outB[s] = Math.fma(b0, kd, 0f);
+            outC[s] = Math.fma(c0, kd, 0f);
+            outE[s] = Math.fma(e0, kd, 0f);
         }
         int d = 1;
         for (; d + 2 <= dim; d += 2) {
-            int c1 = col + d * stride;
-            int c2 = c1 + stride;
+            float[] k1 = columns[base + d];
+            float[] k2 = columns[base + d + 1];
             float a1 = a[d];
             float a2 = a[d + 1];
             float b1 = b[d];
             float b2 = b[d + 1];
-            float cc1 = c[d];
-            float cc2 = c[d + 1];
+            float c1 = c[d];
+            float c2 = c[d + 1];
             float e1 = e[d];
             float e2 = e[d + 1];
-            for (int i = 0; i < n; i++) {
-                float k1 = k[c1 + i];
-                float k2 = k[c2 + i];
-                outA[at + i] = Math.fma(a2, k2, Math.fma(a1, k1, outA[at + i]));
-                outB[at + i] = Math.fma(b2, k2, Math.fma(b1, k1, outB[at + i]));
-                outC[at + i] = Math.fma(cc2, k2, Math.fma(cc1, k1, outC[at + i]));
-                outE[at + i] = Math.fma(e2, k2, Math.fma(e1, k1, outE[at + i]));
+            for (int s = from; s < to; s++) {
+                float f1 = k1[s];
+                float f2 = k2[s];
+                outA[s] = Math.fma(a2, f2, Math.fma(a1, f1, outA[s]));
+                outB[s] = Math.fma(b2, f2, Math.fma(b1, f1, outB[s]));
+                outC[s] = Math.fma(c2, f2, Math.fma(c1, f1, outC[s]));
+                outE[s] = Math.fma(e2, f2, Math.fma(e1, f1, outE[s]));
             }
         }
         if (d < dim) {
-            int c1 = col + d * stride;
+            float[] k1 = columns[base + d];
             float a1 = a[d];
             float b1 = b[d];
-            float cc1 = c[d];
+            float c1 = c[d];
             float e1 = e[d];
-            for (int i = 0; i < n; i++) {
-                float k1 = k[c1 + i];
-                outA[at + i] = Math.fma(a1, k1, outA[at + i]);
-                outB[at + i] = Math.fma(b1, k1, outB[at + i]);
-                outC[at + i] = Math.fma(cc1, k1, outC[at + i]);
-                outE[at + i] = Math.fma(e1, k1, outE[at + i]);
+            for (int s = from; s < to; s++) {
+                float f1 = k1[s];
+                outA[s] = Math.fma(a1, f1, outA[s]);
+                outB[s] = Math.fma(b1, f1, outB[s]);
+                outC[s] = Math.fma(c1, f1, outC[s]);
+                outE[s] = Math.fma(e1, f1, outE[s]);
             }
         }
     }
 
     /**
-     * {@code y[x] += sum_i w[x][i] * row_s}, s the i-th key of the ranges, over row-major
-     * {@code [N, Hkv, D]} rows: the weighted sums, along D, four heads sharing each row load.
+     * {@code y[x] += sum_s w[x][s] * row_s} over the keys s of the ranges, rows as
+     * {@link #rows} gives them: the weighted sums, along D, four heads sharing each row load.
      */
-    private static void weightedSum(float[][] w, int group, float[] rows, int hkv, int g,
+    private static void weightedSum(float[][] w, int group, float[][] rows, int hkv, int g,
             Ranges ranges, float[][] y) {
         int dim = y[0].length;
         int x = 0;
@@ -698,15 +729,15 @@ public final class NsaKernel {
             float[] yb = y[x + 1];
             float[] yc = y[x + 2];
             float[] ye = y[x + 3];
-            for (int r = 0, i = 0; r < ranges.count; r++) {
-                for (int s = ranges.from[r]; s < ranges.to[r]; s++, i++) {
-                    int rowAt = (s * hkv + g) * dim;
-                    float pa = wa[i];
-                    float pb = wb[i];
-                    float pc = wc[i];
-                    float pe = we[i];
+            for (int r = 0; r < ranges.count; r++) {
+                for (int s = ranges.from[r]; s < ranges.to[r]; s++) {
+                    float[] row = rows[s * hkv + g];
+                    float pa = wa[s];
+                    float pb = wb[s];
+                    float pc = wc[s];
+                    float pe = we[s];
                     for (int d = 0; d < dim; d++) {
-                        float e = rows[rowAt + d];
+                        float e = row[d];
                         ya[d] = Math.fma(pa, e, ya[d]);
                         yb[d] = Math.fma(pb, e, yb[d]);
                         yc[d] = Math.fma(pc, e, yc[d]);
@@ -718,12 +749,12 @@ public final class NsaKernel {
         for (; x < group; x++) {
             float[] wx = w[x];
             float[] yx = y[x];
-            for (int r = 0, i = 0; r < ranges.count; r++) {
-                for (int s = ranges.from[r]; s < ranges.to[r]; s++, i++) {
-                    int rowAt = (s * hkv + g) * dim;
-                    float p = wx[i];
+            for (int r = 0; r < ranges.count; r++) {
+                for (int s = ranges.from[r]; s < ranges.to[r]; s++) {
+                    float[] row = rows[s * hkv + g];
+                    float p = wx[s];
                     for (int d = 0; d < dim; d++) {
-                        yx[d] = Math.fma(p, rows[rowAt + d], yx[d]);
+                        yx[d] = Math.fma(p, row[d], yx[d]);
                     }
                 }
             }
@@ -731,64 +762,65 @@ public final class NsaKernel {
     }
 
     /**
-     * {@code acc[at + i * dim + d] += sum_x a[x][i] * b[x][d]} for {@code i < n}: the key side's
-     * rank-one updates, heads in order, four of them per load and store of the accumulator.
+     * {@code acc[s - base][d] += sum_x a[x][s] * b[x][d]} for keys {@code from <= s < to}: the
+     * key side's rank-one updates, heads in order, four of them per load and store of the
+     * accumulator.
      */
-    private static void rankUpdate(float[][] a, float[][] b, int group, int n, int dim,
-            float[] acc, int at) {
+    private static void rankUpdate(float[][] a, float[][] b, int group, int from, int to,
+            float[][] acc, int base) {
         int x = 0;
         for (; x + HEADS_TOGETHER <= group; x += HEADS_TOGETHER) {
             float[] ba = b[x];
             float[] bb = b[x + 1];
             float[] bc = b[x + 2];
             float[] be = b[x + 3];
-            for (int i = 0; i < n; i++) {
-                float aa = a[x][i];
-                float ab = a[x + 1][i];
-                float ac = a[x + 2][i];
-                float ae = a[x + 3][i];
-                int row = at + i * dim;
-                for (int d = 0; d < dim; d++) {
-                    acc[row + d] = Math.fma(ae, be[d], Math.fma(ac, bc[d],
-                            Math.fma(ab, bb[d], Math.fma(aa, ba[d], acc[row + d]))));
+            for (int s = from; s < to; s++) {
+                float aa = a[x][s];
+                float ab = a[x + 1][s];
+                float ac = a[x + 2][s];
+                float ae = a[x + 3][s];
+                float[] row = acc[s - base];
+                for (int d = 0; d < row.length; d++) {
+                    row[d] = Math.fma(ae, be[d], Math.fma(ac, bc[d],
+                            Math.fma(ab, bb[d], Math.fma(aa, ba[d], row[d]))));
                 }
             }
         }
         for (; x < group; x++) {
             float[] bx = b[x];
-            for (int i = 0; i < n; i++) {
-                float ax = a[x][i];
-                int row = at + i * dim;
-                for (int d = 0; d < dim; d++) {
-                    acc[row + d] = Math.fma(ax, bx[d], acc[row + d]);
+            for (int s = from; s < to; s++) {
+                float ax = a[x][s];
+                float[] row = acc[s - base];
+                for (int d = 0; d < row.length; d++) {
+                    row[d] = Math.fma(ax, bx[d], row[d]);
                 }
             }
         }
     }
 
-    /** The largest of {@code x[0 .. n)}. */
-    private static float max(float[] x, int n) {
+    /** The largest of {@code x[from .. to)}. */
+    private static float max(float[] x, int from, int to) {
         float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             max = Math.max(max, x[i]);
         }
         return max;
     }
 
-    /** {@code x[0 .. n)} summed in double, four chains, in a fixed order. */
-    private static double sum(float[] x, int n) {
+    /** {@code x[from .. to)} summed in double, four chains, in a fixed order. */
+    private static double sum(float[] x, int from, int to) {
         double s0 = 0;
         double s1 = 0;
         double s2 = 0;
         double s3 = 0;
-        int i = 0;
-        for (; i + 4 <= n; i += 4) {
+        int i = from;
+        for (; i + 4 <= to; i += 4) {
             s0 += x[i];
             s1 += x[i + 1];
             s2 += x[i + 2];
             s3 += x[i + 3];
         }
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             s0 += x[i];
         }
         return (s0 + s1) + (s2 + s3);
@@ -858,23 +890,23 @@ public final class NsaKernel {
     }
 
     /**
-     * Rows {@code [N, Hkv, D]} held as columns, {@code values[(g * D + d) * rows + s]}, so that
-     * a loop over keys runs along contiguous floats.
+     * Rows {@code [N, Hkv, D]} held as columns, {@code columns[g * D + d][s]}, so that a loop
+     * over keys runs along contiguous floats.
      */
-    private record Columns(float[] values, int rows) {
+    private record Columns(float[][] columns) {
         static Columns of(float[] x, int rows, Sizes sizes) {
             int hkv = sizes.kvHeads();
             int dim = sizes.dim();
-            float[] out = new float[x.length];
+            float[][] out = new float[hkv * dim][rows];
             for (int s = 0; s < rows; s++) {
                 for (int g = 0; g < hkv; g++) {
                     int at = (s * hkv + g) * dim;
                     for (int d = 0; d < dim; d++) {
-                        out[(g * dim + d) * rows + s] = x[at + d];
+                        out[g * dim + d][s] = x[at + d];
                     }
                 }
             }
-            return new Columns(out, rows);
+            return new Columns(out);
         }
     }
 
@@ -925,7 +957,7 @@ public final class NsaKernel {
         final float[][] queries;
         /** The group's output gradients, {@code [G][D]}. */
         final float[][] douts;
-        /** Scores, then probabilities, per head of the group, one per key of the ranges. */
+        /** Scores, then probabilities, per head of the group, at their keys' indices. */
         final float[][] scores;
         /** Softmax weights or score gradients, laid out as scores. */
         final float[][] weights;
@@ -944,10 +976,8 @@ public final class NsaKernel {
             int group = sizes.group();
             int dim = sizes.dim();
             int length = sizes.length();
-            // The most keys one branch of one row reads.
-            int keys = Math.max(1, Math.max(sizes.compressed(), Math.max(
-                    Math.min(length, params.selectCount() * params.selectBlock()),
-                    Math.min(length, params.window()))));
+            // Scores sit at their key's index: a compressed token's below Nc <= T.
+            int keys = Math.max(1, Math.max(length, sizes.compressed()));
             queries = new float[group][dim];
             douts = new float[group][dim];
             scores = new float[group][keys];

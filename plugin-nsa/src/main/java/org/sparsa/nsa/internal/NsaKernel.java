@@ -323,13 +323,14 @@ public final class NsaKernel {
         double[] delta = new double[length * hq * 3];
         float[] dgates = new float[length * hq * 3];
         float[] dq = new float[length * hq * dim];
+        Kept kept = keys ? Kept.of(sizes) : null;
         IntStream.range(0, ceilDiv(length, ROWS_PER_ITEM)).parallel().forEach(item -> {
             Scratch scratch = new Scratch(sizes);
             int first = item * ROWS_PER_ITEM;
             int last = Math.min(length, first + ROWS_PER_ITEM);
             for (int t = first; t < last; t++) {
                 queryGradients(sizes, t, q, kRows, kt, vt, kcRows, kct, vct, gates, forward, dout,
-                        delta, dgates, dq, scratch);
+                        delta, dgates, dq, scratch, kept);
             }
         });
         float[] dk = null;
@@ -337,7 +338,7 @@ public final class NsaKernel {
         if (keys) {
             dk = new float[length * sizes.kvHeads() * dim];
             dv = new float[dk.length];
-            keyGradients(sizes, q, kt, vt, gates, forward, dout, delta, dk, dv);
+            keyGradients(sizes, q, kt, vt, gates, forward, dout, delta, kept, dk, dv);
         }
         float[] dkc = null;
         float[] dvc = null;
@@ -352,7 +353,7 @@ public final class NsaKernel {
     /** Row t's gate gradients, row terms and dq, over the key sets of the forward. */
     private static void queryGradients(Sizes sizes, int t, float[] q, float[][] k, Columns kt,
             Columns vt, float[][] kc, Columns kct, Columns vct, float[] gates, Forward forward,
-            float[] dout, double[] delta, float[] dgates, float[] dq, Scratch s) {
+            float[] dout, double[] delta, float[] dgates, float[] dq, Scratch s, Kept kept) {
         NsaParams params = sizes.params();
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
@@ -400,11 +401,25 @@ public final class NsaKernel {
             if (ranges.keys() > 0) {
                 scoreGradients(sizes, t, head0, SLC, kt, vt, g, s, gates, forward.lse(), delta);
                 weightedSum(s.weights, group, k, sizes.kvHeads(), g, ranges, s.sums);
+                if (kept != null) {
+                    for (int c = 0; c < count; c++) {
+                        int block = forward.selected()[at + c];
+                        if (block >= 0) {
+                            int from = block * selectBlock;
+                            kept.keep(t, head0, SLC, c * selectBlock - from, from,
+                                    Math.min(from + selectBlock, t + 1), s, gates);
+                        }
+                    }
+                }
             }
             ranges.reset();
             ranges.add(Math.max(0, t - params.window() + 1), t + 1);
             scoreGradients(sizes, t, head0, WIN, kt, vt, g, s, gates, forward.lse(), delta);
             weightedSum(s.weights, group, k, sizes.kvHeads(), g, ranges, s.sums);
+            if (kept != null) {
+                int from = ranges.from[0];
+                kept.keep(t, head0, WIN, -from, from, t + 1, s, gates);
+            }
             for (int x = 0; x < group; x++) {
                 float[] sum = s.sums[x];
                 int dqAt = qAt + x * dim;
@@ -451,7 +466,7 @@ public final class NsaKernel {
      * that selected the block, in row order, then from the rows whose window covers them.
      */
     private static void keyGradients(Sizes sizes, float[] q, Columns kt, Columns vt,
-            float[] gates, Forward forward, float[] dout, double[] delta, float[] dk,
+            float[] gates, Forward forward, float[] dout, double[] delta, Kept kept, float[] dk,
             float[] dv) {
         int length = sizes.length();
         int hkv = sizes.kvHeads();
@@ -498,16 +513,31 @@ public final class NsaKernel {
             float[][] dvAcc = new float[to - from][dim];
             for (int at = start[item]; at < start[item + 1]; at++) {
                 int t = rows[at];
-                addKeyShares(sizes, t, g, SLC, from, Math.min(to, t + 1), q, kt, vt, gates,
-                        forward, dout, delta, scratch, dkAcc, dvAcc, from);
+                int end = Math.min(to, t + 1);
+                if (kept == null) {
+                    addKeyShares(sizes, t, g, SLC, from, end, q, kt, vt, gates, forward, dout,
+                            delta, scratch, dkAcc, dvAcc, from);
+                    continue;
+                }
+                // The block's place c in the row's choice puts its keys at c * l' in the kept.
+                int c = 0;
+                while (selected[(t * hkv + g) * count + c] != block) {
+                    c++;
+                }
+                addKeptShares(sizes, t, g, SLC, c * selectBlock - from, from, end, q, dout,
+                        kept, scratch, dkAcc, dvAcc, from);
             }
             int lastRow = Math.min(length, to + window - 1);
             for (int t = from; t < lastRow; t++) {
-                int first = Math.max(from, t - window + 1);
+                int windowFrom = Math.max(0, t - window + 1);
+                int first = Math.max(from, windowFrom);
                 int end = Math.min(to, t + 1);
-                if (first < end) {
+                if (first < end && kept == null) {
                     addKeyShares(sizes, t, g, WIN, first, end, q, kt, vt, gates, forward, dout,
                             delta, scratch, dkAcc, dvAcc, from);
+                } else if (first < end) {
+                    addKeptShares(sizes, t, g, WIN, -windowFrom, first, end, q, dout, kept,
+                            scratch, dkAcc, dvAcc, from);
                 }
             }
             store(dkAcc, dk, from, to, g, hkv, dim);
@@ -546,6 +576,27 @@ public final class NsaKernel {
             store(dkAcc, dkc, from, to, g, hkv, dim);
             store(dvAcc, dvc, from, to, g, hkv, dim);
         });
+    }
+
+    /**
+     * As {@link #addKeyShares} for a selected or window branch, from what the query side kept:
+     * key s's weights at {@code s + shift} in the row's kept arrays.
+     */
+    private static void addKeptShares(Sizes sizes, int t, int g, int branch, int shift,
+            int from, int to, float[] q, float[] dout, Kept kept, Scratch s, float[][] dkAcc,
+            float[][] dvAcc, int base) {
+        int dim = sizes.dim();
+        int hq = sizes.queryHeads();
+        int group = sizes.group();
+        int head0 = g * group;
+        int qAt = (t * hq + head0) * dim;
+        loadRows(q, qAt, group, dim, sizes.scale(), s.queries);
+        loadRows(dout, qAt, group, dim, 1f, s.douts);
+        for (int x = 0; x < group; x++) {
+            kept.read(t, head0 + x, branch, shift, from, to, s.scores[x], s.weights[x]);
+        }
+        rankUpdate(s.weights, s.queries, group, from, to, dkAcc, base);
+        rankUpdate(s.scores, s.douts, group, from, to, dvAcc, base);
     }
 
     /**
@@ -730,7 +781,30 @@ public final class NsaKernel {
             float[] yc = y[x + 2];
             float[] ye = y[x + 3];
             for (int r = 0; r < ranges.count; r++) {
-                for (int s = ranges.from[r]; s < ranges.to[r]; s++) {
+                int s = ranges.from[r];
+                int to = ranges.to[r];
+                // Two keys a pass: each load and store of the sums serves eight products.
+                for (; s + 2 <= to; s += 2) {
+                    float[] row0 = rows[s * hkv + g];
+                    float[] row1 = rows[(s + 1) * hkv + g];
+                    float pa0 = wa[s];
+                    float pb0 = wb[s];
+                    float pc0 = wc[s];
+                    float pe0 = we[s];
+                    float pa1 = wa[s + 1];
+                    float pb1 = wb[s + 1];
+                    float pc1 = wc[s + 1];
+                    float pe1 = we[s + 1];
+                    for (int d = 0; d < dim; d++) {
+                        float e0 = row0[d];
+                        float e1 = row1[d];
+                        ya[d] = Math.fma(pa1, e1, Math.fma(pa0, e0, ya[d]));
+                        yb[d] = Math.fma(pb1, e1, Math.fma(pb0, e0, yb[d]));
+                        yc[d] = Math.fma(pc1, e1, Math.fma(pc0, e0, yc[d]));
+                        ye[d] = Math.fma(pe1, e1, Math.fma(pe0, e0, ye[d]));
+                    }
+                }
+                if (s < to) {
                     float[] row = rows[s * hkv + g];
                     float pa = wa[s];
                     float pb = wb[s];
@@ -948,6 +1022,76 @@ public final class NsaKernel {
                 keys += to[i] - from[i];
             }
             return keys;
+        }
+    }
+
+    /**
+     * What the query side of the backward keeps for the key side, so that each selected and
+     * window probability is computed once: per row and query head, {@code p * gate} and the
+     * score gradient of every selected key (the c-th selected block's keys from {@code c * l'},
+     * at most t since block ids ascend from 0) and every window key (from the window's first).
+     * Each query-side item fills the rows it owns. Null where too large: the key side then
+     * recomputes them.
+     */
+    private static final class Kept {
+        private final int queryHeads;
+        private final int[] width = new int[3];
+        /**
+         * Per branch, {@code p * gate} and score gradients, {@code [T, Hq, width]}: one array
+         * each, which the collector puts straight in the old generation instead of copying
+         * many smaller ones out of the young one.
+         */
+        private final float[][] weights = new float[3][];
+        private final float[][] gradients = new float[3][];
+
+        private Kept(Sizes sizes, int slcWidth, int winWidth) {
+            queryHeads = sizes.queryHeads();
+            width[SLC] = slcWidth;
+            width[WIN] = winWidth;
+            for (int b = SLC; b <= WIN; b++) {
+                weights[b] = new float[sizes.length() * queryHeads * width[b]];
+                gradients[b] = new float[weights[b].length];
+            }
+        }
+
+        /** The kept arrays for these sizes, or null where they would not fit in arrays. */
+        static Kept of(Sizes sizes) {
+            NsaParams params = sizes.params();
+            int slcWidth = Math.min(sizes.length(), params.selectCount() * params.selectBlock());
+            int winWidth = Math.min(sizes.length(), params.window());
+            long rows = (long) sizes.length() * sizes.queryHeads();
+            if (rows * Math.max(slcWidth, winWidth) > Integer.MAX_VALUE - 8) {
+                return null;
+            }
+            return new Kept(sizes, slcWidth, winWidth);
+        }
+
+        private int at(int t, int h, int branch) {
+            return (t * queryHeads + h) * width[branch];
+        }
+
+        /** Keeps the group's p * gate and score gradients of keys [from, to) at s + shift. */
+        void keep(int t, int head0, int branch, int shift, int from, int to, Scratch s,
+                float[] gates) {
+            float[] w = weights[branch];
+            float[] gr = gradients[branch];
+            for (int x = 0; x < s.scores.length; x++) {
+                int at = at(t, head0 + x, branch) + shift;
+                float gate = gates[(t * queryHeads + head0 + x) * 3 + branch];
+                float[] p = s.scores[x];
+                for (int i = from; i < to; i++) {
+                    w[at + i] = p[i] * gate;
+                }
+                System.arraycopy(s.weights[x], from, gr, at + from, to - from);
+            }
+        }
+
+        /** Head h's kept values of keys [from, to) into {@code weights} and {@code gradients}. */
+        void read(int t, int h, int branch, int shift, int from, int to, float[] w,
+                float[] gr) {
+            int at = at(t, h, branch) + shift + from;
+            System.arraycopy(weights[branch], at, w, from, to - from);
+            System.arraycopy(gradients[branch], at, gr, from, to - from);
         }
     }
 

@@ -54,6 +54,8 @@ public final class NsaKernel {
     private static final int CMP = 0;
     private static final int SLC = 1;
     private static final int WIN = 2;
+    /** As {@code scoredFrom}: no key's score is at hand yet. */
+    private static final int ALL_UNSCORED = Integer.MAX_VALUE;
 
     private NsaKernel() {
     }
@@ -200,7 +202,7 @@ public final class NsaKernel {
             loadRows(q, rowAt, group, dim, sizes.scale(), s.queries);
             ranges.reset();
             ranges.add(0, visible);
-            softmaxBranch(sizes, r, head0, CMP, kct, vc, g, s, branches, lse);
+            softmaxBranch(sizes, r, head0, CMP, kct, vc, g, s, branches, lse, ALL_UNSCORED);
             // The choice reads p = exp(score - lse), the probabilities the backward sees.
             Arrays.fill(s.blockScores, 0);
             for (int x = 0; x < group; x++) {
@@ -211,6 +213,12 @@ public final class NsaKernel {
             }
             int at = (r * sizes.kvHeads() + g) * count;
             BlockSelection.choose(s.blockScores, t, params, s.chosen, s.best, selected, at);
+            // The window first: the selected keys inside it (the local blocks at least) then
+            // take their scores from it, each branch keeping its own softmax.
+            int windowFrom = Math.max(0, t - params.window() + 1);
+            ranges.reset();
+            ranges.add(windowFrom, t + 1);
+            softmaxBranch(sizes, r, head0, WIN, kt, v, g, s, branches, lse, ALL_UNSCORED);
             ranges.reset();
             for (int c = 0; c < count; c++) {
                 int block = selected[at + c];
@@ -218,10 +226,7 @@ public final class NsaKernel {
                     ranges.add(block * selectBlock, Math.min((block + 1) * selectBlock, t + 1));
                 }
             }
-            softmaxBranch(sizes, r, head0, SLC, kt, v, g, s, branches, lse);
-            ranges.reset();
-            ranges.add(Math.max(0, t - params.window() + 1), t + 1);
-            softmaxBranch(sizes, r, head0, WIN, kt, v, g, s, branches, lse);
+            softmaxBranch(sizes, r, head0, SLC, kt, v, g, s, branches, lse, windowFrom);
             for (int x = 0; x < group; x++) {
                 int h = head0 + x;
                 int gateAt = (r * hq + h) * 3;
@@ -242,9 +247,11 @@ public final class NsaKernel {
      * over the key ranges in the scratch: the scores, left in {@code s.scores}, then each head's
      * softmax and weighted sum of the values, written as its branch output and log-sum-exp;
      * zeros and -inf when the ranges hold no key.
+     *
+     * @param scoredFrom keys from here on already hold this row's scores in {@code s.scores}
      */
     private static void softmaxBranch(Sizes sizes, int r, int head0, int branch, Columns keys,
-            float[][] values, int g, Scratch s, float[] branches, float[] lse) {
+            float[][] values, int g, Scratch s, float[] branches, float[] lse, int scoredFrom) {
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
         int group = sizes.group();
@@ -258,7 +265,7 @@ public final class NsaKernel {
             return;
         }
         Ranges ranges = s.ranges;
-        scores(s.queries, group, keys, g, dim, ranges, s.scores);
+        scores(s.queries, group, keys, g, dim, ranges, s.scores, scoredFrom);
         for (int x = 0; x < group; x++) {
             float[] w = s.weights[x];
             float max = Float.NEGATIVE_INFINITY;
@@ -442,8 +449,8 @@ public final class NsaKernel {
         int hq = sizes.queryHeads();
         int group = sizes.group();
         Ranges ranges = s.ranges;
-        scores(s.queries, group, keys, g, dim, ranges, s.scores);
-        scores(s.douts, group, values, g, dim, ranges, s.weights);
+        scores(s.queries, group, keys, g, dim, ranges, s.scores, ALL_UNSCORED);
+        scores(s.douts, group, values, g, dim, ranges, s.weights, ALL_UNSCORED);
         for (int x = 0; x < group; x++) {
             int rowAt = (t * hq + head0 + x) * 3 + branch;
             float[] p = s.scores[x];
@@ -672,23 +679,29 @@ public final class NsaKernel {
      * the score routine of every pass. Scores sit at their key's index, as the key columns do,
      * so each loop indexes every array by its own variable, which the JIT needs to vectorise it.
      * Four heads at a time share each load of the key columns; each score is the same chain of
-     * fused multiply-adds, one per dimension ascending, whichever path computes it.
+     * fused multiply-adds, one per dimension ascending, whichever path computes it, so keys
+     * from {@code scoredFrom} on, whose scores another branch of the row left, are skipped.
      */
     private static void scores(float[][] rows, int group, Columns keys, int g, int dim,
-            Ranges ranges, float[][] out) {
+            Ranges ranges, float[][] out, int scoredFrom) {
         float[][] columns = keys.columns();
         int base = g * dim;
         int x = 0;
         for (; x + HEADS_TOGETHER <= group; x += HEADS_TOGETHER) {
             for (int i = 0; i < ranges.count; i++) {
-                scores4(rows[x], rows[x + 1], rows[x + 2], rows[x + 3], columns, base, dim,
-                        ranges.from[i], ranges.to[i], out[x], out[x + 1], out[x + 2],
-                        out[x + 3]);
+                int to = Math.min(ranges.to[i], scoredFrom);
+                if (ranges.from[i] < to) {
+                    scores4(rows[x], rows[x + 1], rows[x + 2], rows[x + 3], columns, base, dim,
+                            ranges.from[i], to, out[x], out[x + 1], out[x + 2], out[x + 3]);
+                }
             }
         }
         for (; x < group; x++) {
             for (int i = 0; i < ranges.count; i++) {
-                scores1(rows[x], columns, base, dim, ranges.from[i], ranges.to[i], out[x]);
+                int to = Math.min(ranges.to[i], scoredFrom);
+                if (ranges.from[i] < to) {
+                    scores1(rows[x], columns, base, dim, ranges.from[i], to, out[x]);
+                }
             }
         }
     }

@@ -31,6 +31,10 @@ import java.util.stream.IntStream;
  * index in which up to four heads share each load, the shape the JIT vectorises. Since a
  * branch's scores are all at hand before its exponentials, its softmax needs no running
  * rescale. The exponential is a vectorisable polynomial ({@link #exp}), not a call per score.
+ * The window runs before the selected branch, whose keys inside the window reuse its scores.
+ * The backward's query side keeps {@code p * gate} and the score gradient of every selected
+ * and window key, {@code T * Hq * (min(T, n l') + min(T, w))} floats of each, so the key side
+ * only gathers them instead of recomputing its scores and exponentials.
  *
  * <p><b>Precision.</b> A score is one chain of fused multiply-adds in ascending dimension over
  * the query times {@code 1/sqrt(D)}, computed by the same routine in every pass, so the

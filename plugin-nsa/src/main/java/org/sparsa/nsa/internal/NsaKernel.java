@@ -5,9 +5,9 @@ import java.util.stream.IntStream;
 
 /**
  * NSA's three branches fused over plain arrays, for real lengths: the compressed, selected and
- * window attentions of each query row computed block by block with an online softmax, so no
- * {@code T x T} matrix ever exists, and their exact gradients. The compression itself is not
- * here: the caller gives its result, the compressed keys and values.
+ * window attentions of each query row computed range by range, so no {@code T x T} matrix ever
+ * exists, and their exact gradients. The compression itself is not here: the caller gives its
+ * result, the compressed keys and values.
  *
  * <p><b>Layout.</b> Row-major float arrays: q, o and dout {@code [T, Hq, D]}; k, v
  * {@code [T, Hkv, D]}; kc, vc {@code [Nc, Hkv, D]}; gates {@code [T, Hq, 3]} in the order cmp,
@@ -22,20 +22,44 @@ import java.util.stream.IntStream;
  * order fixed by the data alone, without atomics, so results are bit-identical from run to run
  * and whatever the number of threads.
  *
- * <p><b>Precision.</b> Scores are float, computed by one routine in both passes so the backward's
- * recomputed probabilities {@code exp(score - lse)} match the forward's; softmax sums, output
- * and gradient accumulators are double.
+ * <p><b>Speed.</b> A row's branch reads a few contiguous key ranges (the compressed tokens it
+ * sees, its selected blocks with neighbours merged, its window), so each branch is done a whole
+ * range at a time for all the query heads of a kv group: the scores of the range into scratch,
+ * one exponential over the block, then one weighted sum of the value rows. Scores run along the
+ * keys over a transposed copy of the keys ({@code [Hkv, D, N]}, made once per call), weighted
+ * sums along D over the row-major values; both are short fused multiply-add loops over one
+ * index in which up to four heads share each load, the shape the JIT vectorises. Since a
+ * branch's scores are all at hand before its exponentials, its softmax needs no running
+ * rescale. The exponential is a vectorisable polynomial ({@link #exp}), not a call per score.
+ * The window runs before the selected branch, whose keys inside the window reuse its scores.
+ * The backward's query side keeps {@code p * gate} and the score gradient of every selected
+ * and window key, {@code T * Hq * (min(T, n l') + min(T, w))} floats of each, so the key side
+ * only gathers them instead of recomputing its scores and exponentials.
+ *
+ * <p><b>Precision.</b> A score is one chain of fused multiply-adds in ascending dimension over
+ * the query times {@code 1/sqrt(D)}, computed by the same routine in every pass, so the
+ * backward's recomputed probabilities {@code exp(score - lse)} match the forward's. Softmax
+ * denominators and the {@code dout . o} row terms are double; probabilities, outputs and
+ * gradient accumulators are float.
  */
 public final class NsaKernel {
-    /** Query rows per forward and dq item: small enough to spread a short sequence. */
-    static final int ROWS_PER_ITEM = 16;
-    /** Keys per online-softmax step: one rescale of the accumulators per this many keys. */
-    static final int CHUNK = 64;
-    /** Compressed tokens per dkc and dvc item. */
-    static final int COMPRESSED_PER_ITEM = 8;
+    /**
+     * Query rows per forward and dq item: enough to spread the scratch of {@code T}-long score
+     * rows each item makes, few enough to spread a short sequence.
+     */
+    static final int ROWS_PER_ITEM = 64;
+    /**
+     * Compressed tokens per dkc and dvc item: long enough for the loops over tokens to
+     * vectorise, short enough to give a few items per kv head at a few thousand keys.
+     */
+    static final int COMPRESSED_PER_ITEM = 32;
+    /** Query heads whose loops share each load of a key or value row. */
+    private static final int HEADS_TOGETHER = 4;
     private static final int CMP = 0;
     private static final int SLC = 1;
     private static final int WIN = 2;
+    /** As {@code scoredFrom}: no key's score is at hand yet. */
+    private static final int ALL_UNSCORED = Integer.MAX_VALUE;
 
     private NsaKernel() {
     }
@@ -147,23 +171,27 @@ public final class NsaKernel {
         float[] branches = new float[rows * hq * 3 * dim];
         float[] lse = new float[rows * hq * 3];
         int[] selected = new int[rows * sizes.kvHeads() * sizes.params().selectCount()];
+        Columns kt = Columns.of(k, sizes.length(), sizes);
+        Columns kct = Columns.of(kc, sizes.compressed(), sizes);
+        float[][] vRows = rows(v, sizes.length(), sizes);
+        float[][] vcRows = rows(vc, sizes.compressed(), sizes);
         int items = ceilDiv(rows, ROWS_PER_ITEM);
         IntStream.range(0, items).parallel().forEach(item -> {
-            RowScratch scratch = new RowScratch(sizes);
+            Scratch scratch = new Scratch(sizes);
             int first = fromRow + item * ROWS_PER_ITEM;
             int last = Math.min(toRow, first + ROWS_PER_ITEM);
             for (int t = first; t < last; t++) {
-                forwardRow(sizes, t, t - fromRow, q, k, v, kc, vc, gates, scratch, o, branches,
-                        lse, selected);
+                forwardRow(sizes, t, t - fromRow, q, kt, vRows, kct, vcRows, gates, scratch, o,
+                        branches, lse, selected);
             }
         });
         return new Forward(fromRow, toRow, o, branches, lse, selected);
     }
 
     /** One query row: per kv head, compressed branch, choice, selected and window branches. */
-    private static void forwardRow(Sizes sizes, int t, int r, float[] q, float[] k, float[] v,
-            float[] kc, float[] vc, float[] gates, RowScratch scratch, float[] o,
-            float[] branches, float[] lse, int[] selected) {
+    private static void forwardRow(Sizes sizes, int t, int r, float[] q, Columns kt,
+            float[][] v, Columns kct, float[][] vc, float[] gates, Scratch s, float[] o, float[] branches,
+            float[] lse, int[] selected) {
         NsaParams params = sizes.params();
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
@@ -171,70 +199,106 @@ public final class NsaKernel {
         int count = params.selectCount();
         int selectBlock = params.selectBlock();
         int visible = sizes.visibleCompressed(t);
-        Softmax softmax = scratch.softmax;
+        Ranges ranges = s.ranges;
         for (int g = 0; g < sizes.kvHeads(); g++) {
-            Arrays.fill(scratch.blockScores, 0);
+            int head0 = g * group;
+            int rowAt = (r * hq + head0) * dim;
+            loadRows(q, rowAt, group, dim, sizes.scale(), s.queries);
+            ranges.reset();
+            ranges.add(0, visible);
+            softmaxBranch(sizes, r, head0, CMP, kct, vc, g, s, branches, lse, ALL_UNSCORED);
+            // The choice reads p = exp(score - lse), the probabilities the backward sees.
+            Arrays.fill(s.blockScores, 0);
             for (int x = 0; x < group; x++) {
-                int h = g * group + x;
-                int qAt = (r * hq + h) * dim;
-                softmax.reset();
-                softmax.add(q, qAt, kc, vc, g, 0, visible, scratch.compressedScores);
-                finish(softmax, r, h, CMP, sizes, branches, lse);
-                // The choice reads p = exp(score - lse), the probabilities the backward sees.
-                float cmpLse = lse[(r * hq + h) * 3 + CMP];
-                for (int i = 0; i < visible; i++) {
-                    scratch.probabilities[i] = (float) Math.exp(
-                            (double) scratch.compressedScores[i] - cmpLse);
-                }
-                BlockSelection.addScores(scratch.probabilities, 0, visible, params,
-                        scratch.blockScores);
+                float cmpLse = lse[(r * hq + head0 + x) * 3 + CMP];
+                System.arraycopy(s.scores[x], 0, s.weights[x], 0, visible);
+                exp(s.weights[x], 0, visible, cmpLse, s.expScratch);
+                BlockSelection.addScores(s.weights[x], 0, visible, params, s.blockScores);
             }
             int at = (r * sizes.kvHeads() + g) * count;
-            BlockSelection.choose(scratch.blockScores, t, params, scratch.chosen, scratch.best,
-                    selected, at);
-            for (int x = 0; x < group; x++) {
-                int h = g * group + x;
-                int qAt = (r * hq + h) * dim;
-                softmax.reset();
-                for (int c = 0; c < count; c++) {
-                    int block = selected[at + c];
-                    if (block >= 0) {
-                        softmax.add(q, qAt, k, v, g, block * selectBlock,
-                                Math.min((block + 1) * selectBlock, t + 1), null);
-                    }
+            BlockSelection.choose(s.blockScores, t, params, s.chosen, s.best, selected, at);
+            // The window first: the selected keys inside it (the local blocks at least) then
+            // take their scores from it, each branch keeping its own softmax.
+            int windowFrom = Math.max(0, t - params.window() + 1);
+            ranges.reset();
+            ranges.add(windowFrom, t + 1);
+            softmaxBranch(sizes, r, head0, WIN, kt, v, g, s, branches, lse, ALL_UNSCORED);
+            ranges.reset();
+            for (int c = 0; c < count; c++) {
+                int block = selected[at + c];
+                if (block >= 0) {
+                    ranges.add(block * selectBlock, Math.min((block + 1) * selectBlock, t + 1));
                 }
-                finish(softmax, r, h, SLC, sizes, branches, lse);
-                softmax.reset();
-                softmax.add(q, qAt, k, v, g, Math.max(0, t - params.window() + 1), t + 1, null);
-                finish(softmax, r, h, WIN, sizes, branches, lse);
+            }
+            softmaxBranch(sizes, r, head0, SLC, kt, v, g, s, branches, lse, windowFrom);
+            for (int x = 0; x < group; x++) {
+                int h = head0 + x;
                 int gateAt = (r * hq + h) * 3;
                 int branchAt = (r * hq + h) * 3 * dim;
+                int oAt = rowAt + x * dim;
                 for (int d = 0; d < dim; d++) {
                     double out = (double) gates[gateAt + CMP] * branches[branchAt + d]
                             + (double) gates[gateAt + SLC] * branches[branchAt + dim + d]
                             + (double) gates[gateAt + WIN] * branches[branchAt + 2 * dim + d];
-                    o[qAt + d] = (float) out;
+                    o[oAt + d] = (float) out;
                 }
             }
         }
     }
 
-    /** Writes a finished branch's output and log-sum-exp; zeros and -inf for an empty one. */
-    private static void finish(Softmax softmax, int r, int h, int branch, Sizes sizes,
-            float[] branches, float[] lse) {
+    /**
+     * One branch for the query heads of group g (starting at head0, queries in the scratch)
+     * over the key ranges in the scratch: the scores, left in {@code s.scores}, then each head's
+     * softmax and weighted sum of the values, written as its branch output and log-sum-exp;
+     * zeros and -inf when the ranges hold no key.
+     *
+     * @param scoredFrom keys from here on already hold this row's scores in {@code s.scores}
+     */
+    private static void softmaxBranch(Sizes sizes, int r, int head0, int branch, Columns keys,
+            float[][] values, int g, Scratch s, float[] branches, float[] lse, int scoredFrom) {
         int dim = sizes.dim();
-        int at = ((r * sizes.queryHeads() + h) * 3 + branch) * dim;
-        if (softmax.sum == 0) {
-            Arrays.fill(branches, at, at + dim, 0f);
-            lse[(r * sizes.queryHeads() + h) * 3 + branch] = Float.NEGATIVE_INFINITY;
+        int hq = sizes.queryHeads();
+        int group = sizes.group();
+        int n = s.ranges.keys();
+        if (n == 0) {
+            for (int x = 0; x < group; x++) {
+                int at = ((r * hq + head0 + x) * 3 + branch) * dim;
+                Arrays.fill(branches, at, at + dim, 0f);
+                lse[(r * hq + head0 + x) * 3 + branch] = Float.NEGATIVE_INFINITY;
+            }
             return;
         }
-        double inverse = 1 / softmax.sum;
-        for (int d = 0; d < dim; d++) {
-            branches[at + d] = (float) (softmax.acc[d] * inverse);
+        Ranges ranges = s.ranges;
+        scores(s.queries, group, keys, g, dim, ranges, s.scores, scoredFrom);
+        for (int x = 0; x < group; x++) {
+            float[] w = s.weights[x];
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < ranges.count; i++) {
+                max = Math.max(max, max(s.scores[x], ranges.from[i], ranges.to[i]));
+            }
+            double total = 0;
+            for (int i = 0; i < ranges.count; i++) {
+                int from = ranges.from[i];
+                int to = ranges.to[i];
+                System.arraycopy(s.scores[x], from, w, from, to - from);
+                exp(w, from, to, max, s.expScratch);
+                total += sum(w, from, to);
+            }
+            s.maxima[x] = max;
+            s.totals[x] = total;
+            Arrays.fill(s.sums[x], 0f);
         }
-        lse[(r * sizes.queryHeads() + h) * 3 + branch] =
-                (float) (softmax.max + Math.log(softmax.sum));
+        weightedSum(s.weights, group, values, sizes.kvHeads(), g, ranges, s.sums);
+        for (int x = 0; x < group; x++) {
+            int rowAt = (r * hq + head0 + x) * 3 + branch;
+            int at = rowAt * dim;
+            double inverse = 1 / s.totals[x];
+            float[] sum = s.sums[x];
+            for (int d = 0; d < dim; d++) {
+                branches[at + d] = (float) (sum[d] * inverse);
+            }
+            lse[rowAt] = (float) (s.maxima[x] + Math.log(s.totals[x]));
+        }
     }
 
     /**
@@ -260,17 +324,24 @@ public final class NsaKernel {
         sizes.require("q", q.length, (long) length * hq * dim);
         sizes.require("gates", gates.length, (long) length * hq * 3);
         sizes.require("dout", dout.length, (long) length * hq * dim);
+        Columns kt = Columns.of(k, length, sizes);
+        Columns vt = Columns.of(v, length, sizes);
+        Columns kct = Columns.of(kc, sizes.compressed(), sizes);
+        Columns vct = Columns.of(vc, sizes.compressed(), sizes);
+        float[][] kRows = rows(k, length, sizes);
+        float[][] kcRows = rows(kc, sizes.compressed(), sizes);
         // The row terms dout_b . o_b, b the branch, with dout_b = gate_b * dout.
         double[] delta = new double[length * hq * 3];
         float[] dgates = new float[length * hq * 3];
         float[] dq = new float[length * hq * dim];
+        Kept kept = keys ? Kept.of(sizes) : null;
         IntStream.range(0, ceilDiv(length, ROWS_PER_ITEM)).parallel().forEach(item -> {
-            double[] acc = new double[dim];
+            Scratch scratch = new Scratch(sizes);
             int first = item * ROWS_PER_ITEM;
             int last = Math.min(length, first + ROWS_PER_ITEM);
             for (int t = first; t < last; t++) {
-                queryGradients(sizes, t, q, k, v, kc, vc, gates, forward, dout, delta, dgates,
-                        dq, acc);
+                queryGradients(sizes, t, q, kRows, kt, vt, kcRows, kct, vct, gates, forward, dout,
+                        delta, dgates, dq, scratch, kept);
             }
         });
         float[] dk = null;
@@ -278,30 +349,30 @@ public final class NsaKernel {
         if (keys) {
             dk = new float[length * sizes.kvHeads() * dim];
             dv = new float[dk.length];
-            keyGradients(sizes, q, k, v, gates, forward, dout, delta, dk, dv);
+            keyGradients(sizes, q, kt, vt, gates, forward, dout, delta, kept, dk, dv);
         }
         float[] dkc = null;
         float[] dvc = null;
         if (compressed) {
             dkc = new float[sizes.compressed() * sizes.kvHeads() * dim];
             dvc = new float[dkc.length];
-            compressedGradients(sizes, q, kc, vc, gates, forward, dout, delta, dkc, dvc);
+            compressedGradients(sizes, q, kct, vct, gates, forward, dout, delta, dkc, dvc);
         }
         return new Gradients(dq, dk, dv, dkc, dvc, dgates);
     }
 
     /** Row t's gate gradients, row terms and dq, over the key sets of the forward. */
-    private static void queryGradients(Sizes sizes, int t, float[] q, float[] k, float[] v,
-            float[] kc, float[] vc, float[] gates, Forward forward, float[] dout,
-            double[] delta, float[] dgates, float[] dq, double[] acc) {
+    private static void queryGradients(Sizes sizes, int t, float[] q, float[][] k, Columns kt,
+            Columns vt, float[][] kc, Columns kct, Columns vct, float[] gates, Forward forward,
+            float[] dout, double[] delta, float[] dgates, float[] dq, Scratch s, Kept kept) {
         NsaParams params = sizes.params();
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
+        int group = sizes.group();
         int count = params.selectCount();
         int selectBlock = params.selectBlock();
         float scale = sizes.scale();
         for (int h = 0; h < hq; h++) {
-            int g = h / sizes.group();
             int qAt = (t * hq + h) * dim;
             int rowAt = (t * hq + h) * 3;
             for (int b = 0; b < 3; b++) {
@@ -313,42 +384,90 @@ public final class NsaKernel {
                 dgates[rowAt + b] = (float) dot;
                 delta[rowAt + b] = gates[rowAt + b] * dot;
             }
-            Arrays.fill(acc, 0);
-            float[] lse = forward.lse();
-            if (lse[rowAt + CMP] != Float.NEGATIVE_INFINITY) {
-                addQueryShare(q, qAt, kc, vc, g, sizes, 0, sizes.visibleCompressed(t),
-                        lse[rowAt + CMP], gates[rowAt + CMP], delta[rowAt + CMP], dout, acc);
+        }
+        Ranges ranges = s.ranges;
+        for (int g = 0; g < sizes.kvHeads(); g++) {
+            int head0 = g * group;
+            int qAt = (t * hq + head0) * dim;
+            loadRows(q, qAt, group, dim, scale, s.queries);
+            loadRows(dout, qAt, group, dim, 1f, s.douts);
+            for (int x = 0; x < group; x++) {
+                Arrays.fill(s.sums[x], 0f);
             }
+            ranges.reset();
+            ranges.add(0, sizes.visibleCompressed(t));
+            if (ranges.keys() > 0) {
+                scoreGradients(sizes, t, head0, CMP, kct, vct, g, s, gates, forward.lse(),
+                        delta);
+                weightedSum(s.weights, group, kc, sizes.kvHeads(), g, ranges, s.sums);
+            }
+            ranges.reset();
             int at = (t * sizes.kvHeads() + g) * count;
             for (int c = 0; c < count; c++) {
                 int block = forward.selected()[at + c];
                 if (block >= 0) {
-                    addQueryShare(q, qAt, k, v, g, sizes, block * selectBlock,
-                            Math.min((block + 1) * selectBlock, t + 1), lse[rowAt + SLC],
-                            gates[rowAt + SLC], delta[rowAt + SLC], dout, acc);
+                    ranges.add(block * selectBlock, Math.min((block + 1) * selectBlock, t + 1));
                 }
             }
-            addQueryShare(q, qAt, k, v, g, sizes, Math.max(0, t - params.window() + 1), t + 1,
-                    lse[rowAt + WIN], gates[rowAt + WIN], delta[rowAt + WIN], dout, acc);
-            for (int d = 0; d < dim; d++) {
-                dq[qAt + d] = (float) (acc[d] * scale);
+            if (ranges.keys() > 0) {
+                scoreGradients(sizes, t, head0, SLC, kt, vt, g, s, gates, forward.lse(), delta);
+                weightedSum(s.weights, group, k, sizes.kvHeads(), g, ranges, s.sums);
+                if (kept != null) {
+                    for (int c = 0; c < count; c++) {
+                        int block = forward.selected()[at + c];
+                        if (block >= 0) {
+                            int from = block * selectBlock;
+                            kept.keep(t, head0, SLC, c * selectBlock - from, from,
+                                    Math.min(from + selectBlock, t + 1), s, gates);
+                        }
+                    }
+                }
+            }
+            ranges.reset();
+            ranges.add(Math.max(0, t - params.window() + 1), t + 1);
+            scoreGradients(sizes, t, head0, WIN, kt, vt, g, s, gates, forward.lse(), delta);
+            weightedSum(s.weights, group, k, sizes.kvHeads(), g, ranges, s.sums);
+            if (kept != null) {
+                int from = ranges.from[0];
+                kept.keep(t, head0, WIN, -from, from, t + 1, s, gates);
+            }
+            for (int x = 0; x < group; x++) {
+                float[] sum = s.sums[x];
+                int dqAt = qAt + x * dim;
+                for (int d = 0; d < dim; d++) {
+                    dq[dqAt + d] = sum[d] * scale;
+                }
             }
         }
     }
 
-    /** {@code acc += sum_s dscore_s * key_s} over keys {@code [from, to)} of one branch. */
-    private static void addQueryShare(float[] q, int qAt, float[] keys, float[] values, int g,
-            Sizes sizes, int from, int to, float lse, float gate, double delta, float[] dout,
-            double[] acc) {
+    /**
+     * For the heads of group g at row t, one branch, over the key ranges in the scratch (the
+     * group's scaled queries and douts loaded): the probabilities {@code p = exp(score - lse)}
+     * into {@code s.scores} and the score gradients {@code p * (gate * dout . v - delta)} into
+     * {@code s.weights}.
+     */
+    private static void scoreGradients(Sizes sizes, int t, int head0, int branch, Columns keys,
+            Columns values, int g, Scratch s, float[] gates, float[] lse, double[] delta) {
         int dim = sizes.dim();
-        int hkv = sizes.kvHeads();
-        float scale = sizes.scale();
-        for (int s = from; s < to; s++) {
-            int kAt = (s * hkv + g) * dim;
-            double p = Math.exp((double) (dot(q, qAt, keys, kAt, dim) * scale) - lse);
-            double dscore = p * (gate * dot(dout, qAt, values, kAt, dim) - delta);
-            for (int d = 0; d < dim; d++) {
-                acc[d] += dscore * keys[kAt + d];
+        int hq = sizes.queryHeads();
+        int group = sizes.group();
+        Ranges ranges = s.ranges;
+        scores(s.queries, group, keys, g, dim, ranges, s.scores, ALL_UNSCORED);
+        scores(s.douts, group, values, g, dim, ranges, s.weights, ALL_UNSCORED);
+        for (int x = 0; x < group; x++) {
+            int rowAt = (t * hq + head0 + x) * 3 + branch;
+            float[] p = s.scores[x];
+            float[] ds = s.weights[x];
+            float gate = gates[rowAt];
+            float rowDelta = (float) delta[rowAt];
+            for (int r = 0; r < ranges.count; r++) {
+                int from = ranges.from[r];
+                int to = ranges.to[r];
+                exp(p, from, to, lse[rowAt], s.expScratch);
+                for (int i = from; i < to; i++) {
+                    ds[i] = p[i] * (gate * ds[i] - rowDelta);
+                }
             }
         }
     }
@@ -357,8 +476,8 @@ public final class NsaKernel {
      * dk and dv, one item per (kv head, selection block): the block's keys gather from the rows
      * that selected the block, in row order, then from the rows whose window covers them.
      */
-    private static void keyGradients(Sizes sizes, float[] q, float[] k, float[] v,
-            float[] gates, Forward forward, float[] dout, double[] delta, float[] dk,
+    private static void keyGradients(Sizes sizes, float[] q, Columns kt, Columns vt,
+            float[] gates, Forward forward, float[] dout, double[] delta, Kept kept, float[] dk,
             float[] dv) {
         int length = sizes.length();
         int hkv = sizes.kvHeads();
@@ -396,24 +515,40 @@ public final class NsaKernel {
             }
         }
         IntStream.range(0, hkv * blocks).parallel().forEach(item -> {
+            Scratch scratch = new Scratch(sizes);
             int g = item / blocks;
             int block = item % blocks;
             int from = block * selectBlock;
             int to = Math.min(length, from + selectBlock);
-            double[] dkAcc = new double[(to - from) * dim];
-            double[] dvAcc = new double[dkAcc.length];
+            float[][] dkAcc = new float[to - from][dim];
+            float[][] dvAcc = new float[to - from][dim];
             for (int at = start[item]; at < start[item + 1]; at++) {
                 int t = rows[at];
-                addKeyShares(sizes, t, g, SLC, from, Math.min(to, t + 1), q, k, v, gates,
-                        forward, dout, delta, dkAcc, dvAcc, from);
+                int end = Math.min(to, t + 1);
+                if (kept == null) {
+                    addKeyShares(sizes, t, g, SLC, from, end, q, kt, vt, gates, forward, dout,
+                            delta, scratch, dkAcc, dvAcc, from);
+                    continue;
+                }
+                // The block's place c in the row's choice puts its keys at c * l' in the kept.
+                int c = 0;
+                while (selected[(t * hkv + g) * count + c] != block) {
+                    c++;
+                }
+                addKeptShares(sizes, t, g, SLC, c * selectBlock - from, from, end, q, dout,
+                        kept, scratch, dkAcc, dvAcc, from);
             }
             int lastRow = Math.min(length, to + window - 1);
             for (int t = from; t < lastRow; t++) {
-                int first = Math.max(from, t - window + 1);
+                int windowFrom = Math.max(0, t - window + 1);
+                int first = Math.max(from, windowFrom);
                 int end = Math.min(to, t + 1);
-                if (first < end) {
-                    addKeyShares(sizes, t, g, WIN, first, end, q, k, v, gates, forward, dout,
-                            delta, dkAcc, dvAcc, from);
+                if (first < end && kept == null) {
+                    addKeyShares(sizes, t, g, WIN, first, end, q, kt, vt, gates, forward, dout,
+                            delta, scratch, dkAcc, dvAcc, from);
+                } else if (first < end) {
+                    addKeptShares(sizes, t, g, WIN, -windowFrom, first, end, q, dout, kept,
+                            scratch, dkAcc, dvAcc, from);
                 }
             }
             store(dkAcc, dk, from, to, g, hkv, dim);
@@ -425,7 +560,7 @@ public final class NsaKernel {
      * dkc and dvc, one item per (kv head, range of compressed tokens): each token gathers from
      * every row that sees it, in row order.
      */
-    private static void compressedGradients(Sizes sizes, float[] q, float[] kc, float[] vc,
+    private static void compressedGradients(Sizes sizes, float[] q, Columns kct, Columns vct,
             float[] gates, Forward forward, float[] dout, double[] delta, float[] dkc,
             float[] dvc) {
         int compressed = sizes.compressed();
@@ -438,15 +573,16 @@ public final class NsaKernel {
         NsaParams params = sizes.params();
         int ranges = ceilDiv(compressed, COMPRESSED_PER_ITEM);
         IntStream.range(0, hkv * ranges).parallel().forEach(item -> {
+            Scratch scratch = new Scratch(sizes);
             int g = item / ranges;
             int from = (item % ranges) * COMPRESSED_PER_ITEM;
             int to = Math.min(compressed, from + COMPRESSED_PER_ITEM);
-            double[] dkAcc = new double[(to - from) * dim];
-            double[] dvAcc = new double[dkAcc.length];
+            float[][] dkAcc = new float[to - from][dim];
+            float[][] dvAcc = new float[to - from][dim];
             for (int t = from * params.stride() + params.blockLen() - 1; t < length; t++) {
                 int end = Math.min(to, sizes.visibleCompressed(t));
-                addKeyShares(sizes, t, g, CMP, from, end, q, kc, vc, gates, forward, dout, delta,
-                        dkAcc, dvAcc, from);
+                addKeyShares(sizes, t, g, CMP, from, end, q, kct, vct, gates, forward, dout,
+                        delta, scratch, dkAcc, dvAcc, from);
             }
             store(dkAcc, dkc, from, to, g, hkv, dim);
             store(dvAcc, dvc, from, to, g, hkv, dim);
@@ -454,71 +590,381 @@ public final class NsaKernel {
     }
 
     /**
+     * As {@link #addKeyShares} for a selected or window branch, from what the query side kept:
+     * key s's weights at {@code s + shift} in the row's kept arrays.
+     */
+    private static void addKeptShares(Sizes sizes, int t, int g, int branch, int shift,
+            int from, int to, float[] q, float[] dout, Kept kept, Scratch s, float[][] dkAcc,
+            float[][] dvAcc, int base) {
+        int dim = sizes.dim();
+        int hq = sizes.queryHeads();
+        int group = sizes.group();
+        int head0 = g * group;
+        int qAt = (t * hq + head0) * dim;
+        loadRows(q, qAt, group, dim, sizes.scale(), s.queries);
+        loadRows(dout, qAt, group, dim, 1f, s.douts);
+        for (int x = 0; x < group; x++) {
+            kept.read(t, head0 + x, branch, shift, from, to, s.scores[x], s.weights[x]);
+        }
+        rankUpdate(s.weights, s.queries, group, from, to, dkAcc, base);
+        rankUpdate(s.scores, s.douts, group, from, to, dvAcc, base);
+    }
+
+    /**
      * The shares of row t's query heads in group g, branch {@code branch}, in the gradients of
      * keys {@code [from, to)}, added to accumulators whose first row is key {@code base}.
      */
     private static void addKeyShares(Sizes sizes, int t, int g, int branch, int from, int to,
-            float[] q, float[] keys, float[] values, float[] gates, Forward forward,
-            float[] dout, double[] delta, double[] dkAcc, double[] dvAcc, int base) {
+            float[] q, Columns keys, Columns values, float[] gates, Forward forward,
+            float[] dout, double[] delta, Scratch s, float[][] dkAcc, float[][] dvAcc,
+            int base) {
+        if (from >= to) {
+            return;
+        }
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
-        int hkv = sizes.kvHeads();
         int group = sizes.group();
-        float scale = sizes.scale();
+        int head0 = g * group;
+        int qAt = (t * hq + head0) * dim;
+        loadRows(q, qAt, group, dim, sizes.scale(), s.queries);
+        loadRows(dout, qAt, group, dim, 1f, s.douts);
+        s.ranges.reset();
+        s.ranges.add(from, to);
+        scoreGradients(sizes, t, head0, branch, keys, values, g, s, gates, forward.lse(),
+                delta);
         for (int x = 0; x < group; x++) {
-            int h = g * group + x;
-            int qAt = (t * hq + h) * dim;
-            int rowAt = (t * hq + h) * 3 + branch;
-            float lse = forward.lse()[rowAt];
-            float gate = gates[rowAt];
-            double rowDelta = delta[rowAt];
-            for (int s = from; s < to; s++) {
-                int kAt = (s * hkv + g) * dim;
-                double p = Math.exp((double) (dot(q, qAt, keys, kAt, dim) * scale) - lse);
-                double dscore = p * (gate * dot(dout, qAt, values, kAt, dim) - rowDelta)
-                        * scale;
-                double pGate = p * gate;
-                int accAt = (s - base) * dim;
-                for (int d = 0; d < dim; d++) {
-                    dkAcc[accAt + d] += dscore * q[qAt + d];
-                    dvAcc[accAt + d] += pGate * dout[qAt + d];
-                }
+            // dv takes p * gate, dout_b's share; dk takes the score gradient times q / sqrt(D).
+            float gate = gates[(t * hq + head0 + x) * 3 + branch];
+            float[] p = s.scores[x];
+            for (int i = from; i < to; i++) {
+                p[i] *= gate;
             }
         }
+        rankUpdate(s.weights, s.queries, group, from, to, dkAcc, base);
+        rankUpdate(s.scores, s.douts, group, from, to, dvAcc, base);
     }
 
     /** Writes accumulated rows {@code [from, to)} of kv head g into a {@code [N, Hkv, D]} array. */
-    private static void store(double[] acc, float[] out, int from, int to, int g, int hkv,
+    private static void store(float[][] acc, float[] out, int from, int to, int g, int hkv,
             int dim) {
         for (int s = from; s < to; s++) {
-            int at = (s * hkv + g) * dim;
-            int accAt = (s - from) * dim;
+            System.arraycopy(acc[s - from], 0, out, (s * hkv + g) * dim, dim);
+        }
+    }
+
+    /**
+     * Row-major {@code [N, Hkv, D]} as one array per (key, kv head), {@code [s * Hkv + g]}: the
+     * loops along D then index their row and their accumulator alike, which the JIT needs to
+     * vectorise them.
+     */
+    private static float[][] rows(float[] x, int n, Sizes sizes) {
+        int dim = sizes.dim();
+        float[][] rows = new float[n * sizes.kvHeads()][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = Arrays.copyOfRange(x, i * dim, (i + 1) * dim);
+        }
+        return rows;
+    }
+
+    /** {@code out[x][d] = x[at + x * dim + d] * factor}: a group's rows copied out, scaled. */
+    private static void loadRows(float[] x, int at, int group, int dim, float factor,
+            float[][] out) {
+        for (int h = 0; h < group; h++) {
+            float[] row = out[h];
+            int rowAt = at + h * dim;
             for (int d = 0; d < dim; d++) {
-                out[at + d] = (float) acc[accAt + d];
+                row[d] = x[rowAt + d] * factor;
             }
         }
     }
 
     /**
-     * A float dot product with four partial sums in a fixed order: the same float in the forward
-     * and both backward passes, and four independent chains instead of one.
+     * {@code out[x][s] = rows[x] . key_s} for every key s of the ranges, each head of the group:
+     * the score routine of every pass. Scores sit at their key's index, as the key columns do,
+     * so each loop indexes every array by its own variable, which the JIT needs to vectorise it.
+     * Four heads at a time share each load of the key columns; each score is the same chain of
+     * fused multiply-adds, one per dimension ascending, whichever path computes it, so keys
+     * from {@code scoredFrom} on, whose scores another branch of the row left, are skipped.
      */
-    static float dot(float[] a, int aAt, float[] b, int bAt, int n) {
-        float s0 = 0;
-        float s1 = 0;
-        float s2 = 0;
-        float s3 = 0;
-        int d = 0;
-        for (; d + 3 < n; d += 4) {
-            s0 += a[aAt + d] * b[bAt + d];
-            s1 += a[aAt + d + 1] * b[bAt + d + 1];
-            s2 += a[aAt + d + 2] * b[bAt + d + 2];
-            s3 += a[aAt + d + 3] * b[bAt + d + 3];
+    private static void scores(float[][] rows, int group, Columns keys, int g, int dim,
+            Ranges ranges, float[][] out, int scoredFrom) {
+        float[][] columns = keys.columns();
+        int base = g * dim;
+        int x = 0;
+        for (; x + HEADS_TOGETHER <= group; x += HEADS_TOGETHER) {
+            for (int i = 0; i < ranges.count; i++) {
+                int to = Math.min(ranges.to[i], scoredFrom);
+                if (ranges.from[i] < to) {
+                    scores4(rows[x], rows[x + 1], rows[x + 2], rows[x + 3], columns, base, dim,
+                            ranges.from[i], to, out[x], out[x + 1], out[x + 2], out[x + 3]);
+                }
+            }
         }
-        for (; d < n; d++) {
-            s0 += a[aAt + d] * b[bAt + d];
+        for (; x < group; x++) {
+            for (int i = 0; i < ranges.count; i++) {
+                int to = Math.min(ranges.to[i], scoredFrom);
+                if (ranges.from[i] < to) {
+                    scores1(rows[x], columns, base, dim, ranges.from[i], to, out[x]);
+                }
+            }
+        }
+    }
+
+    /** One head's scores of keys {@code [from, to)} against columns {@code [base, base + dim)}. */
+    private static void scores1(float[] a, float[][] columns, int base, int dim, int from,
+            int to, float[] out) {
+        float[] c0 = columns[base];
+        float a0 = a[0];
+        for (int s = from; s < to; s++) {
+            out[s] = Math.fma(a0, c0[s], 0f);
+        }
+        for (int d = 1; d < dim; d++) {
+            float ad = a[d];
+            float[] cd = columns[base + d];
+            for (int s = from; s < to; s++) {
+                out[s] = Math.fma(ad, cd[s], out[s]);
+            }
+        }
+    }
+
+    /** {@link #scores1} for four heads sharing each column load, two dimensions a pass. */
+    private static void scores4(float[] a, float[] b, float[] c, float[] e, float[][] columns,
+            int base, int dim, int from, int to, float[] outA, float[] outB, float[] outC,
+            float[] outE) {
+        float[] k0 = columns[base];
+        float a0 = a[0];
+        float b0 = b[0];
+        float c0 = c[0];
+        float e0 = e[0];
+        for (int s = from; s < to; s++) {
+            float kd = k0[s];
+            outA[s] = Math.fma(a0, kd, 0f);
+            outB[s] = Math.fma(b0, kd, 0f);
+            outC[s] = Math.fma(c0, kd, 0f);
+            outE[s] = Math.fma(e0, kd, 0f);
+        }
+        int d = 1;
+        for (; d + 2 <= dim; d += 2) {
+            float[] k1 = columns[base + d];
+            float[] k2 = columns[base + d + 1];
+            float a1 = a[d];
+            float a2 = a[d + 1];
+            float b1 = b[d];
+            float b2 = b[d + 1];
+            float c1 = c[d];
+            float c2 = c[d + 1];
+            float e1 = e[d];
+            float e2 = e[d + 1];
+            for (int s = from; s < to; s++) {
+                float f1 = k1[s];
+                float f2 = k2[s];
+                outA[s] = Math.fma(a2, f2, Math.fma(a1, f1, outA[s]));
+                outB[s] = Math.fma(b2, f2, Math.fma(b1, f1, outB[s]));
+                outC[s] = Math.fma(c2, f2, Math.fma(c1, f1, outC[s]));
+                outE[s] = Math.fma(e2, f2, Math.fma(e1, f1, outE[s]));
+            }
+        }
+        if (d < dim) {
+            float[] k1 = columns[base + d];
+            float a1 = a[d];
+            float b1 = b[d];
+            float c1 = c[d];
+            float e1 = e[d];
+            for (int s = from; s < to; s++) {
+                float f1 = k1[s];
+                outA[s] = Math.fma(a1, f1, outA[s]);
+                outB[s] = Math.fma(b1, f1, outB[s]);
+                outC[s] = Math.fma(c1, f1, outC[s]);
+                outE[s] = Math.fma(e1, f1, outE[s]);
+            }
+        }
+    }
+
+    /**
+     * {@code y[x] += sum_s w[x][s] * row_s} over the keys s of the ranges, rows as
+     * {@link #rows} gives them: the weighted sums, along D, four heads sharing each row load.
+     */
+    private static void weightedSum(float[][] w, int group, float[][] rows, int hkv, int g,
+            Ranges ranges, float[][] y) {
+        int dim = y[0].length;
+        int x = 0;
+        for (; x + HEADS_TOGETHER <= group; x += HEADS_TOGETHER) {
+            float[] wa = w[x];
+            float[] wb = w[x + 1];
+            float[] wc = w[x + 2];
+            float[] we = w[x + 3];
+            float[] ya = y[x];
+            float[] yb = y[x + 1];
+            float[] yc = y[x + 2];
+            float[] ye = y[x + 3];
+            for (int r = 0; r < ranges.count; r++) {
+                int s = ranges.from[r];
+                int to = ranges.to[r];
+                // Two keys a pass: each load and store of the sums serves eight products.
+                for (; s + 2 <= to; s += 2) {
+                    float[] row0 = rows[s * hkv + g];
+                    float[] row1 = rows[(s + 1) * hkv + g];
+                    float pa0 = wa[s];
+                    float pb0 = wb[s];
+                    float pc0 = wc[s];
+                    float pe0 = we[s];
+                    float pa1 = wa[s + 1];
+                    float pb1 = wb[s + 1];
+                    float pc1 = wc[s + 1];
+                    float pe1 = we[s + 1];
+                    for (int d = 0; d < dim; d++) {
+                        float e0 = row0[d];
+                        float e1 = row1[d];
+                        ya[d] = Math.fma(pa1, e1, Math.fma(pa0, e0, ya[d]));
+                        yb[d] = Math.fma(pb1, e1, Math.fma(pb0, e0, yb[d]));
+                        yc[d] = Math.fma(pc1, e1, Math.fma(pc0, e0, yc[d]));
+                        ye[d] = Math.fma(pe1, e1, Math.fma(pe0, e0, ye[d]));
+                    }
+                }
+                if (s < to) {
+                    float[] row = rows[s * hkv + g];
+                    float pa = wa[s];
+                    float pb = wb[s];
+                    float pc = wc[s];
+                    float pe = we[s];
+                    for (int d = 0; d < dim; d++) {
+                        float e = row[d];
+                        ya[d] = Math.fma(pa, e, ya[d]);
+                        yb[d] = Math.fma(pb, e, yb[d]);
+                        yc[d] = Math.fma(pc, e, yc[d]);
+                        ye[d] = Math.fma(pe, e, ye[d]);
+                    }
+                }
+            }
+        }
+        for (; x < group; x++) {
+            float[] wx = w[x];
+            float[] yx = y[x];
+            for (int r = 0; r < ranges.count; r++) {
+                for (int s = ranges.from[r]; s < ranges.to[r]; s++) {
+                    float[] row = rows[s * hkv + g];
+                    float p = wx[s];
+                    for (int d = 0; d < dim; d++) {
+                        yx[d] = Math.fma(p, row[d], yx[d]);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code acc[s - base][d] += sum_x a[x][s] * b[x][d]} for keys {@code from <= s < to}: the
+     * key side's rank-one updates, heads in order, four of them per load and store of the
+     * accumulator.
+     */
+    private static void rankUpdate(float[][] a, float[][] b, int group, int from, int to,
+            float[][] acc, int base) {
+        int x = 0;
+        for (; x + HEADS_TOGETHER <= group; x += HEADS_TOGETHER) {
+            float[] ba = b[x];
+            float[] bb = b[x + 1];
+            float[] bc = b[x + 2];
+            float[] be = b[x + 3];
+            for (int s = from; s < to; s++) {
+                float aa = a[x][s];
+                float ab = a[x + 1][s];
+                float ac = a[x + 2][s];
+                float ae = a[x + 3][s];
+                float[] row = acc[s - base];
+                for (int d = 0; d < row.length; d++) {
+                    row[d] = Math.fma(ae, be[d], Math.fma(ac, bc[d],
+                            Math.fma(ab, bb[d], Math.fma(aa, ba[d], row[d]))));
+                }
+            }
+        }
+        for (; x < group; x++) {
+            float[] bx = b[x];
+            for (int s = from; s < to; s++) {
+                float ax = a[x][s];
+                float[] row = acc[s - base];
+                for (int d = 0; d < row.length; d++) {
+                    row[d] = Math.fma(ax, bx[d], row[d]);
+                }
+            }
+        }
+    }
+
+    /** The largest of {@code x[from .. to)}. */
+    private static float max(float[] x, int from, int to) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = from; i < to; i++) {
+            max = Math.max(max, x[i]);
+        }
+        return max;
+    }
+
+    /** {@code x[from .. to)} summed in double, four chains, in a fixed order. */
+    private static double sum(float[] x, int from, int to) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = from;
+        for (; i + 4 <= to; i += 4) {
+            s0 += x[i];
+            s1 += x[i + 1];
+            s2 += x[i + 2];
+            s3 += x[i + 3];
+        }
+        for (; i < to; i++) {
+            s0 += x[i];
         }
         return (s0 + s1) + (s2 + s3);
+    }
+
+    /** log2(e), and ln 2 split as in Cody and Waite: its leading bits, then the rest. */
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HIGH = 0.693359375f;
+    private static final float LN2_LOW = -2.12194440e-4f;
+    /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer. */
+    private static final float ROUNDER = 12582912f;
+    /**
+     * Arguments are clamped to [{@value}, 88]: e^-87.33654 is about 2^-126, the least normal
+     * float, and 2^n stays a normal float over the whole range.
+     */
+    private static final float EXP_FLOOR = -87.33654f;
+    private static final float EXP_CEILING = 88f;
+
+    /**
+     * {@code x[i] = e^(x[i] - shift)} for {@code from <= i < to}, within about one unit in the
+     * last place: Cephes' single-precision exp, {@code x = n ln 2 + r} with
+     * {@code |r| <= ln 2 / 2}, a degree-6 polynomial for {@code e^r}, and {@code 2^n} put
+     * straight into the exponent bits. {@code Math.exp} is a call per score that the JIT cannot
+     * vectorise and was most of the kernel's time; these loops of plain float arithmetic it
+     * does vectorise, and they give the same bits on every JVM, vectorised or not, so both
+     * passes see the same probabilities. Arguments below {@code -87.3} give about
+     * {@code 2^-126} instead of a smaller number: noise below float rounding next to a
+     * softmax's largest term, 1.
+     *
+     * @param scratch at least {@code to} floats, overwritten
+     */
+    static void exp(float[] x, int from, int to, float shift, float[] scratch) {
+        for (int i = from; i < to; i++) {
+            float y = Math.min(Math.max(x[i] - shift, EXP_FLOOR), EXP_CEILING);
+            float n = y * LOG2E + ROUNDER;
+            scratch[i] = n;
+            n -= ROUNDER;
+            x[i] = y - n * LN2_HIGH - n * LN2_LOW;
+        }
+        for (int i = from; i < to; i++) {
+            float r = x[i];
+            float e = 1.9875691500e-4f;
+            e = e * r + 1.3981999507e-3f;
+            e = e * r + 8.3334519073e-3f;
+            e = e * r + 4.1665795894e-2f;
+            e = e * r + 1.6666665459e-1f;
+            e = e * r + 5.0000001201e-1f;
+            x[i] = e * r * r + r + 1f;
+        }
+        for (int i = from; i < to; i++) {
+            // The low bits of n + 1.5 * 2^23 hold n; n + 127 shifted into place is 2^n.
+            x[i] *= Float.intBitsToFloat((Float.floatToRawIntBits(scratch[i]) + 127) << 23);
+        }
     }
 
     private static void requireKeys(Sizes sizes, float[] k, float[] v, float[] kc, float[] vc) {
@@ -535,83 +981,176 @@ public final class NsaKernel {
     }
 
     /**
-     * One branch's online softmax for one query: the running maximum, the sum of
-     * {@code exp(score - max)} and the output accumulator, rescaled when the maximum grows.
+     * Rows {@code [N, Hkv, D]} held as columns, {@code columns[g * D + d][s]}, so that a loop
+     * over keys runs along contiguous floats.
      */
-    private static final class Softmax {
-        private final Sizes sizes;
-        private final float[] scores = new float[CHUNK];
-        final double[] acc;
-        float max;
-        double sum;
-
-        Softmax(Sizes sizes) {
-            this.sizes = sizes;
-            this.acc = new double[sizes.dim()];
-        }
-
-        void reset() {
-            max = Float.NEGATIVE_INFINITY;
-            sum = 0;
-            Arrays.fill(acc, 0);
-        }
-
-        /**
-         * Takes in keys {@code [from, to)} of kv head g, a chunk at a time; with {@code kept}
-         * not null, also writes each score there at its key index.
-         */
-        void add(float[] q, int qAt, float[] keys, float[] values, int g, int from, int to,
-                float[] kept) {
-            int dim = sizes.dim();
+    private record Columns(float[][] columns) {
+        static Columns of(float[] x, int rows, Sizes sizes) {
             int hkv = sizes.kvHeads();
-            float scale = sizes.scale();
-            for (int c0 = from; c0 < to; c0 += CHUNK) {
-                int n = Math.min(CHUNK, to - c0);
-                float chunkMax = max;
-                for (int x = 0; x < n; x++) {
-                    float score = dot(q, qAt, keys, ((c0 + x) * hkv + g) * dim, dim) * scale;
-                    scores[x] = score;
-                    chunkMax = Math.max(chunkMax, score);
-                }
-                if (kept != null) {
-                    System.arraycopy(scores, 0, kept, c0, n);
-                }
-                if (chunkMax > max) {
-                    double alpha = Math.exp((double) max - chunkMax);
-                    sum *= alpha;
+            int dim = sizes.dim();
+            float[][] out = new float[hkv * dim][rows];
+            for (int s = 0; s < rows; s++) {
+                for (int g = 0; g < hkv; g++) {
+                    int at = (s * hkv + g) * dim;
                     for (int d = 0; d < dim; d++) {
-                        acc[d] *= alpha;
-                    }
-                    max = chunkMax;
-                }
-                for (int x = 0; x < n; x++) {
-                    double p = Math.exp((double) scores[x] - max);
-                    sum += p;
-                    int vAt = ((c0 + x) * hkv + g) * dim;
-                    for (int d = 0; d < dim; d++) {
-                        acc[d] += p * values[vAt + d];
+                        out[g * dim + d][s] = x[at + d];
                     }
                 }
             }
+            return new Columns(out);
         }
     }
 
-    /** The scratch one forward item reuses row after row. */
-    private static final class RowScratch {
-        final Softmax softmax;
-        final float[] compressedScores;
-        final float[] probabilities;
+    /**
+     * The key ranges of one branch of one row, ascending, a range that starts where the last one
+     * ends merged into it (neighbouring selected blocks), so loops over keys run longer.
+     */
+    private static final class Ranges {
+        final int[] from;
+        final int[] to;
+        int count;
+
+        Ranges(int capacity) {
+            from = new int[capacity];
+            to = new int[capacity];
+        }
+
+        void reset() {
+            count = 0;
+        }
+
+        void add(int first, int end) {
+            if (first >= end) {
+                return;
+            }
+            if (count > 0 && to[count - 1] == first) {
+                to[count - 1] = end;
+            } else {
+                from[count] = first;
+                to[count] = end;
+                count++;
+            }
+        }
+
+        /** The number of keys in the ranges. */
+        int keys() {
+            int keys = 0;
+            for (int i = 0; i < count; i++) {
+                keys += to[i] - from[i];
+            }
+            return keys;
+        }
+    }
+
+    /**
+     * What the query side of the backward keeps for the key side, so that each selected and
+     * window probability is computed once: per row and query head, {@code p * gate} and the
+     * score gradient of every selected key (the c-th selected block's keys from {@code c * l'},
+     * at most t since block ids ascend from 0) and every window key (from the window's first).
+     * Each query-side item fills the rows it owns. Null where too large: the key side then
+     * recomputes them.
+     */
+    private static final class Kept {
+        private final int queryHeads;
+        private final int[] width = new int[3];
+        /**
+         * Per branch, {@code p * gate} and score gradients, {@code [T, Hq, width]}: one array
+         * each, which the collector puts straight in the old generation instead of copying
+         * many smaller ones out of the young one.
+         */
+        private final float[][] weights = new float[3][];
+        private final float[][] gradients = new float[3][];
+
+        private Kept(Sizes sizes, int slcWidth, int winWidth) {
+            queryHeads = sizes.queryHeads();
+            width[SLC] = slcWidth;
+            width[WIN] = winWidth;
+            for (int b = SLC; b <= WIN; b++) {
+                weights[b] = new float[sizes.length() * queryHeads * width[b]];
+                gradients[b] = new float[weights[b].length];
+            }
+        }
+
+        /** The kept arrays for these sizes, or null where they would not fit in arrays. */
+        static Kept of(Sizes sizes) {
+            NsaParams params = sizes.params();
+            int slcWidth = Math.min(sizes.length(), params.selectCount() * params.selectBlock());
+            int winWidth = Math.min(sizes.length(), params.window());
+            long rows = (long) sizes.length() * sizes.queryHeads();
+            if (rows * Math.max(slcWidth, winWidth) > Integer.MAX_VALUE - 8) {
+                return null;
+            }
+            return new Kept(sizes, slcWidth, winWidth);
+        }
+
+        private int at(int t, int h, int branch) {
+            return (t * queryHeads + h) * width[branch];
+        }
+
+        /** Keeps the group's p * gate and score gradients of keys [from, to) at s + shift. */
+        void keep(int t, int head0, int branch, int shift, int from, int to, Scratch s,
+                float[] gates) {
+            float[] w = weights[branch];
+            float[] gr = gradients[branch];
+            for (int x = 0; x < s.scores.length; x++) {
+                int at = at(t, head0 + x, branch) + shift;
+                float gate = gates[(t * queryHeads + head0 + x) * 3 + branch];
+                float[] p = s.scores[x];
+                for (int i = from; i < to; i++) {
+                    w[at + i] = p[i] * gate;
+                }
+                System.arraycopy(s.weights[x], from, gr, at + from, to - from);
+            }
+        }
+
+        /** Head h's kept values of keys [from, to) into {@code weights} and {@code gradients}. */
+        void read(int t, int h, int branch, int shift, int from, int to, float[] w,
+                float[] gr) {
+            int at = at(t, h, branch) + shift + from;
+            System.arraycopy(weights[branch], at, w, from, to - from);
+            System.arraycopy(gradients[branch], at, gr, from, to - from);
+        }
+    }
+
+    /** The scratch one item reuses row after row: per head of a group, rows and key blocks. */
+    private static final class Scratch {
+        /** The group's queries times {@code 1/sqrt(D)}, {@code [G][D]}. */
+        final float[][] queries;
+        /** The group's output gradients, {@code [G][D]}. */
+        final float[][] douts;
+        /** Scores, then probabilities, per head of the group, at their keys' indices. */
+        final float[][] scores;
+        /** Softmax weights or score gradients, laid out as scores. */
+        final float[][] weights;
+        /** Weighted sums per head, {@code [G][D]}. */
+        final float[][] sums;
+        final float[] maxima;
+        final double[] totals;
+        final float[] expScratch;
+        final Ranges ranges;
         final double[] blockScores;
         final boolean[] chosen;
         final int[] best;
 
-        RowScratch(Sizes sizes) {
-            softmax = new Softmax(sizes);
-            compressedScores = new float[sizes.compressed()];
-            probabilities = new float[sizes.compressed()];
+        Scratch(Sizes sizes) {
+            NsaParams params = sizes.params();
+            int group = sizes.group();
+            int dim = sizes.dim();
+            int length = sizes.length();
+            // Scores sit at their key's index: a compressed token's below Nc <= T.
+            int keys = Math.max(1, Math.max(length, sizes.compressed()));
+            queries = new float[group][dim];
+            douts = new float[group][dim];
+            scores = new float[group][keys];
+            weights = new float[group][keys];
+            sums = new float[group][dim];
+            maxima = new float[group];
+            totals = new double[group];
+            expScratch = new float[keys];
+            ranges = new Ranges(Math.max(1, params.selectCount()));
             blockScores = new double[sizes.blocks()];
             chosen = new boolean[sizes.blocks()];
-            best = new int[sizes.params().selectCount()];
+            best = new int[params.selectCount()];
         }
     }
 }

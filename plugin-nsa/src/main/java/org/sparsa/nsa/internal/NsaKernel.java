@@ -2,6 +2,7 @@ package org.sparsa.nsa.internal;
 
 import java.util.Arrays;
 import java.util.stream.IntStream;
+import org.sparsa.core.attention.VectorExp;
 
 /**
  * NSA's three branches fused over plain arrays, for real lengths: the compressed, selected and
@@ -212,7 +213,7 @@ public final class NsaKernel {
             for (int x = 0; x < group; x++) {
                 float cmpLse = lse[(r * hq + head0 + x) * 3 + CMP];
                 System.arraycopy(s.scores[x], 0, s.weights[x], 0, visible);
-                exp(s.weights[x], 0, visible, cmpLse, s.expScratch);
+                VectorExp.exp(s.weights[x], 0, visible, cmpLse, s.expScratch);
                 BlockSelection.addScores(s.weights[x], 0, visible, params, s.blockScores);
             }
             int at = (r * sizes.kvHeads() + g) * count;
@@ -281,7 +282,7 @@ public final class NsaKernel {
                 int from = ranges.from[i];
                 int to = ranges.to[i];
                 System.arraycopy(s.scores[x], from, w, from, to - from);
-                exp(w, from, to, max, s.expScratch);
+                VectorExp.exp(w, from, to, max, s.expScratch);
                 total += sum(w, from, to);
             }
             s.maxima[x] = max;
@@ -464,7 +465,7 @@ public final class NsaKernel {
             for (int r = 0; r < ranges.count; r++) {
                 int from = ranges.from[r];
                 int to = ranges.to[r];
-                exp(p, from, to, lse[rowAt], s.expScratch);
+                VectorExp.exp(p, from, to, lse[rowAt], s.expScratch);
                 for (int i = from; i < to; i++) {
                     ds[i] = p[i] * (gate * ds[i] - rowDelta);
                 }
@@ -915,56 +916,6 @@ public final class NsaKernel {
             s0 += x[i];
         }
         return (s0 + s1) + (s2 + s3);
-    }
-
-    /** log2(e), and ln 2 split as in Cody and Waite: its leading bits, then the rest. */
-    private static final float LOG2E = 1.44269504088896341f;
-    private static final float LN2_HIGH = 0.693359375f;
-    private static final float LN2_LOW = -2.12194440e-4f;
-    /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer. */
-    private static final float ROUNDER = 12582912f;
-    /**
-     * Arguments are clamped to [{@value}, 88]: e^-87.33654 is about 2^-126, the least normal
-     * float, and 2^n stays a normal float over the whole range.
-     */
-    private static final float EXP_FLOOR = -87.33654f;
-    private static final float EXP_CEILING = 88f;
-
-    /**
-     * {@code x[i] = e^(x[i] - shift)} for {@code from <= i < to}, within about one unit in the
-     * last place: Cephes' single-precision exp, {@code x = n ln 2 + r} with
-     * {@code |r| <= ln 2 / 2}, a degree-6 polynomial for {@code e^r}, and {@code 2^n} put
-     * straight into the exponent bits. {@code Math.exp} is a call per score that the JIT cannot
-     * vectorise and was most of the kernel's time; these loops of plain float arithmetic it
-     * does vectorise, and they give the same bits on every JVM, vectorised or not, so both
-     * passes see the same probabilities. Arguments below {@code -87.3} give about
-     * {@code 2^-126} instead of a smaller number: noise below float rounding next to a
-     * softmax's largest term, 1.
-     *
-     * @param scratch at least {@code to} floats, overwritten
-     */
-    static void exp(float[] x, int from, int to, float shift, float[] scratch) {
-        for (int i = from; i < to; i++) {
-            float y = Math.min(Math.max(x[i] - shift, EXP_FLOOR), EXP_CEILING);
-            float n = y * LOG2E + ROUNDER;
-            scratch[i] = n;
-            n -= ROUNDER;
-            x[i] = y - n * LN2_HIGH - n * LN2_LOW;
-        }
-        for (int i = from; i < to; i++) {
-            float r = x[i];
-            float e = 1.9875691500e-4f;
-            e = e * r + 1.3981999507e-3f;
-            e = e * r + 8.3334519073e-3f;
-            e = e * r + 4.1665795894e-2f;
-            e = e * r + 1.6666665459e-1f;
-            e = e * r + 5.0000001201e-1f;
-            x[i] = e * r * r + r + 1f;
-        }
-        for (int i = from; i < to; i++) {
-            // The low bits of n + 1.5 * 2^23 hold n; n + 127 shifted into place is 2^n.
-            x[i] *= Float.intBitsToFloat((Float.floatToRawIntBits(scratch[i]) + 127) << 23);
-        }
     }
 
     private static void requireKeys(Sizes sizes, float[] k, float[] v, float[] kc, float[] vc) {

@@ -9,8 +9,9 @@ import org.sparsa.api.tensor.Tensor;
 import org.sparsa.testkit.OpGradientCheck;
 
 /**
- * Finite-difference check of the gradients {@link NsaReference} gets from autograd, for every
- * input and parameter, on a case small enough to perturb value by value.
+ * Finite-difference check of the gradients of both NSA paths, {@link NsaReference} (from
+ * autograd) and the fused {@link NsaFunction}, for every input and parameter, on a case small
+ * enough to perturb value by value.
  */
 class NsaGradientTest {
     /** T = 10 over five selection blocks of 2: from t = 6 on, one block is chosen by score. */
@@ -21,8 +22,26 @@ class NsaGradientTest {
     private static final int DIM = 4;
 
     @NsaReferenceBackends.Each
+    void theReferenceMatchesFiniteDifferences(Ops ops) {
+        OpGradientCheck.of(ops, in -> NsaReference.forward(in.get(0), in.get(1), in.get(2),
+                in.get(3), in.get(4), in.get(5), in.get(6), in.get(7), PARAMS).o())
+                .check(tieFreeInputs(ops));
+    }
+
+    @NsaReferenceBackends.Each
+    void theKernelMatchesFiniteDifferences(Ops ops) {
+        OpGradientCheck.of(ops, in -> NsaFunction.attend(in.get(0), in.get(1), in.get(2),
+                in.get(3), in.get(4), in.get(5), in.get(6), in.get(7), PARAMS).o())
+                .check(tieFreeInputs(ops));
+    }
+
+    /**
+     * q, k, v, gates, wk, wv, pek, pev. Selection is piecewise constant, so the steps of the
+     * check must not cross a tie: the chosen blocks are the same at the inputs and after a
+     * step on every value.
+     */
     @SuppressWarnings("try") // the scope only needs closing
-    void gradientsOfEveryInputMatchFiniteDifferences(Ops ops) {
+    private static Tensor[] tieFreeInputs(Ops ops) {
         int l = PARAMS.blockLen();
         Tensor[] inputs = {
             OpGradientCheck.random(ops, 11, LENGTH, QUERY_HEADS, DIM),
@@ -33,11 +52,8 @@ class NsaGradientTest {
             OpGradientCheck.uniform(ops, 16, -0.5, 0.5, KV_HEADS, l * DIM, DIM),
             OpGradientCheck.random(ops, 17, KV_HEADS, l, DIM),
             OpGradientCheck.random(ops, 18, KV_HEADS, l, DIM)};
-        // Selection is piecewise constant: the steps of the check must not cross a tie. The
-        // chosen blocks must be the same at the inputs and after a step on every value.
-        int[] chosen;
         try (GradScope scope = ops.noGrad()) {
-            chosen = run(ops, inputs).selected();
+            int[] chosen = run(ops, inputs).selected();
             for (int i = 0; i < inputs.length; i++) {
                 float[] values = inputs[i].toArray();
                 for (int j = 0; j < values.length; j++) {
@@ -53,9 +69,7 @@ class NsaGradientTest {
                 }
             }
         }
-        OpGradientCheck.of(ops, in -> NsaReference.forward(in.get(0), in.get(1), in.get(2),
-                in.get(3), in.get(4), in.get(5), in.get(6), in.get(7), PARAMS).o())
-                .check(inputs);
+        return inputs;
     }
 
     private static NsaReference.Result run(Ops ops, Tensor[] inputs) {

@@ -99,6 +99,28 @@ class NsaLayerTest {
         assertEquals(TIME, cache.length());
     }
 
+    /** The layer's gates, linear compressor and kernel together give what the spec's op gives. */
+    @Test
+    void theLayerWithLinearCompressionIsTheReferenceOp() {
+        Variable hidden = random(1, TIME, 12);
+        Variable q = random(1, TIME, 4, 8);
+        Variable k = random(1, TIME, 2, 8);
+        Variable v = random(1, TIME, 2, 8);
+        float[] layerOut = layer.forward(input(hidden, q, k, v, 0), parameters, "sparse")
+                .output().value().toArray();
+        Variable gates = ops.reshape(ops.sigmoid(ops.add(ops.matmul(ops.reshape(hidden, TIME,
+                12), ops.transpose(parameters.get("gate.weight"), 0, 1)),
+                parameters.get("gate.bias"))), TIME, 4, 3);
+        float[] reference = NsaReference.forward(ops.reshape(q, TIME, 4, 8),
+                ops.reshape(k, TIME, 2, 8), ops.reshape(v, TIME, 2, 8), gates,
+                parameters.get("compress.k.weight"), parameters.get("compress.v.weight"),
+                parameters.get("compress.k.position"), parameters.get("compress.v.position"),
+                NsaPlugin.params(CONFIG)).o().value().toArray();
+        for (int i = 0; i < reference.length; i++) {
+            assertEquals(reference[i], layerOut[i], 1e-5, "entry " + i);
+        }
+    }
+
     @Test
     void eachSequenceOfABatchIsAttendedOnItsOwn() {
         Variable hidden = random(BATCH, TIME, 12);

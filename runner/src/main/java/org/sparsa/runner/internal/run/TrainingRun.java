@@ -106,7 +106,7 @@ public final class TrainingRun {
         Path dir = folder.path();
         Path tokenizerFile = dir.resolve(RunModule.TOKENIZER_FILE);
         if (!Files.exists(tokenizerFile)) {
-            DurableFiles.write(tokenizerFile, tokenizer.toJson().getBytes(
+            DurableFiles.replace(tokenizerFile, tokenizer.toJson().getBytes(
                     StandardCharsets.UTF_8));
         }
         Checkpoints checkpoints = new Checkpoints(dir);

@@ -1,0 +1,14 @@
+package org.sparsa.dsa.internal;
+
+import org.osgi.service.component.annotations.Component;
+import org.sparsa.core.verify.GoldenOp;
+
+/** {@code dsa.kl_sparse}: the sparse-stage loss of the indexer (spec step 4). */
+@Component(service = GoldenOp.class, property = GoldenOp.OP_PROPERTY + "=dsa.kl_sparse")
+public final class DsaKlSparseGoldenOp extends DsaKlGoldenOp {
+
+    /** The op over each query's selected keys. */
+    public DsaKlSparseGoldenOp() {
+        super("dsa.kl_sparse", true);
+    }
+}

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +48,8 @@ class DistributionIT {
             "reward/rubric", "judge/rule");
     /** The plugins of the NSA bundle, shipped in the plugin folder. */
     private static final Set<String> NSA_PLUGINS = Set.of("attention/nsa");
+    /** The plugins of the DSA bundle, shipped in the plugin folder. */
+    private static final Set<String> DSA_PLUGINS = Set.of("attention/dsa");
     /** The plugins core registers itself: they are there even with an empty plugin folder. */
     private static final Set<String> CORE_PLUGINS = Set.of("attention/full", "task/corpus",
             "task/mqar", "task/passkey", "task/needle", "task/arithmetic", "stage/pretrain",
@@ -71,9 +74,11 @@ class DistributionIT {
                 componentsPerBundle.merge(component.get("bundle").asText(), 1, Integer::sum);
             }
             // One per reward plugin; core registers its plugins and the golden-case ops for FP8,
-            // full attention and the Llama model; the NSA bundle its plugin and golden-case op.
+            // full attention and the Llama model; the NSA bundle its plugin and golden-case op;
+            // the DSA bundle its plugin and the golden-case ops of its attention and two losses.
             assertEquals(Map.of("org.sparsa.plugin.rewards", REWARD_PLUGINS.size(),
                     "org.sparsa.plugin.nsa", NSA_PLUGINS.size() + 1,
+                    "org.sparsa.plugin.dsa", DSA_PLUGINS.size() + 3,
                     "org.sparsa.core", CORE_PLUGINS.size() + 3), componentsPerBundle);
         }
     }
@@ -83,6 +88,7 @@ class DistributionIT {
         try (EmbeddedFramework framework = boot(Distribution.at(DISTRIBUTION))) {
             Bundle rewards = bundle(framework, "org.sparsa.plugin.rewards");
             Bundle nsa = bundle(framework, "org.sparsa.plugin.nsa");
+            Bundle dsa = bundle(framework, "org.sparsa.plugin.dsa");
             Bundle core = bundle(framework, "org.sparsa.core");
             Output plugins = run(framework, "plugins", "--json");
             assertEquals(0, plugins.exit(), plugins::toString);
@@ -91,13 +97,15 @@ class DistributionIT {
                 String name = plugin.get("kind").asText() + "/" + plugin.get("id").asText();
                 listed.add(name);
                 Bundle from = CORE_PLUGINS.contains(name) ? core
-                        : NSA_PLUGINS.contains(name) ? nsa : rewards;
+                        : NSA_PLUGINS.contains(name) ? nsa
+                        : DSA_PLUGINS.contains(name) ? dsa : rewards;
                 assertEquals(from.getVersion().toString(), plugin.get("version").asText());
                 assertEquals(from.getSymbolicName(), plugin.get("bundle").asText());
                 assertEquals("ACTIVE", plugin.get("state").asText());
                 assertFalse(plugin.get("description").asText().isBlank(), plugin::toString);
             }
-            assertEquals(union(union(REWARD_PLUGINS, NSA_PLUGINS), CORE_PLUGINS), listed);
+            assertEquals(union(union(union(REWARD_PLUGINS, NSA_PLUGINS), DSA_PLUGINS),
+                    CORE_PLUGINS), listed);
 
             Output table = run(framework, "plugins");
             assertTrue(table.out().startsWith("KIND"), table::toString);
@@ -207,6 +215,37 @@ class DistributionIT {
                 assertTrue(pass.out().contains("attention.nsa  backend " + backend),
                         pass::toString);
                 assertTrue(pass.out().contains("grad.pev") && pass.out().contains("out.selected"),
+                        pass::toString);
+            }
+        }
+    }
+
+    /** The DSA bundle's golden ops (attention and both indexer losses), found by {@code verify}. */
+    @Test
+    void dsaGoldenCasesPassThroughVerify(@TempDir Path folder) throws Exception {
+        List<String> cases = new ArrayList<>();
+        for (String name : List.of("dsa-small", "dsa-small-kl-dense", "dsa-small-kl-sparse")) {
+            Path golden = folder.resolve(name + ".safetensors");
+            try (InputStream in = getClass().getResourceAsStream("/golden/" + name
+                    + ".safetensors")) {
+                Files.copy(in, golden);
+            }
+            cases.add(golden.toString());
+        }
+        List<String> backends = "true".equals(System.getenv("CI"))
+                ? List.of("java", "opencl") : List.of("java");
+        try (EmbeddedFramework framework = boot(Distribution.at(DISTRIBUTION))) {
+            for (String backend : backends) {
+                List<String> arguments = new ArrayList<>(List.of("verify"));
+                arguments.addAll(cases);
+                arguments.addAll(List.of("--backend", backend));
+                Output pass = run(framework, arguments.toArray(String[]::new));
+                assertEquals(0, pass.exit(), pass::toString);
+                for (String op : List.of("attention.dsa", "dsa.kl_dense", "dsa.kl_sparse")) {
+                    assertTrue(pass.out().contains(op + "  backend " + backend),
+                            pass::toString);
+                }
+                assertTrue(pass.out().contains("out.topk") && pass.out().contains("grad.ki"),
                         pass::toString);
             }
         }

@@ -1,0 +1,200 @@
+package org.sparsa.dsa.internal;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.sparsa.api.attention.AttentionInput;
+import org.sparsa.api.attention.AttentionLayer;
+import org.sparsa.api.attention.AttentionOutput;
+import org.sparsa.api.attention.AttentionShape;
+import org.sparsa.api.attention.KvCache;
+import org.sparsa.api.autograd.GradScope;
+import org.sparsa.api.autograd.Ops;
+import org.sparsa.api.autograd.Variable;
+import org.sparsa.api.parameter.Parameters;
+import org.sparsa.core.attention.FullAttentionFunction;
+
+/**
+ * One layer of DeepSeek Sparse Attention, in two modes:
+ * <ul>
+ * <li>{@code sparse} (the default): each query attends to the {@code top_k} keys its lightning
+ *     indexer scores highest, and the layer adds the indexer's sparse-stage loss (spec step 4)
+ *     as the auxiliary loss {@value #INDEXER_LOSS}.</li>
+ * <li>{@code dense}: full causal attention, the indexer's dense warm-up loss (spec step 3) as
+ *     the auxiliary loss. The output does not depend on the indexer at all.</li>
+ * </ul>
+ * The indexer reads the detached layer input ({@link Indexer}) and its losses read detached q
+ * and k, so the indexer learns only from its loss and the rest of the model only from the
+ * language-model loss: the choice of keys passes no gradient. Freezing the main model for the
+ * warm-up is the stage's business, not the layer's.
+ *
+ * <p>The computation is {@link DsaReference}'s, one sequence of the batch at a time.
+ * Decoding keeps the keys, values and index keys ({@link DsaCache}) and runs the reference for
+ * the new queries over every cached key.
+ */
+final class DsaLayer implements AttentionLayer {
+    static final String SPARSE = "sparse";
+    static final String DENSE = "dense";
+    /** The name of the indexer's loss among the layer's auxiliary losses. */
+    static final String INDEXER_LOSS = "indexer_kl";
+    private static final Set<String> MODES = Collections.unmodifiableSet(
+            new LinkedHashSet<>(List.of(SPARSE, DENSE)));
+
+    private final AttentionShape shape;
+    private final DsaParams params;
+    private final Indexer indexer;
+
+    DsaLayer(AttentionShape shape, DsaParams params) {
+        this.shape = shape;
+        this.params = params;
+        this.indexer = new Indexer(shape, params);
+    }
+
+    DsaParams params() {
+        return params;
+    }
+
+    @Override
+    public Set<String> modes() {
+        return MODES;
+    }
+
+    @Override
+    public AttentionOutput forward(AttentionInput input, Parameters parameters, String mode) {
+        requireMode(mode);
+        int[] q = input.q().shape();
+        requireShapes(input, q.length == 4 ? q[0] : -1, q.length == 4 ? q[1] : -1);
+        Ops ops = input.q().ops();
+        int batch = q[0];
+        int time = q[1];
+        boolean sparse = SPARSE.equals(mode);
+        Indexer.Projections index = indexer.project(input.hidden(), input.positions(),
+                parameters);
+        Variable[] outputs = new Variable[batch];
+        Variable loss = null;
+        for (int b = 0; b < batch; b++) {
+            Variable qb = sequence(input.q(), b, time, shape.heads(), shape.headDim());
+            Variable kb = sequence(input.k(), b, time, shape.kvHeads(), shape.headDim());
+            Variable scores = DsaReference.indexScores(
+                    sequence(index.qi(), b, time, params.indexHeads(), params.indexDim()),
+                    sequence(index.ki(), b, time, params.indexDim()),
+                    sequence(index.w(), b, time, params.indexHeads()), 0);
+            Variable sequenceLoss;
+            if (sparse) {
+                int[] selected = DsaReference.select(scores, params.topK(), 0);
+                Variable vb = sequence(input.v(), b, time, shape.kvHeads(), shape.headDim());
+                outputs[b] = ops.reshape(DsaReference.sparseAttention(qb, kb, vb, selected,
+                        params.topK(), 0), 1, time, shape.heads(), shape.headDim());
+                sequenceLoss = DsaReference.klSparse(qb, kb, scores, selected, params.topK(), 0);
+            } else {
+                sequenceLoss = DsaReference.klDense(qb, kb, scores, 0);
+            }
+            loss = loss == null ? sequenceLoss : ops.add(loss, sequenceLoss);
+        }
+        // Every sequence has T queries, so the mean of the sequences' means is the mean over
+        // every query of the batch.
+        Variable indexerLoss = ops.reshape(ops.scale(loss, 1.0 / batch));
+        Variable o = sparse ? (batch == 1 ? outputs[0] : ops.concat(0, outputs))
+                : ops.apply(new FullAttentionFunction(0), input.q(), input.k(), input.v())
+                        .get(0);
+        return new AttentionOutput(o, Map.of(INDEXER_LOSS, indexerLoss));
+    }
+
+    @Override
+    public KvCache newCache(int batch, int maxLength) {
+        return new DsaCache(batch, maxLength, shape.kvHeads(), shape.headDim(),
+                params.indexDim());
+    }
+
+    @Override
+    public Variable decode(AttentionInput input, KvCache cache, Parameters parameters,
+            String mode) {
+        requireMode(mode);
+        if (!(cache instanceof DsaCache kv) || kv.kvHeads() != shape.kvHeads()
+                || kv.headDim() != shape.headDim() || kv.indexDim() != params.indexDim()) {
+            throw new IllegalArgumentException(name() + ": the cache was not made by this layer "
+                    + "(use its newCache); found " + cache);
+        }
+        int[] q = input.q().shape();
+        int count = q.length == 4 ? q[1] : -1;
+        requireShapes(input, kv.batch(), count);
+        Ops ops = input.q().ops();
+        try (GradScope noGraph = ops.noGrad()) {
+            Indexer.Projections index = indexer.project(input.hidden(), input.positions(),
+                    parameters);
+            kv.append(input.k().value().toArray(), input.v().value().toArray(),
+                    index.ki().value().toArray(), count);
+            int length = kv.length();
+            int first = length - count;
+            Variable[] outputs = new Variable[kv.batch()];
+            for (int b = 0; b < kv.batch(); b++) {
+                Variable qb = sequence(input.q(), b, count, shape.heads(), shape.headDim());
+                Variable kb = ops.constant(kv.keys(b), length, shape.kvHeads(), shape.headDim());
+                Variable vb = ops.constant(kv.values(b), length, shape.kvHeads(),
+                        shape.headDim());
+                Variable o;
+                if (SPARSE.equals(mode)) {
+                    o = DsaReference.forward(qb, kb, vb,
+                            sequence(index.qi(), b, count, params.indexHeads(),
+                                    params.indexDim()),
+                            ops.constant(kv.indexKeys(b), length, params.indexDim()),
+                            sequence(index.w(), b, count, params.indexHeads()), params.topK(),
+                            first).o();
+                } else {
+                    o = DsaReference.denseAttention(qb, kb, vb, first);
+                }
+                outputs[b] = ops.reshape(o, 1, count, shape.heads(), shape.headDim());
+            }
+            Variable o = outputs.length == 1 ? outputs[0] : ops.concat(0, outputs);
+            return ops.constant(o.value());
+        }
+    }
+
+    /** Sequence {@code b} of a batched tensor {@code [B, T, ...]}, as {@code [T, ...]}. */
+    private static Variable sequence(Variable x, int b, int time, int... rest) {
+        Ops ops = x.ops();
+        int[] shape = new int[rest.length + 1];
+        shape[0] = time;
+        System.arraycopy(rest, 0, shape, 1, rest.length);
+        return ops.reshape(ops.slice(x, 0, b, b + 1), shape);
+    }
+
+    private void requireMode(String mode) {
+        if (!MODES.contains(mode)) {
+            throw new IllegalArgumentException(name() + ": unknown mode '" + mode
+                    + "'; DSA has the modes " + MODES);
+        }
+    }
+
+    private void requireShapes(AttentionInput input, int batch, int time) {
+        int[] q = input.q().shape();
+        int[] k = input.k().shape();
+        int[] v = input.v().shape();
+        int[] h = input.hidden().shape();
+        int[] wantQ = {batch, time, shape.heads(), shape.headDim()};
+        int[] wantKv = {batch, time, shape.kvHeads(), shape.headDim()};
+        int[] wantHidden = {batch, time, shape.hidden()};
+        if (batch < 1 || time < 1 || !Arrays.equals(q, wantQ) || !Arrays.equals(k, wantKv)
+                || !Arrays.equals(v, wantKv) || !Arrays.equals(h, wantHidden)
+                || input.positions().size() != time) {
+            throw new IllegalArgumentException(name() + ": expected hidden [B, T, "
+                    + shape.hidden() + "], q [B, T, " + shape.heads() + ", " + shape.headDim()
+                    + "], k, v [B, T, " + shape.kvHeads() + ", " + shape.headDim()
+                    + "] and T positions; found hidden " + Arrays.toString(h) + ", q "
+                    + Arrays.toString(q) + ", k " + Arrays.toString(k) + ", v "
+                    + Arrays.toString(v) + ", " + input.positions().size() + " positions");
+        }
+    }
+
+    private String name() {
+        return "dsa layer " + shape.layer();
+    }
+
+    @Override
+    public String toString() {
+        return name() + " " + params;
+    }
+}

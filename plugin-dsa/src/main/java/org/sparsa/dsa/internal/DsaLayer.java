@@ -31,9 +31,11 @@ import org.sparsa.core.attention.FullAttentionFunction;
  * language-model loss: the choice of keys passes no gradient. Freezing the main model for the
  * warm-up is the stage's business, not the layer's.
  *
- * <p>The computation is {@link DsaReference}'s, one sequence of the batch at a time.
- * Decoding keeps the keys, values and index keys ({@link DsaCache}) and runs the reference for
- * the new queries over every cached key.
+ * <p>The index scores, the selection and the losses are {@link DsaReference}'s, one sequence
+ * of the batch at a time; the sparse attention is the fused kernel over the whole batch as one
+ * node ({@link DsaFunction}). Decoding keeps the keys, values and index keys
+ * ({@link DsaCache}); a sparse step selects with the kernel's streaming top-k and attends with
+ * the kernel, a dense step attends through the reference.
  */
 final class DsaLayer implements AttentionLayer {
     static final String SPARSE = "sparse";
@@ -73,7 +75,7 @@ final class DsaLayer implements AttentionLayer {
         boolean sparse = SPARSE.equals(mode);
         Indexer.Projections index = indexer.project(input.hidden(), input.positions(),
                 parameters);
-        Variable[] outputs = new Variable[batch];
+        int[] selection = new int[sparse ? batch * time * params.topK() : 0];
         Variable loss = null;
         for (int b = 0; b < batch; b++) {
             Variable qb = sequence(input.q(), b, time, shape.heads(), shape.headDim());
@@ -85,9 +87,7 @@ final class DsaLayer implements AttentionLayer {
             Variable sequenceLoss;
             if (sparse) {
                 int[] selected = DsaReference.select(scores, params.topK(), 0);
-                Variable vb = sequence(input.v(), b, time, shape.kvHeads(), shape.headDim());
-                outputs[b] = ops.reshape(DsaReference.sparseAttention(qb, kb, vb, selected,
-                        params.topK(), 0), 1, time, shape.heads(), shape.headDim());
+                System.arraycopy(selected, 0, selection, b * selected.length, selected.length);
                 sequenceLoss = DsaReference.klSparse(qb, kb, scores, selected, params.topK(), 0);
             } else {
                 sequenceLoss = DsaReference.klDense(qb, kb, scores, 0);
@@ -97,7 +97,8 @@ final class DsaLayer implements AttentionLayer {
         // Every sequence has T queries, so the mean of the sequences' means is the mean over
         // every query of the batch.
         Variable indexerLoss = ops.reshape(ops.scale(loss, 1.0 / batch));
-        Variable o = sparse ? (batch == 1 ? outputs[0] : ops.concat(0, outputs))
+        Variable o = sparse
+                ? DsaFunction.attend(input.q(), input.k(), input.v(), selection, params.topK())
                 : ops.apply(new FullAttentionFunction(0), input.q(), input.k(), input.v())
                         .get(0);
         return new AttentionOutput(o, Map.of(INDEXER_LOSS, indexerLoss));
@@ -129,27 +130,37 @@ final class DsaLayer implements AttentionLayer {
                     index.ki().value().toArray(), count);
             int length = kv.length();
             int first = length - count;
-            Variable[] outputs = new Variable[kv.batch()];
+            float[] queries = input.q().value().toArray();
+            float[] indexQueries = index.qi().value().toArray();
+            float[] weights = index.w().value().toArray();
+            int queryRow = count * shape.heads() * shape.headDim();
+            int indexRow = count * params.indexHeads() * params.indexDim();
+            int weightRow = count * params.indexHeads();
+            float[] out = new float[kv.batch() * queryRow];
             for (int b = 0; b < kv.batch(); b++) {
-                Variable qb = sequence(input.q(), b, count, shape.heads(), shape.headDim());
-                Variable kb = ops.constant(kv.keys(b), length, shape.kvHeads(), shape.headDim());
-                Variable vb = ops.constant(kv.values(b), length, shape.kvHeads(),
-                        shape.headDim());
-                Variable o;
+                float[] qb = Arrays.copyOfRange(queries, b * queryRow, (b + 1) * queryRow);
+                float[] o;
                 if (SPARSE.equals(mode)) {
-                    o = DsaReference.forward(qb, kb, vb,
-                            sequence(index.qi(), b, count, params.indexHeads(),
-                                    params.indexDim()),
-                            ops.constant(kv.indexKeys(b), length, params.indexDim()),
-                            sequence(index.w(), b, count, params.indexHeads()), params.topK(),
-                            first).o();
+                    // The streaming selection and the kernel: no score matrix, not even
+                    // [count, length].
+                    int[] selected = DsaKernel.select(count, first, params.indexHeads(),
+                            params.indexDim(), params.topK(),
+                            Arrays.copyOfRange(indexQueries, b * indexRow, (b + 1) * indexRow),
+                            kv.indexKeys(b),
+                            Arrays.copyOfRange(weights, b * weightRow, (b + 1) * weightRow));
+                    o = DsaKernel.forward(new DsaKernel.Sizes(count, length, shape.heads(),
+                            shape.kvHeads(), shape.headDim(), params.topK()), qb, kv.keys(b),
+                            kv.values(b), selected).o();
                 } else {
-                    o = DsaReference.denseAttention(qb, kb, vb, first);
+                    o = DsaReference.denseAttention(
+                            ops.constant(qb, count, shape.heads(), shape.headDim()),
+                            ops.constant(kv.keys(b), length, shape.kvHeads(), shape.headDim()),
+                            ops.constant(kv.values(b), length, shape.kvHeads(),
+                                    shape.headDim()), first).value().toArray();
                 }
-                outputs[b] = ops.reshape(o, 1, count, shape.heads(), shape.headDim());
+                System.arraycopy(o, 0, out, b * queryRow, queryRow);
             }
-            Variable o = outputs.length == 1 ? outputs[0] : ops.concat(0, outputs);
-            return ops.constant(o.value());
+            return ops.constant(out, kv.batch(), count, shape.heads(), shape.headDim());
         }
     }
 

@@ -1,0 +1,280 @@
+package org.sparsa.dsa.internal;
+
+import java.util.Arrays;
+import java.util.stream.IntStream;
+
+/**
+ * DSA's hot loops in plain Java over row-major float arrays, one sequence at a time, never
+ * holding a {@code T x T} matrix: the indexer's selection streams over the keys of a row keeping
+ * a running top-k, and the sparse attention touches only the selected keys. Checked against
+ * {@link DsaReference}.
+ *
+ * <p>Rows run in parallel. The backward gathers the key and value gradients by owner: each key
+ * sums over the rows that selected it, found through an inverted index built in row order, so no
+ * two threads add into one value and results are bit-identical run to run and for any number
+ * of threads.
+ */
+final class DsaKernel {
+
+    private DsaKernel() {
+    }
+
+    /**
+     * The sizes of one sequence.
+     *
+     * @param queries query positions Tq, the last of them
+     * @param keys key positions Tk, at least Tq: the queries are the last Tq positions
+     * @param queryHeads query heads Hq
+     * @param kvHeads key/value heads Hkv, dividing Hq
+     * @param dim head width D
+     * @param topK keys each query attends to
+     */
+    record Sizes(int queries, int keys, int queryHeads, int kvHeads, int dim, int topK) {
+        Sizes {
+            if (queries < 1 || keys < queries || queryHeads < 1 || kvHeads < 1 || dim < 1
+                    || topK < 1 || queryHeads % kvHeads != 0) {
+                throw new IllegalArgumentException("dsa kernel: sizes must be positive, keys "
+                        + "at least queries and kv heads divide query heads; found Tq " + queries
+                        + ", Tk " + keys + ", Hq " + queryHeads
+                        + ", Hkv " + kvHeads + ", D " + dim + ", top_k " + topK);
+            }
+        }
+
+        int group() {
+            return queryHeads / kvHeads;
+        }
+    }
+
+    /**
+     * What the forward keeps for the backward.
+     *
+     * @param o the output {@code [T, Hq, D]}
+     * @param lse the log-sum-exp of each query head's scaled scores over its selection,
+     *     {@code [T, Hq]}
+     */
+    record Forward(float[] o, float[] lse) {
+    }
+
+    /**
+     * The gradients of q, k and v.
+     *
+     * @param dq {@code [T, Hq, D]}
+     * @param dk {@code [T, Hkv, D]}
+     * @param dv {@code [T, Hkv, D]}
+     */
+    record Gradients(float[] dq, float[] dk, float[] dv) {
+    }
+
+    /**
+     * The indexer and the selection (spec step 1) without the score matrix: per row,
+     * {@code I[t,s] = sum_j w[t,j] * ReLU(qi[t,j] . ki[s])} over the visible keys in order,
+     * kept in a bounded heap of the best {@code topK}. Row {@code t} is the query at position
+     * {@code first + t}, which sees keys {@code s <= first + t}.
+     *
+     * @param qi {@code [Tq, HI, dI]}
+     * @param ki {@code [first + Tq, dI]}
+     * @param w {@code [Tq, HI]}
+     * @return {@code [Tq, topK]}, each row ascending and padded with -1, as
+     *     {@link TopKSelection#select}
+     */
+    static int[] select(int queries, int first, int indexHeads, int indexDim, int topK,
+            float[] qi, float[] ki, float[] w) {
+        int keys = first + queries;
+        if (qi.length != queries * indexHeads * indexDim || ki.length != keys * indexDim
+                || w.length != queries * indexHeads || topK < 1) {
+            throw new IllegalArgumentException("dsa kernel: expected qi [" + queries + ", "
+                    + indexHeads + ", " + indexDim + "], ki [" + keys + ", " + indexDim
+                    + "], w [" + queries + ", " + indexHeads + "] and top_k from 1; found "
+                    + qi.length + ", " + ki.length + " and " + w.length + " values, top_k "
+                    + topK);
+        }
+        int[] selected = new int[queries * topK];
+        Arrays.fill(selected, -1);
+        IntStream.range(0, queries).parallel().forEach(t -> {
+            int out = t * topK;
+            int last = first + t;
+            if (last + 1 <= topK) {
+                for (int s = 0; s <= last; s++) {
+                    selected[out + s] = s;
+                }
+                return;
+            }
+            TopKHeap heap = new TopKHeap(topK);
+            for (int s = 0; s <= last; s++) {
+                double score = 0;
+                for (int j = 0; j < indexHeads; j++) {
+                    int q = (t * indexHeads + j) * indexDim;
+                    float dot = 0;
+                    for (int d = 0; d < indexDim; d++) {
+                        dot += qi[q + d] * ki[s * indexDim + d];
+                    }
+                    score += w[t * indexHeads + j] * Math.max(dot, 0f);
+                }
+                heap.offer((float) score, s);
+            }
+            heap.sortedIndices(selected, out);
+        });
+        return selected;
+    }
+
+    /**
+     * Sparse attention of a sequence (spec step 2): per query head, the softmax over the
+     * selected keys.
+     *
+     * @param selected {@code [T, topK]} as {@link #select} gives
+     */
+    static Forward forward(Sizes sizes, float[] q, float[] k, float[] v, int[] selected) {
+        requireInputs(sizes, q, k, v, selected);
+        int heads = sizes.queryHeads();
+        int dim = sizes.dim();
+        int topK = sizes.topK();
+        float scale = (float) (1 / Math.sqrt(dim));
+        float[] o = new float[q.length];
+        float[] lse = new float[sizes.queries() * heads];
+        IntStream.range(0, sizes.queries()).parallel().forEach(t -> {
+            float[] logits = new float[topK];
+            for (int h = 0; h < heads; h++) {
+                int row = (t * heads + h) * dim;
+                int g = h / sizes.group();
+                float max = Float.NEGATIVE_INFINITY;
+                int count = 0;
+                for (int c = 0; c < topK && selected[t * topK + c] >= 0; c++, count++) {
+                    int key = (selected[t * topK + c] * sizes.kvHeads() + g) * dim;
+                    float dot = 0;
+                    for (int d = 0; d < dim; d++) {
+                        dot += q[row + d] * k[key + d];
+                    }
+                    logits[c] = dot * scale;
+                    max = Math.max(max, logits[c]);
+                }
+                double total = 0;
+                for (int c = 0; c < count; c++) {
+                    total += Math.exp(logits[c] - max);
+                }
+                for (int c = 0; c < count; c++) {
+                    float p = (float) (Math.exp(logits[c] - max) / total);
+                    int value = (selected[t * topK + c] * sizes.kvHeads() + g) * dim;
+                    for (int d = 0; d < dim; d++) {
+                        o[row + d] += p * v[value + d];
+                    }
+                }
+                lse[t * heads + h] = (float) (max + Math.log(total));
+            }
+        });
+        return new Forward(o, lse);
+    }
+
+    /**
+     * The backward of {@link #forward}: probabilities recomputed from the saved log-sum-exp;
+     * dq per row, dk and dv per key over the rows that selected it.
+     *
+     * @param dout the gradient of o, {@code [T, Hq, D]}
+     */
+    static Gradients backward(Sizes sizes, float[] q, float[] k, float[] v, int[] selected,
+            Forward forward, float[] dout) {
+        requireInputs(sizes, q, k, v, selected);
+        int queries = sizes.queries();
+        int keys = sizes.keys();
+        int heads = sizes.queryHeads();
+        int kvHeads = sizes.kvHeads();
+        int dim = sizes.dim();
+        int topK = sizes.topK();
+        float scale = (float) (1 / Math.sqrt(dim));
+        // delta[t,h] = dout[t,h] . o[t,h], the softmax backward's row term.
+        float[] delta = new float[queries * heads];
+        for (int r = 0; r < delta.length; r++) {
+            float sum = 0;
+            for (int d = 0; d < dim; d++) {
+                sum += dout[r * dim + d] * forward.o()[r * dim + d];
+            }
+            delta[r] = sum;
+        }
+        float[] dq = new float[q.length];
+        IntStream.range(0, queries).parallel().forEach(t -> {
+            for (int h = 0; h < heads; h++) {
+                int row = (t * heads + h) * dim;
+                int g = h / sizes.group();
+                for (int c = 0; c < topK && selected[t * topK + c] >= 0; c++) {
+                    int key = (selected[t * topK + c] * kvHeads + g) * dim;
+                    float ds = scoreGradient(q, k, v, dout, forward.lse(), delta, row, key,
+                            t * heads + h, dim, scale);
+                    for (int d = 0; d < dim; d++) {
+                        dq[row + d] += ds * scale * k[key + d];
+                    }
+                }
+            }
+        });
+        // The inverted index: the rows that selected each key, in row order (CSR layout).
+        int[] start = new int[keys + 1];
+        for (int id : selected) {
+            if (id >= 0) {
+                start[id + 1]++;
+            }
+        }
+        for (int s = 0; s < keys; s++) {
+            start[s + 1] += start[s];
+        }
+        int[] rows = new int[start[keys]];
+        int[] next = Arrays.copyOf(start, keys);
+        for (int t = 0; t < queries; t++) {
+            for (int c = 0; c < topK && selected[t * topK + c] >= 0; c++) {
+                rows[next[selected[t * topK + c]]++] = t;
+            }
+        }
+        float[] dk = new float[k.length];
+        float[] dv = new float[v.length];
+        IntStream.range(0, keys).parallel().forEach(s -> {
+            for (int g = 0; g < kvHeads; g++) {
+                int key = (s * kvHeads + g) * dim;
+                for (int i = start[s]; i < start[s + 1]; i++) {
+                    int t = rows[i];
+                    for (int h = g * sizes.group(); h < (g + 1) * sizes.group(); h++) {
+                        int row = (t * heads + h) * dim;
+                        float p = probability(q, k, forward.lse(), row, key, t * heads + h, dim,
+                                scale);
+                        float ds = scoreGradient(q, k, v, dout, forward.lse(), delta, row, key,
+                                t * heads + h, dim, scale);
+                        for (int d = 0; d < dim; d++) {
+                            dv[key + d] += p * dout[row + d];
+                            dk[key + d] += ds * scale * q[row + d];
+                        }
+                    }
+                }
+            }
+        });
+        return new Gradients(dq, dk, dv);
+    }
+
+    /** {@code p = exp(q . k * scale - lse)} of one query head and key. */
+    private static float probability(float[] q, float[] k, float[] lse, int row, int key,
+            int head, int dim, float scale) {
+        float dot = 0;
+        for (int d = 0; d < dim; d++) {
+            dot += q[row + d] * k[key + d];
+        }
+        return (float) Math.exp(dot * scale - lse[head]);
+    }
+
+    /** {@code p * (dout . v - delta)}: the gradient of one scaled score. */
+    private static float scoreGradient(float[] q, float[] k, float[] v, float[] dout,
+            float[] lse, float[] delta, int row, int key, int head, int dim, float scale) {
+        float dp = 0;
+        for (int d = 0; d < dim; d++) {
+            dp += dout[row + d] * v[key + d];
+        }
+        return probability(q, k, lse, row, key, head, dim, scale) * (dp - delta[head]);
+    }
+
+    private static void requireInputs(Sizes sizes, float[] q, float[] k, float[] v,
+            int[] selected) {
+        int queries = sizes.queries() * sizes.queryHeads() * sizes.dim();
+        int keys = sizes.keys() * sizes.kvHeads() * sizes.dim();
+        if (q.length != queries || k.length != keys || v.length != keys
+                || selected.length != sizes.queries() * sizes.topK()) {
+            throw new IllegalArgumentException("dsa kernel: expected " + queries + " query, "
+                    + keys + " key and value values and " + sizes.queries() * sizes.topK()
+                    + " selected ids for " + sizes + "; found " + q.length + ", " + k.length
+                    + ", " + v.length + " and " + selected.length);
+        }
+    }
+}

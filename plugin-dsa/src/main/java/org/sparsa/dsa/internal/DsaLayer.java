@@ -55,10 +55,6 @@ final class DsaLayer implements AttentionLayer {
         this.indexer = new Indexer(shape, params);
     }
 
-    DsaParams params() {
-        return params;
-    }
-
     @Override
     public Set<String> modes() {
         return MODES;

@@ -36,11 +36,6 @@ public record DsaParams(int topK, int indexHeads, int indexDim, int ropeDim, boo
         }
     }
 
-    /** This configuration with another {@code top_k}. */
-    public DsaParams withTopK(int k) {
-        return new DsaParams(k, indexHeads, indexDim, ropeDim, fp8, fp8Group, pow2Scale);
-    }
-
     private static void positive(String name, int value) {
         if (value < 1) {
             throw new IllegalArgumentException("dsa: " + name + " must be at least 1, found "

@@ -131,11 +131,12 @@ public final class NsaFunction implements DifferentiableFunction {
     }
 
     @Override
-    public Tensor[] forward(FunctionContext context, Tensor... inputs) {
-        if (inputs.length != INPUTS) {
+    public Tensor[] forward(FunctionContext context, Tensor... given) {
+        if (given.length != INPUTS) {
             throw new IllegalArgumentException(NAME + ": expected " + INPUTS + " inputs ("
-                    + INPUT_NAMES + "), found " + inputs.length);
+                    + INPUT_NAMES + "), found " + given.length);
         }
+        Tensor[] inputs = dense(given);
         int batch = batch(inputs[0].shape());
         NsaKernel.Sizes sizes = sizes(shapes(inputs));
         float[][] data = new float[INPUTS][];
@@ -249,7 +250,26 @@ public final class NsaFunction implements DifferentiableFunction {
         return shape.length == 4 ? Arrays.copyOfRange(shape, 1, 4) : shape;
     }
 
-    /** The shapes of the inputs, one sequence each. */
+    /**
+     * The inputs as the framework's own tensors, the window's keys and values the very tensors
+     * of the selected branch's where they are the same input: a copy for another kind of tensor
+     * must not split them, so that the saved ones still show the sharing to the backward.
+     */
+    private static Tensor[] dense(Tensor[] inputs) {
+        Tensor[] dense = new Tensor[INPUTS];
+        for (int i = 0; i < INPUTS; i++) {
+            dense[i] = DenseTensor.of(inputs[i]);
+        }
+        if (inputs[3] == inputs[1]) {
+            dense[3] = dense[1];
+        }
+        if (inputs[4] == inputs[2]) {
+            dense[4] = dense[2];
+        }
+        return dense;
+    }
+
+    /** The shapes of the inputs, batch axes included. */
     private static int[][] shapes(Tensor[] inputs) {
         int[][] shapes = new int[INPUTS][];
         for (int i = 0; i < INPUTS; i++) {

@@ -23,10 +23,10 @@ import org.sparsa.core.attention.VectorExp;
  * owner: dk, dv, dkWin and dvWin into (kv head, selection block) items, each gathering the
  * selected shares of its keys from the rows that selected the block (an inverted index built in
  * row order) and the window shares from the rows whose window covers them,
- * {@code t in [s, s + w)}, each branch into its own accumulators; dkc and dvc into (kv head, range of
- * compressed tokens) items, gathering from every row that sees them. Every sum thus runs in an
- * order fixed by the data alone, without atomics, so results are bit-identical from run to run
- * and whatever the number of threads.
+ * {@code t in [s, s + w)}, each branch into its own accumulators; dkc and dvc into (kv head,
+ * range of compressed tokens) items, gathering from every row that sees them. Every sum thus
+ * runs in an order fixed by the data alone, without atomics, so results are bit-identical from
+ * run to run and whatever the number of threads.
  *
  * <p><b>Speed.</b> A row's branch reads a few contiguous key ranges (the compressed tokens it
  * sees, its selected blocks with neighbours merged, its window), so each branch is done a whole

@@ -22,7 +22,8 @@ import org.sparsa.nsa.internal.NsaParams;
  * The fused NSA kernel against causal full attention (the tiled Java kernel), forward and
  * forward + backward at T = 4096 and 8192: H = 4 query heads sharing 1 kv head of D = 64, the
  * paper's NSA sizes (l = 32, d = 16, l' = 64, n = 16, w = 512). The compression is not timed:
- * the kernel takes compressed keys and values, random here.
+ * the kernel takes compressed keys and values, random here. The selected and window branches
+ * share one set of keys and values, as without {@code independent_kv}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -70,14 +71,15 @@ public class NsaBenchmark {
 
     @Benchmark
     public NsaKernel.Forward nsaForward(Inputs in) {
-        return NsaKernel.forward(in.sizes, in.q, in.k, in.v, in.kc, in.vc, in.gates);
+        return NsaKernel.forward(in.sizes, in.q, in.k, in.v, in.k, in.v, in.kc, in.vc,
+                in.gates);
     }
 
     @Benchmark
     public NsaKernel.Gradients nsaForwardBackward(Inputs in) {
         NsaKernel.Forward forward = nsaForward(in);
-        return NsaKernel.backward(in.sizes, in.q, in.k, in.v, in.kc, in.vc, in.gates, forward,
-                in.dout, true, true);
+        return NsaKernel.backward(in.sizes, in.q, in.k, in.v, in.k, in.v, in.kc, in.vc, in.gates,
+                forward, in.dout, true, true);
     }
 
     @Benchmark

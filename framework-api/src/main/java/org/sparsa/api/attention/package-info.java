@@ -2,7 +2,7 @@
  * Attention variants: per-layer attention with prefill, decode and optional auxiliary losses.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.sparsa.api.attention;
 
 import org.osgi.annotation.bundle.Export;

@@ -81,7 +81,7 @@ public final class LlamaModel {
                     normal("self_attn.o_proj.weight", dim, q)));
             store.create(prefix, specs);
             AttentionShape shape = new AttentionShape(i, dim, config.heads(), config.kvHeads(),
-                    config.headDim(), config.maxSequence());
+                    config.headDim(), config.maxSequence(), config.ropeTheta());
             AttentionPlugin plugin = Objects.requireNonNull(plugins.get(i),
                     "attention plugin of layer " + i);
             PluginConfig pluginConfig = config.attentionOf(i).pluginConfig(i);

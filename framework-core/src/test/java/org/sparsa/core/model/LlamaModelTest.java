@@ -13,10 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.sparsa.api.attention.AttentionLayer;
 import org.sparsa.api.attention.AttentionPlugin;
+import org.sparsa.api.attention.AttentionShape;
 import org.sparsa.api.autograd.GradScope;
 import org.sparsa.api.autograd.Variable;
 import org.sparsa.api.compute.BackendKind;
+import org.sparsa.api.parameter.ParameterSpec;
+import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.api.tensor.IntTensor;
 import org.sparsa.core.attention.internal.FullAttentionPlugin;
 import org.sparsa.core.autograd.Autograd;
@@ -58,6 +62,31 @@ class LlamaModelTest {
 
         Variable logits = model.forward(tokens(2, 5, 1)).logits();
         assertArrayEquals(new int[] {2, 5, 11}, logits.shape());
+    }
+
+    /** Plugins that rotate keys of their own learn the model's rotary base from the shape. */
+    @Test
+    void eachLayerShapeCarriesTheModelsRotaryBase() {
+        ModelConfig config = new ModelConfig(TINY.vocab(), TINY.dim(), TINY.layers(),
+                TINY.heads(), TINY.kvHeads(), TINY.headDim(), TINY.ffnHidden(), TINY.normEps(),
+                500000.0, false, TINY.maxSequence(), TINY.attention(), Map.of(), null);
+        List<AttentionShape> shapes = new ArrayList<>();
+        AttentionPlugin full = new FullAttentionPlugin();
+        AttentionPlugin recording = new AttentionPlugin() {
+            @Override
+            public List<ParameterSpec> parameterSpecs(AttentionShape shape, PluginConfig c) {
+                shapes.add(shape);
+                return full.parameterSpecs(shape, c);
+            }
+
+            @Override
+            public AttentionLayer create(AttentionShape shape, PluginConfig c) {
+                return full.create(shape, c);
+            }
+        };
+        new LlamaModel(config, store(), Collections.nCopies(config.layers(), recording));
+        assertEquals(List.of(new AttentionShape(0, 8, 2, 1, 4, 16, 500000.0),
+                new AttentionShape(1, 8, 2, 1, 4, 16, 500000.0)), shapes);
     }
 
     @Test

@@ -13,11 +13,17 @@ import org.sparsa.core.tensor.DenseTensor;
 
 /**
  * NSA's three branches as one differentiable function, so that {@link NsaKernel} joins the
- * autograd graph: inputs q {@code [T, Hq, D]}, k and v {@code [T, Hkv, D]}, the compressed keys
- * and values kc and vc {@code [Nc, Hkv, D]} and the gates {@code [T, Hq, 3]}; one output o
- * {@code [T, Hq, D]}. Each may carry a leading batch axis, all alike: the sequences of a batch
- * run side by side in one node. {@link #attend} adds the compression in front, as autograd ops, and is the
- * fast path beside {@link NsaReference}, choosing the same blocks.
+ * autograd graph: inputs q {@code [T, Hq, D]}, the selected branch's keys and values k and v
+ * and the window branch's kWin and vWin {@code [T, Hkv, D]}, the compressed keys and values kc
+ * and vc {@code [Nc, Hkv, D]} and the gates {@code [T, Hq, 3]}; one output o {@code [T, Hq, D]}.
+ * Each may carry a leading batch axis, all alike: the sequences of a batch run side by side in
+ * one node. {@link #attend} adds the compression in front, as autograd ops, and is the fast path
+ * beside {@link NsaReference}, choosing the same blocks.
+ *
+ * <p>Branches that share their keys pass one variable as both k and kWin (and v and vWin): the
+ * kernel sees the same arrays and scores each key once, and the backward gives each input its
+ * branch's gradient, which autograd adds up for the variable, as for any variable an op reads
+ * twice.
  *
  * <p>The forward saves the inputs, each branch's output and log-sum-exp and the selected blocks;
  * the backward recomputes the probabilities from them. The kernel runs in Java on whatever
@@ -25,7 +31,8 @@ import org.sparsa.core.tensor.DenseTensor;
  */
 public final class NsaFunction implements DifferentiableFunction {
     private static final String NAME = "nsa";
-    private static final int INPUTS = 6;
+    private static final int INPUTS = 8;
+    private static final String INPUT_NAMES = "q, k, v, kWin, vWin, kc, vc, gates";
 
     private final NsaParams params;
     /** The blocks the last forward selected, for callers that need the choice. */
@@ -46,17 +53,33 @@ public final class NsaFunction implements DifferentiableFunction {
     }
 
     /**
-     * NSA over a whole sequence, causal, as {@link NsaReference#forward} computes it: the
-     * compression is the reference's own step 1 in autograd ops, the branches are the kernel.
-     * Takes and gives what the reference does.
+     * NSA over a whole sequence, causal, every branch reading k and v, as
+     * {@link NsaReference#forward} computes it: the compression is the reference's own step 1 in
+     * autograd ops, the branches are the kernel. Takes and gives what the reference does.
      *
      * @throws IllegalArgumentException when the shapes do not fit together or with the params
      */
     public static NsaReference.Result attend(Variable q, Variable k, Variable v, Variable gates,
             Variable wk, Variable wv, Variable pek, Variable pev, NsaParams params) {
+        return attend(q, k, v, k, v, gates, wk, wv, pek, pev, params);
+    }
+
+    /**
+     * NSA over a whole sequence, causal, the window branch reading keys and values of its own,
+     * as the reference's {@link NsaReference#forward(Variable, Variable, Variable, Variable,
+     * Variable, Variable, Variable, Variable, Variable, Variable, NsaParams) overload} for them
+     * computes it.
+     *
+     * @throws IllegalArgumentException when the shapes do not fit together or with the params
+     */
+    public static NsaReference.Result attend(Variable q, Variable k, Variable v, Variable kWin,
+            Variable vWin, Variable gates, Variable wk, Variable wv, Variable pek, Variable pev,
+            NsaParams params) {
         Ops ops = q.ops();
         NsaReference.Shapes shape = NsaReference.Shapes.of(q, k, v, gates, wk, wv, pek, pev,
                 params);
+        NsaReference.Shapes.requireLike(k, kWin, "kWin");
+        NsaReference.Shapes.requireLike(k, vWin, "vWin");
         int compressed = params.compressedTokens(shape.length());
         Variable kc;
         Variable vc;
@@ -69,18 +92,30 @@ public final class NsaFunction implements DifferentiableFunction {
             kc = ops.constant(new float[0], 0, shape.kvHeads(), shape.dim());
             vc = kc;
         }
-        return attend(q, k, v, kc, vc, gates, params);
+        return attendBranches(q, k, v, kWin, vWin, kc, vc, gates, params);
     }
 
     /**
      * NSA's three branches over a whole sequence whose compressed keys and values
-     * {@code kc, vc [Nc, Hkv, D]} are already made (by any compressor), as one node of the
-     * graph.
+     * {@code kc, vc [Nc, Hkv, D]} are already made (by any compressor), the selected and window
+     * branches both reading k and v, as one node of the graph.
      */
     public static NsaReference.Result attend(Variable q, Variable k, Variable v, Variable kc,
             Variable vc, Variable gates, NsaParams params) {
+        return attendBranches(q, k, v, k, v, kc, vc, gates, params);
+    }
+
+    /**
+     * NSA's three branches over a whole sequence as one node of the graph, each branch reading
+     * its own keys and values: the selected branch k and v, the window kWin and vWin (the same
+     * variables where the branches share them), the compressed branch kc and vc
+     * {@code [Nc, Hkv, D]}, made by any compressor from whichever keys the layer compresses.
+     */
+    public static NsaReference.Result attendBranches(Variable q, Variable k, Variable v,
+            Variable kWin, Variable vWin, Variable kc, Variable vc, Variable gates,
+            NsaParams params) {
         NsaFunction function = new NsaFunction(params);
-        Variable o = q.ops().apply(function, q, k, v, kc, vc, gates).get(0);
+        Variable o = q.ops().apply(function, q, k, v, kWin, vWin, kc, vc, gates).get(0);
         return new NsaReference.Result(o, function.selected);
     }
 
@@ -96,15 +131,14 @@ public final class NsaFunction implements DifferentiableFunction {
     }
 
     @Override
-    public Tensor[] forward(FunctionContext context, Tensor... inputs) {
-        if (inputs.length != INPUTS) {
-            throw new IllegalArgumentException(NAME + ": expected 6 inputs (q, k, v, kc, vc, "
-                    + "gates), found " + inputs.length);
+    public Tensor[] forward(FunctionContext context, Tensor... given) {
+        if (given.length != INPUTS) {
+            throw new IllegalArgumentException(NAME + ": expected " + INPUTS + " inputs ("
+                    + INPUT_NAMES + "), found " + given.length);
         }
+        Tensor[] inputs = dense(given);
         int batch = batch(inputs[0].shape());
-        NsaKernel.Sizes sizes = sizes(sequence(inputs[0].shape()), sequence(inputs[1].shape()),
-                sequence(inputs[2].shape()), sequence(inputs[3].shape()),
-                sequence(inputs[4].shape()), sequence(inputs[5].shape()));
+        NsaKernel.Sizes sizes = sizes(shapes(inputs));
         float[][] data = new float[INPUTS][];
         for (int i = 0; i < INPUTS; i++) {
             data[i] = data(inputs[i]);
@@ -112,9 +146,11 @@ public final class NsaFunction implements DifferentiableFunction {
         // Sequences are independent: each runs on its own slices, and the results join in
         // batch order, so the outcome does not depend on which thread ran which.
         NsaKernel.Forward[] results = new NsaKernel.Forward[batch];
-        IntStream.range(0, batch).parallel().forEach(b -> results[b] = NsaKernel.forward(sizes,
-                part(data[0], b, batch), part(data[1], b, batch), part(data[2], b, batch),
-                part(data[3], b, batch), part(data[4], b, batch), part(data[5], b, batch)));
+        IntStream.range(0, batch).parallel().forEach(b -> {
+            float[][] in = sequenceParts(data, b, batch);
+            results[b] = NsaKernel.forward(sizes, in[0], in[1], in[2], in[3], in[4], in[5],
+                    in[6], in[7]);
+        });
         int length = sizes.length();
         int hq = sizes.queryHeads();
         float[] o = join(results, NsaKernel.Forward::o);
@@ -130,6 +166,7 @@ public final class NsaFunction implements DifferentiableFunction {
         }
         Tensor output = context.tensor(o, inputs[0].shape());
         context.save(inputs[0], inputs[1], inputs[2], inputs[3], inputs[4], inputs[5],
+                inputs[6], inputs[7],
                 context.tensor(branches, batch, length, hq, 3, sizes.dim()),
                 context.tensor(lse, batch, length, hq, 3),
                 context.tensor(idsAsFloats, batch, length, sizes.kvHeads(),
@@ -142,8 +179,8 @@ public final class NsaFunction implements DifferentiableFunction {
     public Tensor[] backward(FunctionContext context, Tensor... outputGradients) {
         var saved = context.saved();
         if (saved.size() != INPUTS + 3) {
-            throw new IllegalStateException(NAME + ": backward expects the 9 tensors the "
-                    + "forward saved, found " + saved.size());
+            throw new IllegalStateException(NAME + ": backward expects the " + (INPUTS + 3)
+                    + " tensors the forward saved, found " + saved.size());
         }
         int[][] shapes = new int[INPUTS][];
         for (int i = 0; i < INPUTS; i++) {
@@ -170,16 +207,14 @@ public final class NsaFunction implements DifferentiableFunction {
                     + Arrays.toString(shapes[0]));
         }
         int batch = batch(shapes[0]);
-        NsaKernel.Sizes sizes = sizes(sequence(shapes[0]), sequence(shapes[1]),
-                sequence(shapes[2]), sequence(shapes[3]), sequence(shapes[4]),
-                sequence(shapes[5]));
+        NsaKernel.Sizes sizes = sizes(shapes);
         float[][] data = new float[INPUTS + 3][];
         for (int i = 0; i < INPUTS + 3; i++) {
             data[i] = data(saved.get(i));
         }
         float[] dout = data(gradient);
-        boolean keys = want[1] || want[2];
-        boolean compressed = want[3] || want[4];
+        boolean keys = want[1] || want[2] || want[3] || want[4];
+        boolean compressed = want[5] || want[6];
         NsaKernel.Gradients[] results = new NsaKernel.Gradients[batch];
         IntStream.range(0, batch).parallel().forEach(b -> {
             float[] idsAsFloats = part(data[INPUTS + 2], b, batch);
@@ -189,14 +224,15 @@ public final class NsaFunction implements DifferentiableFunction {
             }
             NsaKernel.Forward forward = new NsaKernel.Forward(0, sizes.length(), null,
                     part(data[INPUTS], b, batch), part(data[INPUTS + 1], b, batch), ids);
-            results[b] = NsaKernel.backward(sizes, part(data[0], b, batch),
-                    part(data[1], b, batch), part(data[2], b, batch), part(data[3], b, batch),
-                    part(data[4], b, batch), part(data[5], b, batch), forward,
-                    part(dout, b, batch), keys, compressed);
+            float[][] in = sequenceParts(data, b, batch);
+            results[b] = NsaKernel.backward(sizes, in[0], in[1], in[2], in[3], in[4], in[5],
+                    in[6], in[7], forward, part(dout, b, batch), keys, compressed);
         });
+        // In input order: the kernel gives each branch's key gradients apart.
         List<Function<NsaKernel.Gradients, float[]>> parts = List.of(NsaKernel.Gradients::dq,
-                NsaKernel.Gradients::dk, NsaKernel.Gradients::dv, NsaKernel.Gradients::dkc,
-                NsaKernel.Gradients::dvc, NsaKernel.Gradients::dgates);
+                NsaKernel.Gradients::dk, NsaKernel.Gradients::dv, NsaKernel.Gradients::dkWin,
+                NsaKernel.Gradients::dvWin, NsaKernel.Gradients::dkc, NsaKernel.Gradients::dvc,
+                NsaKernel.Gradients::dgates);
         Tensor[] out = new Tensor[INPUTS];
         for (int i = 0; i < INPUTS; i++) {
             out[i] = want[i] ? context.tensor(join(results, parts.get(i)), shapes[i]) : null;
@@ -212,6 +248,52 @@ public final class NsaFunction implements DifferentiableFunction {
     /** One sequence's shape: without the batch axis when there is one. */
     private static int[] sequence(int[] shape) {
         return shape.length == 4 ? Arrays.copyOfRange(shape, 1, 4) : shape;
+    }
+
+    /**
+     * The inputs as the framework's own tensors, the window's keys and values the very tensors
+     * of the selected branch's where they are the same input: a copy for another kind of tensor
+     * must not split them, so that the saved ones still show the sharing to the backward.
+     */
+    private static Tensor[] dense(Tensor[] inputs) {
+        Tensor[] dense = new Tensor[INPUTS];
+        for (int i = 0; i < INPUTS; i++) {
+            dense[i] = DenseTensor.of(inputs[i]);
+        }
+        if (inputs[3] == inputs[1]) {
+            dense[3] = dense[1];
+        }
+        if (inputs[4] == inputs[2]) {
+            dense[4] = dense[2];
+        }
+        return dense;
+    }
+
+    /** The shapes of the inputs, batch axes included. */
+    private static int[][] shapes(Tensor[] inputs) {
+        int[][] shapes = new int[INPUTS][];
+        for (int i = 0; i < INPUTS; i++) {
+            shapes[i] = inputs[i].shape();
+        }
+        return shapes;
+    }
+
+    /**
+     * Sequence {@code b}'s share of each input, the window's keys and values the very arrays of
+     * the selected branch's where the inputs share them, so the kernel sees them shared.
+     */
+    private static float[][] sequenceParts(float[][] data, int b, int batch) {
+        float[][] parts = new float[INPUTS][];
+        for (int i = 0; i < INPUTS; i++) {
+            parts[i] = part(data[i], b, batch);
+        }
+        if (data[3] == data[1]) {
+            parts[3] = parts[1];
+        }
+        if (data[4] == data[2]) {
+            parts[4] = parts[2];
+        }
+        return parts;
     }
 
     /** Sequence {@code b}'s equal share of {@code values}. */
@@ -239,15 +321,29 @@ public final class NsaFunction implements DifferentiableFunction {
         return out;
     }
 
-    /** The kernel's sizes from checked input shapes. */
-    private NsaKernel.Sizes sizes(int[] q, int[] k, int[] v, int[] kc, int[] vc, int[] gates) {
-        String shapes = "q " + Arrays.toString(q) + ", k " + Arrays.toString(k) + ", v "
-                + Arrays.toString(v) + ", kc " + Arrays.toString(kc) + ", vc "
-                + Arrays.toString(vc) + ", gates " + Arrays.toString(gates);
-        if (q.length != 3 || k.length != 3 || !Arrays.equals(k, v) || k[0] != q[0]
+    /** The kernel's sizes from checked input shapes, in input order, batch axes included. */
+    private NsaKernel.Sizes sizes(int[][] inputShapes) {
+        int[][] each = new int[INPUTS][];
+        for (int i = 0; i < INPUTS; i++) {
+            each[i] = sequence(inputShapes[i]);
+        }
+        int[] q = each[0];
+        int[] k = each[1];
+        int[] kc = each[5];
+        int[] vc = each[6];
+        int[] gates = each[7];
+        String[] names = INPUT_NAMES.split(", ");
+        StringBuilder found = new StringBuilder();
+        for (int i = 0; i < INPUTS; i++) {
+            found.append(i == 0 ? "" : ", ").append(names[i]).append(' ')
+                    .append(Arrays.toString(each[i]));
+        }
+        String shapes = found.toString();
+        if (q.length != 3 || k.length != 3 || !Arrays.equals(k, each[2])
+                || !Arrays.equals(k, each[3]) || !Arrays.equals(k, each[4]) || k[0] != q[0]
                 || k[2] != q[2] || k[1] < 1 || q[1] % k[1] != 0) {
-            throw new IllegalArgumentException(NAME + ": q must be [T, Hq, D] and k, v "
-                    + "[T, Hkv, D] with Hkv dividing Hq; found " + shapes);
+            throw new IllegalArgumentException(NAME + ": q must be [T, Hq, D] and k, v, kWin, "
+                    + "vWin [T, Hkv, D] with Hkv dividing Hq; found " + shapes);
         }
         int[] compressed = {params.compressedTokens(q[0]), k[1], k[2]};
         if (!Arrays.equals(kc, compressed) || !Arrays.equals(vc, compressed)) {

@@ -10,18 +10,23 @@ import org.sparsa.core.attention.VectorExp;
  * exists, and their exact gradients. The compression itself is not here: the caller gives its
  * result, the compressed keys and values.
  *
- * <p><b>Layout.</b> Row-major float arrays: q, o and dout {@code [T, Hq, D]}; k, v
- * {@code [T, Hkv, D]}; kc, vc {@code [Nc, Hkv, D]}; gates {@code [T, Hq, 3]} in the order cmp,
- * slc, win. Query head h reads kv head {@code h / (Hq / Hkv)}.
+ * <p><b>Layout.</b> Row-major float arrays: q, o and dout {@code [T, Hq, D]}; k, v, the keys
+ * and values of the selected branch, and kWin, vWin, the window's, {@code [T, Hkv, D]}; kc, vc
+ * {@code [Nc, Hkv, D]}; gates {@code [T, Hq, 3]} in the order cmp, slc, win. Query head h reads
+ * kv head {@code h / (Hq / Hkv)}. A layer whose branches share one projection passes the same
+ * arrays as k and kWin (and v and vWin); the kernel then scores each key once for both
+ * branches, and since the arrays are compared by identity only, equal copies cost the speed of
+ * independent keys, not correctness.
  *
  * <p><b>Work and determinism.</b> The forward and the query side of the backward (dq, dgates)
  * split into fixed ranges of query rows, each owning the rows it writes. The key side splits by
- * owner: dk and dv into (kv head, selection block) items, each gathering the shares of its keys
- * from the rows that selected the block (an inverted index built in row order) and then from the
- * rows whose window covers them, {@code t in [s, s + w)}; dkc and dvc into (kv head, range of
- * compressed tokens) items, gathering from every row that sees them. Every sum thus runs in an
- * order fixed by the data alone, without atomics, so results are bit-identical from run to run
- * and whatever the number of threads.
+ * owner: dk, dv, dkWin and dvWin into (kv head, selection block) items, each gathering the
+ * selected shares of its keys from the rows that selected the block (an inverted index built in
+ * row order) and the window shares from the rows whose window covers them,
+ * {@code t in [s, s + w)}, each branch into its own accumulators; dkc and dvc into (kv head,
+ * range of compressed tokens) items, gathering from every row that sees them. Every sum thus
+ * runs in an order fixed by the data alone, without atomics, so results are bit-identical from
+ * run to run and whatever the number of threads.
  *
  * <p><b>Speed.</b> A row's branch reads a few contiguous key ranges (the compressed tokens it
  * sees, its selected blocks with neighbours merged, its window), so each branch is done a whole
@@ -32,7 +37,8 @@ import org.sparsa.core.attention.VectorExp;
  * index in which up to four heads share each load, the shape the JIT vectorises. Since a
  * branch's scores are all at hand before its exponentials, its softmax needs no running
  * rescale. The exponential is a vectorisable polynomial ({@link #exp}), not a call per score.
- * The window runs before the selected branch, whose keys inside the window reuse its scores.
+ * The window runs before the selected branch, whose keys inside the window reuse its scores
+ * when both branches read the same keys.
  * The backward's query side keeps {@code p * gate} and the score gradient of every selected
  * and window key, {@code T * Hq * (min(T, n l') + min(T, w))} floats of each, so the key side
  * only gathers them instead of recomputing its scores and exponentials.
@@ -135,15 +141,17 @@ public final class NsaKernel {
 
     /**
      * The gradients of {@code sum(o * dout)}, each shaped like its input; null where not asked.
+     * dk and dv are the selected branch's alone and dkWin and dvWin the window's, also when the
+     * two branches read the same arrays: the caller then adds them.
      */
-    public record Gradients(float[] dq, float[] dk, float[] dv, float[] dkc, float[] dvc,
-            float[] dgates) {
+    public record Gradients(float[] dq, float[] dk, float[] dv, float[] dkWin, float[] dvWin,
+            float[] dkc, float[] dvc, float[] dgates) {
     }
 
     /** The forward over the whole sequence. */
-    public static Forward forward(Sizes sizes, float[] q, float[] k, float[] v, float[] kc,
-            float[] vc, float[] gates) {
-        return forwardRows(sizes, q, k, v, kc, vc, gates, 0, sizes.length());
+    public static Forward forward(Sizes sizes, float[] q, float[] k, float[] v, float[] kWin,
+            float[] vWin, float[] kc, float[] vc, float[] gates) {
+        return forwardRows(sizes, q, k, v, kWin, vWin, kc, vc, gates, 0, sizes.length());
     }
 
     /**
@@ -152,12 +160,15 @@ public final class NsaKernel {
      *
      * @param q the queries of those rows only, {@code [toRow - fromRow, Hq, D]}
      * @param gates the gates of those rows only, {@code [toRow - fromRow, Hq, 3]}
-     * @param k keys of the whole sequence, {@code [T, Hkv, D]}; v alike
+     * @param k the selected branch's keys of the whole sequence, {@code [T, Hkv, D]}; v alike
+     * @param kWin the window branch's keys of the whole sequence, {@code [T, Hkv, D]}, k itself
+     *     where the branches share them; vWin alike
      * @param kc compressed keys of the whole sequence, {@code [Nc, Hkv, D]}; vc alike
      * @throws IllegalArgumentException when the rows or an array's length do not fit
      */
-    public static Forward forwardRows(Sizes sizes, float[] q, float[] k, float[] v, float[] kc,
-            float[] vc, float[] gates, int fromRow, int toRow) {
+    public static Forward forwardRows(Sizes sizes, float[] q, float[] k, float[] v,
+            float[] kWin, float[] vWin, float[] kc, float[] vc, float[] gates, int fromRow,
+            int toRow) {
         if (fromRow < 0 || toRow > sizes.length() || fromRow >= toRow) {
             throw new IllegalArgumentException("nsa kernel: rows [" + fromRow + ", " + toRow
                     + ") are not a non-empty range of [0, " + sizes.length() + ")");
@@ -165,7 +176,7 @@ public final class NsaKernel {
         int rows = toRow - fromRow;
         int hq = sizes.queryHeads();
         int dim = sizes.dim();
-        requireKeys(sizes, k, v, kc, vc);
+        requireKeys(sizes, k, v, kWin, vWin, kc, vc);
         sizes.require("q", q.length, (long) rows * hq * dim);
         sizes.require("gates", gates.length, (long) rows * hq * 3);
         float[] o = new float[rows * hq * dim];
@@ -173,16 +184,19 @@ public final class NsaKernel {
         float[] lse = new float[rows * hq * 3];
         int[] selected = new int[rows * sizes.kvHeads() * sizes.params().selectCount()];
         Columns kt = Columns.of(k, sizes.length(), sizes);
+        Columns kWinT = kWin == k ? kt : Columns.of(kWin, sizes.length(), sizes);
         Columns kct = Columns.of(kc, sizes.compressed(), sizes);
         float[][] vRows = rows(v, sizes.length(), sizes);
+        float[][] vWinRows = vWin == v ? vRows : rows(vWin, sizes.length(), sizes);
         float[][] vcRows = rows(vc, sizes.compressed(), sizes);
+        Branches keys = new Branches(kt, vRows, kWinT, vWinRows);
         int items = ceilDiv(rows, ROWS_PER_ITEM);
         IntStream.range(0, items).parallel().forEach(item -> {
             Scratch scratch = new Scratch(sizes);
             int first = fromRow + item * ROWS_PER_ITEM;
             int last = Math.min(toRow, first + ROWS_PER_ITEM);
             for (int t = first; t < last; t++) {
-                forwardRow(sizes, t, t - fromRow, q, kt, vRows, kct, vcRows, gates, scratch, o,
+                forwardRow(sizes, t, t - fromRow, q, keys, kct, vcRows, gates, scratch, o,
                         branches, lse, selected);
             }
         });
@@ -190,8 +204,8 @@ public final class NsaKernel {
     }
 
     /** One query row: per kv head, compressed branch, choice, selected and window branches. */
-    private static void forwardRow(Sizes sizes, int t, int r, float[] q, Columns kt,
-            float[][] v, Columns kct, float[][] vc, float[] gates, Scratch s, float[] o, float[] branches,
+    private static void forwardRow(Sizes sizes, int t, int r, float[] q, Branches keys,
+            Columns kct, float[][] vc, float[] gates, Scratch s, float[] o, float[] branches,
             float[] lse, int[] selected) {
         NsaParams params = sizes.params();
         int dim = sizes.dim();
@@ -218,12 +232,14 @@ public final class NsaKernel {
             }
             int at = (r * sizes.kvHeads() + g) * count;
             BlockSelection.choose(s.blockScores, t, params, s.chosen, s.best, selected, at);
-            // The window first: the selected keys inside it (the local blocks at least) then
-            // take their scores from it, each branch keeping its own softmax.
+            // The window first: where the branches share their keys, the selected keys inside
+            // it (the local blocks at least) then take their scores from it, each branch keeping
+            // its own softmax.
             int windowFrom = Math.max(0, t - params.window() + 1);
             ranges.reset();
             ranges.add(windowFrom, t + 1);
-            softmaxBranch(sizes, r, head0, WIN, kt, v, g, s, branches, lse, ALL_UNSCORED);
+            softmaxBranch(sizes, r, head0, WIN, keys.windowKeys, keys.windowValues, g, s,
+                    branches, lse, ALL_UNSCORED);
             ranges.reset();
             for (int c = 0; c < count; c++) {
                 int block = selected[at + c];
@@ -231,7 +247,8 @@ public final class NsaKernel {
                     ranges.add(block * selectBlock, Math.min((block + 1) * selectBlock, t + 1));
                 }
             }
-            softmaxBranch(sizes, r, head0, SLC, kt, v, g, s, branches, lse, windowFrom);
+            softmaxBranch(sizes, r, head0, SLC, keys.keys, keys.values, g, s, branches, lse,
+                    keys.shared() ? windowFrom : ALL_UNSCORED);
             for (int x = 0; x < group; x++) {
                 int h = head0 + x;
                 int gateAt = (r * hq + h) * 3;
@@ -306,14 +323,14 @@ public final class NsaKernel {
      * The gradients of {@code sum(o * dout)} from a whole-sequence forward.
      *
      * @param forward the forward of rows {@code [0, T)}
-     * @param keys whether dk and dv are wanted
+     * @param keys whether dk, dv, dkWin and dvWin are wanted
      * @param compressed whether dkc and dvc are wanted
      * @throws IllegalArgumentException when the forward is not of the whole sequence or an
      *     array's length does not fit
      */
-    public static Gradients backward(Sizes sizes, float[] q, float[] k, float[] v, float[] kc,
-            float[] vc, float[] gates, Forward forward, float[] dout, boolean keys,
-            boolean compressed) {
+    public static Gradients backward(Sizes sizes, float[] q, float[] k, float[] v, float[] kWin,
+            float[] vWin, float[] kc, float[] vc, float[] gates, Forward forward, float[] dout,
+            boolean keys, boolean compressed) {
         int length = sizes.length();
         int hq = sizes.queryHeads();
         int dim = sizes.dim();
@@ -321,15 +338,18 @@ public final class NsaKernel {
             throw new IllegalArgumentException("nsa kernel: the backward needs the forward of "
                     + "every row");
         }
-        requireKeys(sizes, k, v, kc, vc);
+        requireKeys(sizes, k, v, kWin, vWin, kc, vc);
         sizes.require("q", q.length, (long) length * hq * dim);
         sizes.require("gates", gates.length, (long) length * hq * 3);
         sizes.require("dout", dout.length, (long) length * hq * dim);
         Columns kt = Columns.of(k, length, sizes);
         Columns vt = Columns.of(v, length, sizes);
+        Columns kWinT = kWin == k ? kt : Columns.of(kWin, length, sizes);
+        Columns vWinT = vWin == v ? vt : Columns.of(vWin, length, sizes);
         Columns kct = Columns.of(kc, sizes.compressed(), sizes);
         Columns vct = Columns.of(vc, sizes.compressed(), sizes);
         float[][] kRows = rows(k, length, sizes);
+        float[][] kWinRows = kWin == k ? kRows : rows(kWin, length, sizes);
         float[][] kcRows = rows(kc, sizes.compressed(), sizes);
         // The row terms dout_b . o_b, b the branch, with dout_b = gate_b * dout.
         double[] delta = new double[length * hq * 3];
@@ -341,16 +361,21 @@ public final class NsaKernel {
             int first = item * ROWS_PER_ITEM;
             int last = Math.min(length, first + ROWS_PER_ITEM);
             for (int t = first; t < last; t++) {
-                queryGradients(sizes, t, q, kRows, kt, vt, kcRows, kct, vct, gates, forward, dout,
-                        delta, dgates, dq, scratch, kept);
+                queryGradients(sizes, t, q, kRows, kt, vt, kWinRows, kWinT, vWinT, kcRows, kct,
+                        vct, gates, forward, dout, delta, dgates, dq, scratch, kept);
             }
         });
         float[] dk = null;
         float[] dv = null;
+        float[] dkWin = null;
+        float[] dvWin = null;
         if (keys) {
             dk = new float[length * sizes.kvHeads() * dim];
             dv = new float[dk.length];
-            keyGradients(sizes, q, kt, vt, gates, forward, dout, delta, kept, dk, dv);
+            dkWin = new float[dk.length];
+            dvWin = new float[dk.length];
+            keyGradients(sizes, q, kt, vt, kWinT, vWinT, gates, forward, dout, delta, kept, dk,
+                    dv, dkWin, dvWin);
         }
         float[] dkc = null;
         float[] dvc = null;
@@ -359,13 +384,14 @@ public final class NsaKernel {
             dvc = new float[dkc.length];
             compressedGradients(sizes, q, kct, vct, gates, forward, dout, delta, dkc, dvc);
         }
-        return new Gradients(dq, dk, dv, dkc, dvc, dgates);
+        return new Gradients(dq, dk, dv, dkWin, dvWin, dkc, dvc, dgates);
     }
 
     /** Row t's gate gradients, row terms and dq, over the key sets of the forward. */
     private static void queryGradients(Sizes sizes, int t, float[] q, float[][] k, Columns kt,
-            Columns vt, float[][] kc, Columns kct, Columns vct, float[] gates, Forward forward,
-            float[] dout, double[] delta, float[] dgates, float[] dq, Scratch s, Kept kept) {
+            Columns vt, float[][] kWin, Columns kWinT, Columns vWinT, float[][] kc, Columns kct,
+            Columns vct, float[] gates, Forward forward, float[] dout, double[] delta,
+            float[] dgates, float[] dq, Scratch s, Kept kept) {
         NsaParams params = sizes.params();
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
@@ -426,8 +452,9 @@ public final class NsaKernel {
             }
             ranges.reset();
             ranges.add(Math.max(0, t - params.window() + 1), t + 1);
-            scoreGradients(sizes, t, head0, WIN, kt, vt, g, s, gates, forward.lse(), delta);
-            weightedSum(s.weights, group, k, sizes.kvHeads(), g, ranges, s.sums);
+            scoreGradients(sizes, t, head0, WIN, kWinT, vWinT, g, s, gates, forward.lse(),
+                    delta);
+            weightedSum(s.weights, group, kWin, sizes.kvHeads(), g, ranges, s.sums);
             if (kept != null) {
                 int from = ranges.from[0];
                 kept.keep(t, head0, WIN, -from, from, t + 1, s, gates);
@@ -474,12 +501,13 @@ public final class NsaKernel {
     }
 
     /**
-     * dk and dv, one item per (kv head, selection block): the block's keys gather from the rows
-     * that selected the block, in row order, then from the rows whose window covers them.
+     * dk, dv and dkWin, dvWin, one item per (kv head, selection block): the block's keys gather
+     * their selected shares from the rows that selected the block, in row order, and their
+     * window shares from the rows whose window covers them, each into its branch's gradients.
      */
     private static void keyGradients(Sizes sizes, float[] q, Columns kt, Columns vt,
-            float[] gates, Forward forward, float[] dout, double[] delta, Kept kept, float[] dk,
-            float[] dv) {
+            Columns kWinT, Columns vWinT, float[] gates, Forward forward, float[] dout,
+            double[] delta, Kept kept, float[] dk, float[] dv, float[] dkWin, float[] dvWin) {
         int length = sizes.length();
         int hkv = sizes.kvHeads();
         int blocks = sizes.blocks();
@@ -539,21 +567,29 @@ public final class NsaKernel {
                 addKeptShares(sizes, t, g, SLC, c * selectBlock - from, from, end, q, dout,
                         kept, scratch, dkAcc, dvAcc, from);
             }
+            store(dkAcc, dk, from, to, g, hkv, dim);
+            store(dvAcc, dv, from, to, g, hkv, dim);
+            // The window's own accumulators: reused zeroed, so items allocate no more than
+            // when both branches summed into one.
+            for (int i = 0; i < dkAcc.length; i++) {
+                Arrays.fill(dkAcc[i], 0f);
+                Arrays.fill(dvAcc[i], 0f);
+            }
             int lastRow = Math.min(length, to + window - 1);
             for (int t = from; t < lastRow; t++) {
                 int windowFrom = Math.max(0, t - window + 1);
                 int first = Math.max(from, windowFrom);
                 int end = Math.min(to, t + 1);
                 if (first < end && kept == null) {
-                    addKeyShares(sizes, t, g, WIN, first, end, q, kt, vt, gates, forward, dout,
-                            delta, scratch, dkAcc, dvAcc, from);
+                    addKeyShares(sizes, t, g, WIN, first, end, q, kWinT, vWinT, gates, forward,
+                            dout, delta, scratch, dkAcc, dvAcc, from);
                 } else if (first < end) {
                     addKeptShares(sizes, t, g, WIN, -windowFrom, first, end, q, dout, kept,
                             scratch, dkAcc, dvAcc, from);
                 }
             }
-            store(dkAcc, dk, from, to, g, hkv, dim);
-            store(dvAcc, dv, from, to, g, hkv, dim);
+            store(dkAcc, dkWin, from, to, g, hkv, dim);
+            store(dvAcc, dvWin, from, to, g, hkv, dim);
         });
     }
 
@@ -918,17 +954,32 @@ public final class NsaKernel {
         return (s0 + s1) + (s2 + s3);
     }
 
-    private static void requireKeys(Sizes sizes, float[] k, float[] v, float[] kc, float[] vc) {
+    private static void requireKeys(Sizes sizes, float[] k, float[] v, float[] kWin,
+            float[] vWin, float[] kc, float[] vc) {
         long kv = (long) sizes.length() * sizes.kvHeads() * sizes.dim();
         long compressed = (long) sizes.compressed() * sizes.kvHeads() * sizes.dim();
         sizes.require("k", k.length, kv);
         sizes.require("v", v.length, kv);
+        sizes.require("kWin", kWin.length, kv);
+        sizes.require("vWin", vWin.length, kv);
         sizes.require("kc", kc.length, compressed);
         sizes.require("vc", vc.length, compressed);
     }
 
     private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
+    }
+
+    /**
+     * The keys, as columns, and values, as rows, that the selected and the window branch read,
+     * the same objects where the two branches share them.
+     */
+    private record Branches(Columns keys, float[][] values, Columns windowKeys,
+            float[][] windowValues) {
+        /** Whether a key's selected score is its window score, so one serves both. */
+        boolean shared() {
+            return keys == windowKeys;
+        }
     }
 
     /**

@@ -20,8 +20,14 @@ import org.sparsa.api.parameter.Parameters;
  * across branches); the batch then goes through the fused kernel as one node
  * ({@link NsaFunction}), checked against {@link NsaReference}.
  *
- * <p>Decoding keeps the keys and values and the compressed ones, compressing each block as it
- * completes ({@link NsaCache}), and runs the kernel's rows for the new queries only.
+ * <p>Every branch reads the model's keys and values, unless the layer was made with
+ * {@code independent_kv}: the selected and the window branch then read keys and values they
+ * project from the layer's input themselves ({@link BranchProjections}), and only the
+ * compressed branch, and so the compression, reads the model's.
+ *
+ * <p>Decoding keeps the keys and values (the branches' own too) and the compressed ones,
+ * compressing each block as it completes ({@link NsaCache}), and runs the kernel's rows for the
+ * new queries only.
  */
 final class NsaLayer implements AttentionLayer {
     static final String SPARSE = "sparse";
@@ -33,12 +39,20 @@ final class NsaLayer implements AttentionLayer {
     private final NsaParams params;
     private final Compressor keys;
     private final Compressor values;
+    /** The selected and window branches' own projections; null where they read the model's. */
+    private final BranchProjections projections;
 
-    NsaLayer(AttentionShape shape, NsaParams params, Compressor keys, Compressor values) {
+    /**
+     * @param projections the selected and window branches' own key and value projections, or
+     *     null for branches that read the model's keys and values
+     */
+    NsaLayer(AttentionShape shape, NsaParams params, Compressor keys, Compressor values,
+            BranchProjections projections) {
         this.shape = shape;
         this.params = params;
         this.keys = keys;
         this.values = values;
+        this.projections = projections;
     }
 
     @Override
@@ -51,13 +65,14 @@ final class NsaLayer implements AttentionLayer {
         requireMode(mode);
         int[] q = input.q().shape();
         requireShapes(input, q[0], q[1]);
-        return new AttentionOutput(attend(input.q(), input.k(), input.v(),
-                gates(input.hidden(), parameters), parameters), Map.of());
+        return new AttentionOutput(attend(input, gates(input.hidden(), parameters),
+                parameters), Map.of());
     }
 
     @Override
     public KvCache newCache(int batch, int maxLength) {
-        return new NsaCache(batch, maxLength, shape.kvHeads(), shape.headDim(), params);
+        return new NsaCache(batch, maxLength, shape.kvHeads(), shape.headDim(), params,
+                projections != null);
     }
 
     @Override
@@ -65,7 +80,7 @@ final class NsaLayer implements AttentionLayer {
             String mode) {
         requireMode(mode);
         if (!(cache instanceof NsaCache kv) || kv.kvHeads() != shape.kvHeads()
-                || kv.headDim() != shape.headDim()) {
+                || kv.headDim() != shape.headDim() || kv.independent() != (projections != null)) {
             throw new IllegalArgumentException(name() + ": the cache was not made by this layer "
                     + "(use its newCache); found " + cache);
         }
@@ -77,7 +92,16 @@ final class NsaLayer implements AttentionLayer {
         }
         Ops ops = input.q().ops();
         try (GradScope noGraph = ops.noGrad()) {
-            kv.append(input.k().value().toArray(), input.v().value().toArray(), count,
+            float[][] own = null;
+            if (projections != null) {
+                BranchProjections.Projected projected = projections.project(input.hidden(),
+                        input.positions(), parameters);
+                own = new float[][] {projected.selectedKeys().value().toArray(),
+                    projected.selectedValues().value().toArray(),
+                    projected.windowKeys().value().toArray(),
+                    projected.windowValues().value().toArray()};
+            }
+            kv.append(input.k().value().toArray(), input.v().value().toArray(), own, count,
                     keys.forDecoding(parameters), values.forDecoding(parameters));
             float[] queries = input.q().value().toArray();
             float[] gates = gates(input.hidden(), parameters).value().toArray();
@@ -88,10 +112,15 @@ final class NsaLayer implements AttentionLayer {
             int gateRow = shape.heads() * BRANCHES;
             float[] out = new float[kv.batch() * count * queryRow];
             for (int b = 0; b < kv.batch(); b++) {
+                float[] k = kv.selectedKeys(b);
+                float[] v = kv.selectedValues(b);
+                // Shared keys go in as one array, so the kernel scores them once for both.
+                float[] kWin = kv.independent() ? kv.windowKeys(b) : k;
+                float[] vWin = kv.independent() ? kv.windowValues(b) : v;
                 float[] rows = NsaKernel.forwardRows(sizes,
                         Arrays.copyOfRange(queries, b * count * queryRow,
                                 (b + 1) * count * queryRow),
-                        kv.keys(b), kv.values(b), kv.compressedKeys(b), kv.compressedValues(b),
+                        k, v, kWin, vWin, kv.compressedKeys(b), kv.compressedValues(b),
                         Arrays.copyOfRange(gates, b * count * gateRow,
                                 (b + 1) * count * gateRow),
                         length - count, length).o();
@@ -111,10 +140,19 @@ final class NsaLayer implements AttentionLayer {
     }
 
     /** NSA over each sequence of the batch, {@code [batch, time, heads, headDim]}. */
-    private Variable attend(Variable q, Variable k, Variable v, Variable gates,
-            Parameters parameters) {
-        return NsaFunction.attend(q, k, v, keys.apply(k, parameters),
-                values.apply(v, parameters), gates, params).o();
+    private Variable attend(AttentionInput input, Variable gates, Parameters parameters) {
+        Variable q = input.q();
+        Variable k = input.k();
+        Variable v = input.v();
+        Variable kc = keys.apply(k, parameters);
+        Variable vc = values.apply(v, parameters);
+        if (projections == null) {
+            return NsaFunction.attend(q, k, v, kc, vc, gates, params).o();
+        }
+        BranchProjections.Projected own = projections.project(input.hidden(),
+                input.positions(), parameters);
+        return NsaFunction.attendBranches(q, own.selectedKeys(), own.selectedValues(),
+                own.windowKeys(), own.windowValues(), kc, vc, gates, params).o();
     }
 
     private void requireMode(String mode) {
@@ -148,6 +186,7 @@ final class NsaLayer implements AttentionLayer {
 
     @Override
     public String toString() {
-        return name() + " " + params;
+        return name() + " " + params + (projections == null ? ""
+                : ", the selected and window branches with keys and values of their own");
     }
 }

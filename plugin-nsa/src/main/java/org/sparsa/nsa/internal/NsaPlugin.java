@@ -17,7 +17,8 @@ import org.sparsa.api.plugin.PluginKind;
  * {@code nsa}: Native Sparse Attention. Each query attends through three branches, compressed
  * blocks, its top selected blocks and a sliding window, mixed by per-head gates computed from
  * the layer's input ({@code specs/attention.md}). The layer adds the gate projection and the
- * compressors' weights and intra-block position embeddings of keys and values.
+ * compressors' weights and intra-block position embeddings of keys and values, and under
+ * {@code independent_kv} the selected and window branches' own key and value projections.
  */
 @Component(service = AttentionPlugin.class)
 @PluginInfo(kind = PluginKind.ATTENTION, id = "nsa",
@@ -36,7 +37,10 @@ import org.sparsa.api.plugin.PluginKind;
             NsaPlugin.COMPRESS + ":string=linear - how a block becomes a compressed token:"
                     + " linear (the spec), mlp (one SiLU hidden layer) or mean",
             NsaPlugin.COMPRESS_HIDDEN + ":int=0 - hidden width of the mlp compressor; 0 means"
-                    + " the head width"})
+                    + " the head width",
+            NsaPlugin.INDEPENDENT_KV + ":boolean=false - the selected and window branches"
+                    + " project keys and values of their own from the layer's input (rotated"
+                    + " as the model rotates k); the compressed branch keeps the model's"})
 public final class NsaPlugin implements AttentionPlugin {
     static final String BLOCK_LEN = "block_len";
     static final String STRIDE = "stride";
@@ -48,9 +52,10 @@ public final class NsaPlugin implements AttentionPlugin {
     static final String GATE_INIT = "gate_init";
     static final String COMPRESS = "compress";
     static final String COMPRESS_HIDDEN = "compress_hidden";
+    static final String INDEPENDENT_KV = "independent_kv";
     private static final List<String> KEYS = List.of(BLOCK_LEN, STRIDE, SELECT_BLOCK,
             SELECT_COUNT, WINDOW, INIT_BLOCKS, LOCAL_BLOCKS, GATE_INIT, COMPRESS,
-            COMPRESS_HIDDEN);
+            COMPRESS_HIDDEN, INDEPENDENT_KV);
     private static final List<String> GATE_INITS = List.of("zeros", "ones");
     /** The standard deviation of the gate weights at start. */
     private static final double INIT_STD = 0.02;
@@ -67,6 +72,10 @@ public final class NsaPlugin implements AttentionPlugin {
                         gateInit(config), 0)));
         specs.addAll(compressor(KEYS_PREFIX, shape, config, params).specs());
         specs.addAll(compressor(VALUES_PREFIX, shape, config, params).specs());
+        BranchProjections projections = projections(shape, config);
+        if (projections != null) {
+            specs.addAll(projections.specs());
+        }
         return specs;
     }
 
@@ -75,7 +84,17 @@ public final class NsaPlugin implements AttentionPlugin {
         gateInit(config);
         NsaParams params = params(config);
         return new NsaLayer(shape, params, compressor(KEYS_PREFIX, shape, config, params),
-                compressor(VALUES_PREFIX, shape, config, params));
+                compressor(VALUES_PREFIX, shape, config, params), projections(shape, config));
+    }
+
+    /**
+     * The selected and window branches' own projections where {@code config} asks for them,
+     * else null.
+     *
+     * @throws ConfigException when {@code independent_kv} is not a boolean
+     */
+    private static BranchProjections projections(AttentionShape shape, PluginConfig config) {
+        return config.bool(INDEPENDENT_KV, false) ? new BranchProjections(shape) : null;
     }
 
     /** The compressor of keys or values {@code config} asks for. */

@@ -10,6 +10,11 @@ import org.sparsa.api.tensor.IntTensor;
  * spec, step by step and named as there: the yardstick for faster paths and the op behind the
  * {@code attention.nsa} golden cases, not a path for real lengths.
  *
+ * <p>The window branch may read keys and values of its own, kWin and vWin, where a layer gives
+ * it its own projections ({@code independent_kv}); otherwise every branch reads k and v. The
+ * selected branch reads the keys the compression is made from: a layer whose selected branch
+ * projects keys of its own compresses elsewhere and calls the kernel directly.
+ *
  * <p>Every differentiable step is an op of {@link Ops}, so the gradients of q, k, v, the gates,
  * W_k, W_v, pe_k and pe_v come from autograd and the same code runs on every backend. The
  * selected and window branches are softmax attention over all keys with a mask, which costs
@@ -37,7 +42,7 @@ public final class NsaReference {
     }
 
     /**
-     * NSA over a whole sequence, causal.
+     * NSA over a whole sequence, causal, every branch reading k and v.
      *
      * @param q queries {@code [T, Hq, D]}
      * @param k keys {@code [T, Hkv, D]}, with Hkv dividing Hq
@@ -51,8 +56,27 @@ public final class NsaReference {
      */
     public static Result forward(Variable q, Variable k, Variable v, Variable gates,
             Variable wk, Variable wv, Variable pek, Variable pev, NsaParams params) {
+        return forward(q, k, v, k, v, gates, wk, wv, pek, pev, params);
+    }
+
+    /**
+     * NSA over a whole sequence, causal, the window branch reading its own keys and values.
+     *
+     * @param k keys {@code [T, Hkv, D]} of the compression and the selected branch
+     * @param v values {@code [T, Hkv, D]} of the compression and the selected branch
+     * @param kWin keys {@code [T, Hkv, D]} of the window branch
+     * @param vWin values {@code [T, Hkv, D]} of the window branch
+     * @throws IllegalArgumentException when the shapes do not fit together or with the params
+     * @see #forward(Variable, Variable, Variable, Variable, Variable, Variable, Variable,
+     *     Variable, NsaParams) the other parameters
+     */
+    public static Result forward(Variable q, Variable k, Variable v, Variable kWin,
+            Variable vWin, Variable gates, Variable wk, Variable wv, Variable pek, Variable pev,
+            NsaParams params) {
         Ops ops = q.ops();
         Shapes shape = Shapes.of(q, k, v, gates, wk, wv, pek, pev, params);
+        Shapes.requireLike(k, kWin, "kWin");
+        Shapes.requireLike(k, vWin, "vWin");
         int length = shape.length;
         int kvHeads = shape.kvHeads;
         int dim = shape.dim;
@@ -91,12 +115,21 @@ public final class NsaReference {
         // 4. Selection.
         int[] selected = select(scores, shape, params, blocks);
 
-        // 5. Selected branch, and 6. window branch: one set of token scores, two masks.
+        // 5. Selected branch.
         Variable tokenScores = ops.scale(ops.matmul(queries, ops.transpose(keys, 2, 3)), scale);
         Variable outSlc = ops.matmul(attend(ops, tokenScores,
                 selectedHidden(selected, shape, params), length, length), values);
-        Variable outWin = ops.matmul(attend(ops, tokenScores,
-                windowHidden(length, params.window()), length, length), values);
+
+        // 6. Window branch, over its own keys and values: one set of token scores with step 5,
+        // under another mask, where the branches share them.
+        Variable windowKeys = kWin == k ? keys
+                : ops.reshape(ops.permute(kWin, 1, 0, 2), kvHeads, 1, length, dim);
+        Variable windowValues = vWin == v ? values
+                : ops.reshape(ops.permute(vWin, 1, 0, 2), kvHeads, 1, length, dim);
+        Variable windowScores = windowKeys == keys ? tokenScores
+                : ops.scale(ops.matmul(queries, ops.transpose(windowKeys, 2, 3)), scale);
+        Variable outWin = ops.matmul(attend(ops, windowScores,
+                windowHidden(length, params.window()), length, length), windowValues);
 
         // 7. Output: each branch gated per query and head, no softmax across branches.
         Variable o = ops.add(gated(ops, gates, 1, outSlc, shape),
@@ -285,6 +318,16 @@ public final class NsaReference {
             require(Arrays.equals(pek.shape(), position), "pek must be [Hkv, l, D]", pek);
             require(Arrays.equals(pev.shape(), position), "pev must be [Hkv, l, D]", pev);
             return new Shapes(length, queryHeads, kvHeads, queryHeads / kvHeads, dim);
+        }
+
+        /**
+         * Checks that {@code other} has the shape of the keys {@code k}.
+         *
+         * @throws IllegalArgumentException naming {@code name} when it does not
+         */
+        static void requireLike(Variable k, Variable other, String name) {
+            require(Arrays.equals(other.shape(), k.shape()), name + " must have the shape of k "
+                    + Arrays.toString(k.shape()), other);
         }
 
         private static void require(boolean ok, String what, Variable found) {

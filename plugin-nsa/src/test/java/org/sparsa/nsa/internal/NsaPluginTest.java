@@ -57,6 +57,34 @@ class NsaPluginTest {
     }
 
     @Test
+    void independentKvDeclaresTheSelectedAndWindowBranchesOwnProjections() {
+        List<String> shared = new NsaPlugin().parameterSpecs(SHAPE, PluginConfig.empty())
+                .stream().map(ParameterSpec::name).toList();
+        assertEquals(shared, new NsaPlugin().parameterSpecs(SHAPE,
+                config(Map.of("independent_kv", false))).stream().map(ParameterSpec::name)
+                .toList());
+        List<ParameterSpec> own = new NsaPlugin().parameterSpecs(SHAPE,
+                config(Map.of("independent_kv", "true")));
+        assertEquals(shared, own.subList(0, shared.size()).stream().map(ParameterSpec::name)
+                .toList());
+        List<ParameterSpec> added = own.subList(shared.size(), own.size());
+        assertEquals(List.of("select.k.weight", "select.v.weight", "window.k.weight",
+                "window.v.weight"), added.stream().map(ParameterSpec::name).toList());
+        for (ParameterSpec spec : added) {
+            // [Hkv * D, hidden], drawn as the model's own k and v projections.
+            assertEquals(List.of(2 * 8, 32), spec.shape(), spec.name());
+            assertEquals("normal", spec.init(), spec.name());
+            assertEquals(0.02, spec.std(), 0, spec.name());
+        }
+        assertTrue(new NsaPlugin().create(SHAPE, config(Map.of("independent_kv", true)))
+                .toString().contains("of their own"));
+        assertRefused(Map.of("independent_kv", "yes"), "independent_kv", "true or false");
+        ConfigException e = assertThrows(ConfigException.class, () -> new NsaPlugin()
+                .create(SHAPE, config(Map.of("independent_kv", 1))));
+        assertTrue(e.getMessage().contains("independent_kv"), e.getMessage());
+    }
+
+    @Test
     void invalidCombinationsAreRefusedNamingTheKey() {
         assertRefused(Map.of("stride", 5), "stride", "divisor of block_len (32)");
         assertRefused(Map.of("stride", 8, "select_block", 20), "select_block",

@@ -13,8 +13,8 @@ import org.sparsa.testkit.OpGradientCheck;
 
 /**
  * Properties the spec implies for {@link NsaReference}: its branches reduce to full attention
- * where they see every key, it is causal, short sequences work, and the selected ids have the
- * promised form.
+ * where they see every key (the window over keys of its own too), it is causal, short sequences
+ * work, and the selected ids have the promised form.
  */
 class NsaPropertiesTest {
     private static final NsaParams SMALL = new NsaParams(4, 2, 4, 3, 3, 1, 2);
@@ -37,6 +37,14 @@ class NsaPropertiesTest {
             // A window of at least T is full causal attention.
             assertClose(fullAttention(in, window >= length ? 0 : window),
                     in.run(params).o().value().toArray(), 2e-5);
+            // With keys and values of its own, the window attends over those.
+            Variable kWin = Inputs.constant(ops, 20, 1, length, 2, 8);
+            Variable vWin = Inputs.constant(ops, 21, 1, length, 2, 8);
+            FullAttentionSpec spec = new FullAttentionSpec(length, 4, 2, 8,
+                    window >= length ? 0 : window);
+            assertClose(FullAttentionReference.forward(spec, widen(in.q), widen(kWin),
+                    widen(vWin)), NsaReference.forward(in.q, in.k, in.v, kWin, vWin, in.gates,
+                    in.wk, in.wv, in.pek, in.pev, params).o().value().toArray(), 2e-5);
         }
     }
 
@@ -193,7 +201,7 @@ class NsaPropertiesTest {
                     constant(ops, seed + 7, 0.5, kvHeads, l, dim));
         }
 
-        private static Variable constant(Ops ops, long seed, double scale, int... shape) {
+        static Variable constant(Ops ops, long seed, double scale, int... shape) {
             return ops.constant(OpGradientCheck.uniform(ops, seed, -scale, scale, shape));
         }
 

@@ -8,6 +8,7 @@ import org.sparsa.api.autograd.DifferentiableFunction;
 import org.sparsa.api.autograd.FunctionContext;
 import org.sparsa.api.autograd.Ops;
 import org.sparsa.api.autograd.Variable;
+import org.sparsa.api.compute.BackendKind;
 import org.sparsa.api.tensor.Tensor;
 import org.sparsa.core.tensor.DenseTensor;
 
@@ -20,12 +21,18 @@ import org.sparsa.core.tensor.DenseTensor;
  * fast path beside {@link NsaReference}, choosing the same blocks.
  *
  * <p>The forward saves the inputs, each branch's output and log-sum-exp and the selected blocks;
- * the backward recomputes the probabilities from them. The kernel runs in Java on whatever
- * backend the graph is on.
+ * the backward recomputes the probabilities from them. On the {@code OPENCL} backend, when a
+ * device is present, the sequences go through one {@link OpenClNsaKernel} shared by every call
+ * (building its kernels takes seconds), made on the first such call under a lock and closed at
+ * JVM exit or by {@link #releaseOpenCl()}; on {@code JAVA} they go through {@link NsaKernel}.
  */
 public final class NsaFunction implements DifferentiableFunction {
     private static final String NAME = "nsa";
     private static final int INPUTS = 6;
+    private static final Object OPENCL_LOCK = new Object();
+    /** The shared OpenCL kernels; null until the first OpenCL call and after a release. */
+    private static OpenClNsaKernel openCl;
+    private static boolean exitHookAdded;
 
     private final NsaParams params;
     /** The blocks the last forward selected, for callers that need the choice. */
@@ -112,9 +119,21 @@ public final class NsaFunction implements DifferentiableFunction {
         // Sequences are independent: each runs on its own slices, and the results join in
         // batch order, so the outcome does not depend on which thread ran which.
         NsaKernel.Forward[] results = new NsaKernel.Forward[batch];
-        IntStream.range(0, batch).parallel().forEach(b -> results[b] = NsaKernel.forward(sizes,
-                part(data[0], b, batch), part(data[1], b, batch), part(data[2], b, batch),
-                part(data[3], b, batch), part(data[4], b, batch), part(data[5], b, batch)));
+        OpenClNsaKernel device = openClFor(context.backend());
+        if (device != null) {
+            for (int b = 0; b < batch; b++) {
+                float[] k = part(data[1], b, batch);
+                float[] v = part(data[2], b, batch);
+                results[b] = device.forward(sizes, part(data[0], b, batch), k, v, k, v,
+                        part(data[3], b, batch), part(data[4], b, batch),
+                        part(data[5], b, batch));
+            }
+        } else {
+            IntStream.range(0, batch).parallel().forEach(b -> results[b] = NsaKernel.forward(
+                    sizes, part(data[0], b, batch), part(data[1], b, batch),
+                    part(data[2], b, batch), part(data[3], b, batch), part(data[4], b, batch),
+                    part(data[5], b, batch)));
+        }
         int length = sizes.length();
         int hq = sizes.queryHeads();
         float[] o = join(results, NsaKernel.Forward::o);
@@ -181,6 +200,7 @@ public final class NsaFunction implements DifferentiableFunction {
         boolean keys = want[1] || want[2];
         boolean compressed = want[3] || want[4];
         NsaKernel.Gradients[] results = new NsaKernel.Gradients[batch];
+        OpenClNsaKernel device = openClFor(context.backend());
         IntStream.range(0, batch).parallel().forEach(b -> {
             float[] idsAsFloats = part(data[INPUTS + 2], b, batch);
             int[] ids = new int[idsAsFloats.length];
@@ -189,10 +209,19 @@ public final class NsaFunction implements DifferentiableFunction {
             }
             NsaKernel.Forward forward = new NsaKernel.Forward(0, sizes.length(), null,
                     part(data[INPUTS], b, batch), part(data[INPUTS + 1], b, batch), ids);
-            results[b] = NsaKernel.backward(sizes, part(data[0], b, batch),
-                    part(data[1], b, batch), part(data[2], b, batch), part(data[3], b, batch),
-                    part(data[4], b, batch), part(data[5], b, batch), forward,
-                    part(dout, b, batch), keys, compressed);
+            if (device != null) {
+                results[b] = openClBackward(device, sizes, part(data[0], b, batch),
+                        part(data[1], b, batch), part(data[2], b, batch),
+                        part(data[3], b, batch), part(data[4], b, batch),
+                        part(data[5], b, batch), forward, part(dout, b, batch), keys,
+                        compressed);
+            } else {
+                results[b] = NsaKernel.backward(sizes, part(data[0], b, batch),
+                        part(data[1], b, batch), part(data[2], b, batch),
+                        part(data[3], b, batch), part(data[4], b, batch),
+                        part(data[5], b, batch), forward, part(dout, b, batch), keys,
+                        compressed);
+            }
         });
         List<Function<NsaKernel.Gradients, float[]>> parts = List.of(NsaKernel.Gradients::dq,
                 NsaKernel.Gradients::dk, NsaKernel.Gradients::dv, NsaKernel.Gradients::dkc,
@@ -203,6 +232,71 @@ public final class NsaFunction implements DifferentiableFunction {
         }
         return out;
     }
+
+    // ---- OpenCL dispatch: the shared device kernels, as core's full attention keeps its own.
+
+    /**
+     * Closes the shared OpenCL kernels, if built; the next OpenCL call builds them again. For a
+     * plugin update, or a test that must free the device; harmless at any time no OpenCL call
+     * is running (a running one finishes first: the instance serialises its calls).
+     */
+    public static void releaseOpenCl() {
+        OpenClNsaKernel released;
+        synchronized (OPENCL_LOCK) {
+            released = openCl;
+            openCl = null;
+        }
+        if (released != null) {
+            released.close();
+        }
+    }
+
+    /** The shared OpenCL kernels for a call on {@code backend}; null where the Java kernel runs. */
+    private static OpenClNsaKernel openClFor(BackendKind backend) {
+        if (backend != BackendKind.OPENCL) {
+            return null;
+        }
+        synchronized (OPENCL_LOCK) {
+            if (openCl == null) {
+                if (!OpenClNsaKernel.isAvailable()) {
+                    return null;
+                }
+                openCl = new OpenClNsaKernel();
+                if (!exitHookAdded) {
+                    exitHookAdded = true;
+                    Runtime.getRuntime().addShutdownHook(new Thread(
+                            NsaFunction::releaseOpenCl, "sparsa-opencl-nsa-close"));
+                }
+            }
+            return openCl;
+        }
+    }
+
+    /**
+     * One sequence's backward on the device, k and v read by both the selected and the window
+     * branch, so that their key gradients add up to the Java kernel's.
+     */
+    private static NsaKernel.Gradients openClBackward(OpenClNsaKernel device,
+            NsaKernel.Sizes sizes, float[] q, float[] k, float[] v, float[] kc, float[] vc,
+            float[] gates, NsaKernel.Forward forward, float[] dout, boolean keys,
+            boolean compressed) {
+        OpenClNsaKernel.Gradients g = device.backward(sizes, q, k, v, k, v, kc, vc, gates,
+                forward, dout, keys, compressed);
+        return new NsaKernel.Gradients(g.dq(), added(g.dk(), g.dkWin()),
+                added(g.dv(), g.dvWin()), g.dkc(), g.dvc(), g.dgates());
+    }
+
+    /** {@code a + b} element-wise into a, or null where a is. */
+    private static float[] added(float[] a, float[] b) {
+        if (a != null) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] += b[i];
+            }
+        }
+        return a;
+    }
+
+    // ---- end of the OpenCL dispatch.
 
     /** The sequences in a batch: the leading axis of rank-4 q, else one sequence. */
     private static int batch(int[] q) {

@@ -8,9 +8,10 @@ import com.aparapi.Kernel;
  * branch of each head, the block choice, then the window and selected branches and the gated
  * output. The item writes only its own rows of every output, so no two items share a write.
  *
- * <p>Each branch is a softmax in two passes over its keys: the largest score first, then the
- * exponentials, their double sum and the weighted sum of the values, accumulated in the item's
- * own row of {@code branches}. After the compressed branch, a third pass turns each compressed
+ * <p>Each branch is an online softmax over its keys, one score per key: the running maximum,
+ * the double sum of the exponentials and the weighted sum of the values, accumulated in the
+ * item's own row of {@code branches} and rescaled when a larger score arrives. After the
+ * compressed branch, a second pass turns each compressed
  * score into {@code p = exp(score - lse)}, the probability the backward recomputes, and spreads
  * it onto the selection blocks it overlaps, in the item's row of the global scratch
  * {@code blockScores [T, Hkv, blocks]} (double, head by head, token by token ascending, as
@@ -151,30 +152,36 @@ public final class NsaForwardKernel extends Kernel {
         if (branch == 1) {
             ranges = selectCount;
         }
+        for (int d = 0; d < headDim; d++) {
+            branches[outAt + d] = 0f;
+        }
         float largest = emptyLse;
+        double total = 0.0;
         int keys = 0;
         for (int c = 0; c < ranges; c++) {
             int end = rangeTo(branch, t, selectedAt, c);
             for (int s = rangeFrom(branch, t, selectedAt, c); s < end; s++) {
-                largest = max(largest, keyScore(branch, qAt, (s * kvHeads + g) * headDim));
+                int keyAt = (s * kvHeads + g) * headDim;
+                float x = keyScore(branch, qAt, keyAt);
+                if (x > largest) {
+                    if (keys > 0) {
+                        // Earlier terms were weighted against a smaller maximum.
+                        float alpha = exp(largest - x);
+                        total = total * alpha;
+                        for (int d = 0; d < headDim; d++) {
+                            branches[outAt + d] = branches[outAt + d] * alpha;
+                        }
+                    }
+                    largest = x;
+                }
+                float w = exp(x - largest);
+                total = total + w;
+                addValue(branch, outAt, keyAt, w);
                 keys++;
             }
         }
-        for (int d = 0; d < headDim; d++) {
-            branches[outAt + d] = 0f;
-        }
         lse[row * 3 + branch] = emptyLse;
         if (keys > 0) {
-            double total = 0.0;
-            for (int c = 0; c < ranges; c++) {
-                int end = rangeTo(branch, t, selectedAt, c);
-                for (int s = rangeFrom(branch, t, selectedAt, c); s < end; s++) {
-                    int keyAt = (s * kvHeads + g) * headDim;
-                    float w = exp(keyScore(branch, qAt, keyAt) - largest);
-                    total = total + w;
-                    addValue(branch, outAt, keyAt, w);
-                }
-            }
             double inverse = 1.0 / total;
             for (int d = 0; d < headDim; d++) {
                 branches[outAt + d] = (float) (branches[outAt + d] * inverse);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -16,16 +17,21 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.sparsa.api.autograd.Variable;
 import org.sparsa.api.compute.BackendKind;
 import org.sparsa.core.attention.FullAttentionReference;
 import org.sparsa.core.attention.FullAttentionSpec;
+import org.sparsa.core.autograd.Autograd;
+import org.sparsa.core.compute.Backend;
+import org.sparsa.core.compute.Backends;
 import org.sparsa.testkit.GoldenCases;
 
 /**
  * {@link OpenClNsaKernel} against the Java {@link NsaKernel} over the shapes that reach the edge
  * cases (the same block choice, outputs and gradients up to float rounding), its window keys
- * read apart from the selected branch's (checked against double-precision full attention), the
- * golden case through {@link NsaFunction} on the OpenCL backend, and bit-identical reruns.
+ * read apart from the selected branch's (checked against double-precision full attention),
+ * {@link NsaFunction} on the OpenCL backend against itself on Java, the golden case through it,
+ * and bit-identical reruns.
  * Skipped without an OpenCL device, except under {@code CI=true}, where one must exist.
  */
 class OpenClNsaKernelTest {
@@ -226,10 +232,61 @@ class OpenClNsaKernelTest {
     }
 
     @Test
+    void theFunctionOnTheOpenClBackendMatchesItOnJava() {
+        Case c = new Case("batch of two", 19, 4, 2, 4, new NsaParams(4, 2, 4, 3, 5, 1, 1));
+        NsaKernel.Sizes sizes = c.sizes();
+        Inputs first = Inputs.random(sizes, 41);
+        Inputs second = Inputs.random(sizes, 42);
+        float[][] java;
+        try (Backend backend = Backends.open(BackendKind.JAVA)) {
+            java = functionGradients(new Autograd(backend), c, first, second);
+        }
+        float[][] openCl;
+        try (Backend backend = Backends.open(BackendKind.OPENCL)) {
+            openCl = functionGradients(new Autograd(backend), c, first, second);
+        }
+        String[] names = {"o", "dq", "dk", "dv", "dkc", "dvc", "dgates"};
+        for (int i = 0; i < names.length; i++) {
+            assertClose(names[i], java[i], openCl[i]);
+        }
+    }
+
+    @Test
     void theGoldenCasePassesThroughTheOpenClBackend(@TempDir Path folder) throws Exception {
         Path file = GoldenCases.copyResource(getClass(), "/golden/nsa-small.safetensors", folder);
         GoldenCases.assertPasses(file, "attention.nsa", new NsaGoldenOp(NsaFunction::attend),
                 BackendKind.OPENCL);
+    }
+
+    /**
+     * o and the gradients of q, k, v, kc, vc and gates of {@code sum(o * dout)} through
+     * {@link NsaFunction} on a batch of two sequences.
+     */
+    private static float[][] functionGradients(Autograd ops, Case c, Inputs a, Inputs b) {
+        NsaKernel.Sizes sizes = c.sizes();
+        int nc = sizes.compressed();
+        Variable q = ops.leaf(ops.tensor(join(a.q, b.q), 2, c.length, c.queryHeads, c.dim));
+        Variable k = ops.leaf(ops.tensor(join(a.k, b.k), 2, c.length, c.kvHeads, c.dim));
+        Variable v = ops.leaf(ops.tensor(join(a.v, b.v), 2, c.length, c.kvHeads, c.dim));
+        Variable kc = ops.leaf(ops.tensor(join(a.kc, b.kc), 2, nc, c.kvHeads, c.dim));
+        Variable vc = ops.leaf(ops.tensor(join(a.vc, b.vc), 2, nc, c.kvHeads, c.dim));
+        Variable gates = ops.leaf(ops.tensor(join(a.gates, b.gates), 2, c.length,
+                c.queryHeads, 3));
+        Variable o = NsaFunction.attend(q, k, v, kc, vc, gates, c.params).o();
+        ops.sum(ops.mul(o, ops.constant(join(a.dout, b.dout), 2, c.length, c.queryHeads,
+                c.dim)), false).backward();
+        float[][] out = {o.value().toArray(), null, null, null, null, null, null};
+        Variable[] leaves = {q, k, v, kc, vc, gates};
+        for (int i = 0; i < leaves.length; i++) {
+            out[i + 1] = leaves[i].grad().orElseThrow().toArray();
+        }
+        return out;
+    }
+
+    private static float[] join(float[] a, float[] b) {
+        float[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /** Gates that keep branch b alone. */

@@ -251,6 +251,27 @@ class DistributionIT {
         }
     }
 
+    /**
+     * The NSA recipe, shortened, trained inside the framework: under {@code CI=true} on the
+     * OpenCL backend, where the NSA bundle's own device kernels run the attention.
+     */
+    @Test
+    void nsaTrainsInsideTheFramework(@TempDir Path folder) throws Exception {
+        String backend = "true".equals(System.getenv("CI")) ? "opencl" : "java";
+        Path run = folder.resolve("nsa");
+        try (EmbeddedFramework framework = boot(Distribution.at(DISTRIBUTION))) {
+            Output output = run(framework, "run",
+                    DISTRIBUTION.resolve("recipes/nsa-mqar.yaml").toString(),
+                    "output.dir=" + run, "backend=" + backend, "stages.0.steps=2",
+                    "stages.0.batch=2", "stages.0.schedule.warmup=1", "stages.0.eval_every=2",
+                    "stages.0.checkpoint_every=2", "task.config.eval_size=4");
+            assertEquals(0, output.exit(), output::toString);
+            JsonNode result = JSON.readTree(run.resolve("result.json").toFile());
+            assertEquals("completed", result.get("status").asText(), result::toString);
+            assertEquals(2, result.get("steps").asLong(), result::toString);
+        }
+    }
+
     @Test
     void verifyRunsGoldenCasesAndFailsOnBadOnes(@TempDir Path folder) throws Exception {
         Path good = folder.resolve("fp8-e4m3.safetensors");

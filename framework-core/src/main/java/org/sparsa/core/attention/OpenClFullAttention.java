@@ -6,7 +6,7 @@ import java.util.List;
 import org.sparsa.core.attention.internal.opencl.ForwardKernel;
 import org.sparsa.core.attention.internal.opencl.KeyValueGradientKernel;
 import org.sparsa.core.attention.internal.opencl.QueryGradientKernel;
-import org.sparsa.core.compute.internal.opencl.Launcher;
+import org.sparsa.core.compute.opencl.Launcher;
 
 /**
  * Full attention on an OpenCL device through Aparapi, with the contract of

@@ -8,6 +8,7 @@ import org.sparsa.api.autograd.DifferentiableFunction;
 import org.sparsa.api.autograd.FunctionContext;
 import org.sparsa.api.autograd.Ops;
 import org.sparsa.api.autograd.Variable;
+import org.sparsa.api.compute.BackendKind;
 import org.sparsa.api.tensor.Tensor;
 import org.sparsa.core.tensor.DenseTensor;
 
@@ -26,13 +27,19 @@ import org.sparsa.core.tensor.DenseTensor;
  * twice.
  *
  * <p>The forward saves the inputs, each branch's output and log-sum-exp and the selected blocks;
- * the backward recomputes the probabilities from them. The kernel runs in Java on whatever
- * backend the graph is on.
+ * the backward recomputes the probabilities from them. On the {@code OPENCL} backend, when a
+ * device is present, the sequences go through one {@link OpenClNsaKernel} shared by every call
+ * (building its kernels takes seconds), made on the first such call under a lock and closed at
+ * JVM exit or by {@link #releaseOpenCl()}; on {@code JAVA} they go through {@link NsaKernel}.
  */
 public final class NsaFunction implements DifferentiableFunction {
     private static final String NAME = "nsa";
     private static final int INPUTS = 8;
     private static final String INPUT_NAMES = "q, k, v, kWin, vWin, kc, vc, gates";
+    private static final Object OPENCL_LOCK = new Object();
+    /** The shared OpenCL kernels; null until the first OpenCL call and after a release. */
+    private static OpenClNsaKernel openCl;
+    private static boolean exitHookAdded;
 
     private final NsaParams params;
     /** The blocks the last forward selected, for callers that need the choice. */
@@ -146,11 +153,21 @@ public final class NsaFunction implements DifferentiableFunction {
         // Sequences are independent: each runs on its own slices, and the results join in
         // batch order, so the outcome does not depend on which thread ran which.
         NsaKernel.Forward[] results = new NsaKernel.Forward[batch];
-        IntStream.range(0, batch).parallel().forEach(b -> {
-            float[][] in = sequenceParts(data, b, batch);
-            results[b] = NsaKernel.forward(sizes, in[0], in[1], in[2], in[3], in[4], in[5],
-                    in[6], in[7]);
-        });
+        OpenClNsaKernel device = openClFor(context.backend());
+        if (device != null) {
+            // One device: the sequences take turns on it.
+            for (int b = 0; b < batch; b++) {
+                float[][] in = sequenceParts(data, b, batch);
+                results[b] = device.forward(sizes, in[0], in[1], in[2], in[3], in[4], in[5],
+                        in[6], in[7]);
+            }
+        } else {
+            IntStream.range(0, batch).parallel().forEach(b -> {
+                float[][] in = sequenceParts(data, b, batch);
+                results[b] = NsaKernel.forward(sizes, in[0], in[1], in[2], in[3], in[4], in[5],
+                        in[6], in[7]);
+            });
+        }
         int length = sizes.length();
         int hq = sizes.queryHeads();
         float[] o = join(results, NsaKernel.Forward::o);
@@ -216,6 +233,7 @@ public final class NsaFunction implements DifferentiableFunction {
         boolean keys = want[1] || want[2] || want[3] || want[4];
         boolean compressed = want[5] || want[6];
         NsaKernel.Gradients[] results = new NsaKernel.Gradients[batch];
+        OpenClNsaKernel device = openClFor(context.backend());
         IntStream.range(0, batch).parallel().forEach(b -> {
             float[] idsAsFloats = part(data[INPUTS + 2], b, batch);
             int[] ids = new int[idsAsFloats.length];
@@ -225,8 +243,11 @@ public final class NsaFunction implements DifferentiableFunction {
             NsaKernel.Forward forward = new NsaKernel.Forward(0, sizes.length(), null,
                     part(data[INPUTS], b, batch), part(data[INPUTS + 1], b, batch), ids);
             float[][] in = sequenceParts(data, b, batch);
-            results[b] = NsaKernel.backward(sizes, in[0], in[1], in[2], in[3], in[4], in[5],
-                    in[6], in[7], forward, part(dout, b, batch), keys, compressed);
+            results[b] = device != null
+                    ? device.backward(sizes, in[0], in[1], in[2], in[3], in[4], in[5], in[6],
+                            in[7], forward, part(dout, b, batch), keys, compressed)
+                    : NsaKernel.backward(sizes, in[0], in[1], in[2], in[3], in[4], in[5],
+                            in[6], in[7], forward, part(dout, b, batch), keys, compressed);
         });
         // In input order: the kernel gives each branch's key gradients apart.
         List<Function<NsaKernel.Gradients, float[]>> parts = List.of(NsaKernel.Gradients::dq,
@@ -239,6 +260,47 @@ public final class NsaFunction implements DifferentiableFunction {
         }
         return out;
     }
+
+    // ---- OpenCL dispatch: the shared device kernels, as core's full attention keeps its own.
+
+    /**
+     * Closes the shared OpenCL kernels, if built; the next OpenCL call builds them again. For a
+     * plugin update, or a test that must free the device; harmless at any time no OpenCL call
+     * is running (a running one finishes first: the instance serialises its calls).
+     */
+    public static void releaseOpenCl() {
+        OpenClNsaKernel released;
+        synchronized (OPENCL_LOCK) {
+            released = openCl;
+            openCl = null;
+        }
+        if (released != null) {
+            released.close();
+        }
+    }
+
+    /** The shared OpenCL kernels for a call on {@code backend}; null where the Java kernel runs. */
+    private static OpenClNsaKernel openClFor(BackendKind backend) {
+        if (backend != BackendKind.OPENCL) {
+            return null;
+        }
+        synchronized (OPENCL_LOCK) {
+            if (openCl == null) {
+                if (!OpenClNsaKernel.isAvailable()) {
+                    return null;
+                }
+                openCl = new OpenClNsaKernel();
+                if (!exitHookAdded) {
+                    exitHookAdded = true;
+                    Runtime.getRuntime().addShutdownHook(new Thread(
+                            NsaFunction::releaseOpenCl, "sparsa-opencl-nsa-close"));
+                }
+            }
+            return openCl;
+        }
+    }
+
+    // ---- end of the OpenCL dispatch.
 
     /** The sequences in a batch: the leading axis of rank-4 q, else one sequence. */
     private static int batch(int[] q) {

@@ -20,9 +20,11 @@ import org.sparsa.core.verify.GoldenOutputs;
  * {@code attention.nsa}: q, k, v and gates with the compression parameters wk, wv, pek, pev and
  * the config {@code block_len, stride, select_block, select_count, window} (and
  * {@code init_blocks}, {@code local_blocks}, by default the spec's 1 and 2) give o and the
- * selected blocks through {@link NsaReference}; with {@code dout.o} also the gradient of every
- * input and parameter, from autograd. Runs on the Java backend and, when an OpenCL device is
- * present, on the OpenCL backend (opened for the case and closed after it).
+ * selected blocks through the path the layer trains with, {@link NsaFunction#attend} (the
+ * fused kernel: {@link NsaKernel} on the Java backend, {@link OpenClNsaKernel} on OpenCL); with
+ * {@code dout.o} also the gradient of every input and parameter, from autograd. Runs on the Java
+ * backend and, when an OpenCL device is present, on the OpenCL backend (opened for the case and
+ * closed after it). The tests run the same case through {@link NsaReference} as well.
  */
 @Component(service = GoldenOp.class, property = GoldenOp.OP_PROPERTY + "=attention.nsa")
 public final class NsaGoldenOp implements GoldenOp {
@@ -40,9 +42,9 @@ public final class NsaGoldenOp implements GoldenOp {
 
     private final Attention attention;
 
-    /** The op through {@link NsaReference}. */
+    /** The op through the fused path, as the layer runs it. */
     public NsaGoldenOp() {
-        this(NsaReference::forward);
+        this(NsaFunction::attend);
     }
 
     /** The op through another NSA computation, such as {@link NsaFunction#attend}. */

@@ -1,6 +1,7 @@
 package org.sparsa.core.compute.internal.opencl;
 
 import com.aparapi.Kernel;
+import org.sparsa.core.compute.opencl.RangeKernel;
 
 /**
  * {@code y = x} except {@code value} where the broadcast mask is non-zero, one work item per

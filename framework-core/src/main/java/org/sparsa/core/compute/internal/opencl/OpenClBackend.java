@@ -12,6 +12,7 @@ import org.sparsa.core.compute.Backend;
 import org.sparsa.core.compute.BinaryFunction;
 import org.sparsa.core.compute.MatmulShape;
 import org.sparsa.core.compute.UnaryFunction;
+import org.sparsa.core.compute.opencl.Launcher;
 
 /**
  * The {@code opencl} backend: every {@link Backend} kernel as an Aparapi kernel on one OpenCL

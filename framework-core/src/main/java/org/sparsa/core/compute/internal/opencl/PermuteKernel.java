@@ -1,6 +1,7 @@
 package org.sparsa.core.compute.internal.opencl;
 
 import com.aparapi.Kernel;
+import org.sparsa.core.compute.opencl.RangeKernel;
 
 /**
  * {@code y} = {@code x} with its axes reordered, one work item per element of {@code y}: the

@@ -1,6 +1,7 @@
 package org.sparsa.core.compute.internal.opencl;
 
 import com.aparapi.Kernel;
+import org.sparsa.core.compute.opencl.RangeKernel;
 
 /**
  * RMSNorm over the rows of a {@code [rows, columns]} matrix and its gradients, in three passes:

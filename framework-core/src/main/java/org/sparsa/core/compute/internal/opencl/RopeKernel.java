@@ -1,6 +1,7 @@
 package org.sparsa.core.compute.internal.opencl;
 
 import com.aparapi.Kernel;
+import org.sparsa.core.compute.opencl.RangeKernel;
 
 /**
  * NeoX rotate-half rotary embedding on {@code x [outer, time, inner, dim]}, one work item per

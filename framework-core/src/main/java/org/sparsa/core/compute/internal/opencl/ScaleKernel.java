@@ -1,6 +1,7 @@
 package org.sparsa.core.compute.internal.opencl;
 
 import com.aparapi.Kernel;
+import org.sparsa.core.compute.opencl.RangeKernel;
 
 /** {@code y = x * factor}, one work item per element. */
 public final class ScaleKernel extends Kernel implements RangeKernel {

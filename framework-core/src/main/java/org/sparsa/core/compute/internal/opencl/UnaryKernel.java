@@ -1,6 +1,7 @@
 package org.sparsa.core.compute.internal.opencl;
 
 import com.aparapi.Kernel;
+import org.sparsa.core.compute.opencl.RangeKernel;
 
 /**
  * Element-wise functions and their backward, one work item per element. The function is an

@@ -23,6 +23,8 @@ import org.sparsa.core.compute.Backend;
 import org.sparsa.core.compute.BinaryFunction;
 import org.sparsa.core.compute.MatmulShape;
 import org.sparsa.core.compute.UnaryFunction;
+import org.sparsa.core.compute.opencl.Launcher;
+import org.sparsa.core.compute.opencl.RangeKernel;
 
 /**
  * The OpenCL backend's own promises: bit-identical repeated calls, the same bits however a

@@ -1,4 +1,4 @@
-package org.sparsa.core.compute.internal.opencl;
+package org.sparsa.core.compute.opencl;
 
 import com.aparapi.Kernel;
 import com.aparapi.Range;
@@ -17,14 +17,15 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
- * Builds the backend's kernels for one OpenCL device and launches them there, never anywhere
+ * Builds Aparapi kernels for one OpenCL device and launches them there, never anywhere
  * else: Aparapi quietly runs a kernel on its Java thread pool when OpenCL cannot take it, and
  * every launch here checks that it did not.
  *
  * <p>One-dimensional launches are padded to whole work groups (the kernels skip the padding)
  * and split into pieces of at most {@link #maxItems()} work items, each piece told where it
- * starts through {@link RangeKernel#offset}, so that no range size overflows an int. Core's fused
- * OpenCL kernels (full attention) launch through it too.
+ * starts through {@link RangeKernel#offset}, so that no range size overflows an int. Core's
+ * backend, its fused OpenCL kernels (full attention) and plugins' own fused kernels launch
+ * through it.
  */
 public final class Launcher {
     private static final String APARAPI_LOGGER = "com.aparapi";
@@ -52,7 +53,7 @@ public final class Launcher {
         return groupSize;
     }
 
-    int maxItems() {
+    public int maxItems() {
         return maxItems;
     }
 
@@ -60,7 +61,7 @@ public final class Launcher {
      * The largest square tile, a power of two up to {@code 16}, whose work group the device
      * takes in its first two dimensions.
      */
-    int matmulTile() {
+    public int matmulTile() {
         int[] items = device.getMaxWorkItemSize();
         int tile = 16;
         while (tile > 1 && (tile * tile > device.getMaxWorkGroupSize() || tile > items[0]
@@ -103,7 +104,7 @@ public final class Launcher {
      *
      * @throws IllegalStateException when Aparapi ran the kernel anywhere but on the device
      */
-    <K extends Kernel & RangeKernel> void run(K kernel, int items) {
+    public <K extends Kernel & RangeKernel> void run(K kernel, int items) {
         for (int start = 0; start < items; start += Math.min(maxItems, items - start)) {
             int count = Math.min(maxItems, items - start);
             kernel.offset(start);
@@ -184,7 +185,7 @@ public final class Launcher {
     }
 
     /** The messages of {@code e} and its causes, each once. */
-    static String causes(Throwable e) {
+    public static String causes(Throwable e) {
         StringBuilder text = new StringBuilder();
         for (Throwable c = e; c != null; c = c.getCause()) {
             String message = c.getMessage() == null ? c.getClass().getName() : c.getMessage();

@@ -1,0 +1,12 @@
+/**
+ * Launching Aparapi kernels on an OpenCL device and nowhere else: the {@link Launcher} builds a
+ * kernel for one device, launches it and throws where Aparapi would quietly fall back to its Java
+ * thread pool. Core's backend and fused attention use it, and so can plugins that bring their own
+ * OpenCL kernels.
+ */
+@Export
+@Version("0.1.0")
+package org.sparsa.core.compute.opencl;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

@@ -72,6 +72,23 @@ class RunCommandTest {
     }
 
     @Test
+    void runsInAGivenFolderThatHoldsOnlyOtherFiles(@TempDir Path dir) throws Exception {
+        Path trial = dir.resolve("sweep/trials/0-a");
+        Files.createDirectories(trial);
+        Files.writeString(trial.resolve("trial.log"), "started\n");
+        assertEquals(0, run(dir, new ShippedPlugins(), recipe(dir).toString(),
+                "stages.0.steps=2", "--folder", "sweep/trials/0-a"), err.toString());
+        assertTrue(Files.isRegularFile(trial.resolve("result.json")));
+        assertEquals("started\n", Files.readString(trial.resolve("trial.log")));
+        assertTrue(Files.readString(trial.resolve("config.resolved.yaml"))
+                .contains("dir: " + trial), "the folder is the run's output.dir");
+
+        assertEquals(1, run(dir, new ShippedPlugins(), recipe(dir).toString(),
+                "stages.0.steps=2", "--folder", "sweep/trials/0-a"));
+        assertTrue(err.toString().contains("already holds a run"), err::toString);
+    }
+
+    @Test
     void trainsAndFillsTheRunFolder(@TempDir Path dir) throws Exception {
         assertEquals(0, run(dir, new ShippedPlugins(), recipe(dir).toString(), "output.dir=out"),
                 err.toString());

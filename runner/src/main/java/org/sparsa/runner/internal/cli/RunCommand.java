@@ -99,7 +99,14 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Recipe valid;
         try {
-            valid = new RecipeLoader(lookup.get()).load(arguments.recipe, arguments.overrides);
+            RecipeLoader.Loaded loaded = new RecipeLoader(lookup.get()).loadWithSweep(
+                    arguments.recipe.toString(), RecipeLoader.readText(arguments.recipe),
+                    arguments.overrides);
+            valid = loaded.recipe();
+            if (loaded.sweep() != null) {
+                out.println("note: " + arguments.recipe + " defines a sweep, which `sparsa run` "
+                        + "leaves out; `sparsa sweep " + arguments.recipe + "` runs its trials");
+            }
         } catch (RecipeException e) {
             ValidateCommand.report(err, arguments.recipe.toString(), e);
             return 1;

@@ -11,8 +11,8 @@ import org.sparsa.runner.internal.report.FinalMetricsTable;
 /**
  * Shows how a sweep goes, one line whenever a trial starts or ends: trials done, running and
  * failed out of all, the time left at the pace of the trials finished so far, and the best
- * value of the sweep's metric with its trial. Lines go to the console and to the
- * {@value #LOGGER} logger.
+ * value of the sweep's metric with its trial. Lines go to the console, and at debug level to the
+ * {@value #LOGGER} logger: at info level the distribution's console log would print each twice.
  */
 final class SweepProgress {
     /** The logger progress lines go to as well. */
@@ -108,7 +108,7 @@ final class SweepProgress {
                         + ")", event);
         console.println(line);
         console.flush();
-        LOG.info(line);
+        LOG.debug(line);
     }
 
     private String eta() {

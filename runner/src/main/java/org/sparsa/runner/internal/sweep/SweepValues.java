@@ -78,9 +78,10 @@ final class SweepValues {
             if (!Double.isFinite(d)) {
                 return String.valueOf(d);
             }
-            return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString().length() <= 12
-                    ? BigDecimal.valueOf(d).stripTrailingZeros().toPlainString()
-                    : BigDecimal.valueOf(d).stripTrailingZeros().toString();
+            BigDecimal exact = BigDecimal.valueOf(d).stripTrailingZeros();
+            String plain = exact.toPlainString();
+            // Very large or small values read better with an exponent (1E-7, not 0.0000001).
+            return plain.length() <= 12 ? plain : exact.toString();
         }
         return String.valueOf(value);
     }

@@ -59,7 +59,8 @@ public final class TrialExpander {
                     all.add("seed=" + seed);
                     name = name.isEmpty() ? "seed=" + seed : name + "_seed=" + seed;
                 }
-                trials.add(new Trial(number, String.format("%0" + digits + "d-%s", number, name),
+                trials.add(new Trial(number, String.format(java.util.Locale.ROOT,
+                        "%0" + digits + "d-%s", number, name),
                         label, parameters, seed, all));
             }
         }

@@ -72,6 +72,20 @@ class RunCommandTest {
     }
 
     @Test
+    void runsARecipeWithASweepAsWrittenAndSaysSo(@TempDir Path dir) throws Exception {
+        Path recipe = dir.resolve("swept.yaml");
+        Files.writeString(recipe, RECIPE + "sweep:\n  parameters: {stages.0.lr: [1.0e-3, "
+                + "2.0e-3]}\n");
+        assertEquals(0, run(dir, new ShippedPlugins(), recipe.toString(), "stages.0.steps=2",
+                "output.dir=out"), err.toString());
+        assertTrue(out.toString().contains("note: " + recipe + " defines a sweep, which "
+                + "`sparsa run` leaves out; `sparsa sweep " + recipe + "` runs its trials"),
+                out::toString);
+        assertTrue(Files.readString(dir.resolve("out/config.resolved.yaml"))
+                .contains("lr: 0.003"), "the recipe's own lr");
+    }
+
+    @Test
     void runsInAGivenFolderThatHoldsOnlyOtherFiles(@TempDir Path dir) throws Exception {
         Path trial = dir.resolve("sweep/trials/0-a");
         Files.createDirectories(trial);

@@ -37,6 +37,7 @@ import org.sparsa.runner.internal.run.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -60,6 +61,12 @@ public final class RunCommand implements Callable<Integer> {
 
     @Mixin
     RecipeArguments arguments;
+
+    @Option(names = "--folder", paramLabel = "DIR",
+            description = "Run in DIR instead of output.dir. DIR may exist and hold other files "
+                    + "(a sweep keeps its trial log there); it is refused only when it already "
+                    + "holds a run and resume is not auto.")
+    Path explicitFolder;
 
     @Spec
     CommandSpec spec;
@@ -92,13 +99,23 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Recipe valid;
         try {
-            valid = new RecipeLoader(lookup.get()).load(arguments.recipe, arguments.overrides);
+            RecipeLoader.Loaded loaded = new RecipeLoader(lookup.get()).loadWithSweep(
+                    arguments.recipe.toString(), RecipeLoader.readText(arguments.recipe),
+                    arguments.overrides);
+            valid = loaded.recipe();
+            if (loaded.sweep() != null) {
+                out.println("note: " + arguments.recipe + " defines a sweep, which `sparsa run` "
+                        + "leaves out; `sparsa sweep " + arguments.recipe + "` runs its trials");
+            }
         } catch (RecipeException e) {
             ValidateCommand.report(err, arguments.recipe.toString(), e);
             return 1;
         }
         LocalDateTime start = LocalDateTime.now(ZoneOffset.UTC);
-        if (valid.outputDir() == null) {
+        if (explicitFolder != null) {
+            valid = valid.withOutputDir(workingFolder.resolve(explicitFolder).normalize()
+                    .toString());
+        } else if (valid.outputDir() == null) {
             valid = valid.withOutputDir(RunFolder.defaultDir(valid.name(), start));
         }
         Path dir = workingFolder.resolve(valid.outputDir()).normalize();
@@ -140,7 +157,8 @@ public final class RunCommand implements Callable<Integer> {
                         .toLowerCase(Locale.ROOT), backend.description(), valid.seed(),
                 DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(start) + "Z", commandLine);
         try {
-            return RunFolder.create(workingFolder, new ResolvedRecipe(valid, provenance));
+            return RunFolder.create(workingFolder, new ResolvedRecipe(valid, provenance),
+                    explicitFolder != null);
         } catch (IllegalArgumentException e) {
             err.println(arguments.recipe + ": " + e.getMessage());
             return null;

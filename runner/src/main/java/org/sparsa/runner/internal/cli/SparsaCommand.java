@@ -11,7 +11,8 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "Sparse-attention research framework.",
         subcommands = {PluginsCommand.class, DoctorCommand.class, RewardCommand.class,
-            VerifyCommand.class, ValidateCommand.class, RunCommand.class, ExportCommand.class,
+            VerifyCommand.class, ValidateCommand.class, RunCommand.class, SweepCommand.class,
+            AggregateCommand.class, ExportCommand.class,
             ImportCommand.class,
             picocli.CommandLine.HelpCommand.class})
 public final class SparsaCommand implements Runnable {

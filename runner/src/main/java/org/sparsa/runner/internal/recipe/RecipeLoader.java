@@ -45,9 +45,18 @@ public final class RecipeLoader {
      * @throws IOException when the file cannot be read
      */
     public Recipe load(Path file, List<String> overrides) throws IOException {
-        String text;
+        return load(file.toString(), readText(file), overrides);
+    }
+
+    /**
+     * The text of recipe {@code file}.
+     *
+     * @throws RecipeException when there is no such file or it is not UTF-8
+     * @throws IOException when the file cannot be read
+     */
+    public static String readText(Path file) throws IOException {
         try {
-            text = Files.readString(file);
+            return Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new RecipeException(file.toString(),
                     List.of(new RecipeError("", "no such file", file.toString())));
@@ -55,7 +64,6 @@ public final class RecipeLoader {
             throw new RecipeException(file.toString(),
                     List.of(new RecipeError("", "not UTF-8 text", file.toString())));
         }
-        return load(file.toString(), text, overrides);
     }
 
     /**
@@ -64,14 +72,33 @@ public final class RecipeLoader {
      * @throws RecipeException listing every problem, each with its key and file line
      */
     public Recipe load(String source, String text, List<String> overrides) {
+        return loadWithSweep(source, text, overrides).recipe();
+    }
+
+    /**
+     * Reads and validates recipe {@code text} like {@link #load(String, String, List)}, and
+     * returns its {@code sweep:} block too.
+     *
+     * @throws RecipeException listing every problem, each with its key and file line
+     */
+    public Loaded loadWithSweep(String source, String text, List<String> overrides) {
         LocatedYaml yaml = LocatedYaml.parse(source, text);
         List<RecipeError> errors = new ArrayList<>();
         Overrides.apply(yaml, overrides, errors);
-        Recipe recipe = read(yaml, errors);
+        Loaded loaded = read(yaml, errors);
         if (!errors.isEmpty()) {
             throw new RecipeException(source, inFileOrder(source, errors));
         }
-        return recipe;
+        return loaded;
+    }
+
+    /**
+     * A validated recipe and its sweep.
+     *
+     * @param recipe the recipe as written, overrides applied: what {@code sparsa run} runs
+     * @param sweep its {@code sweep:} block, or null when it has none
+     */
+    public record Loaded(Recipe recipe, SweepSpec sweep) {
     }
 
     /**
@@ -97,7 +124,7 @@ public final class RecipeLoader {
         return sorted;
     }
 
-    private Recipe read(LocatedYaml yaml, List<RecipeError> errors) {
+    private Loaded read(LocatedYaml yaml, List<RecipeError> errors) {
         Section root = new Section(yaml, "", yaml.root(), errors);
         String name = root.string("name", defaultName(yaml.source()));
         if (name != null && !NAME.matcher(name).matches()) {
@@ -122,11 +149,13 @@ public final class RecipeLoader {
             root.error("resume", "expected auto, never or the path of a checkpoint; no file or "
                     + "folder '" + resume + "' exists");
         }
+        SweepSpec sweep = root.has("sweep") ? SweepBlock.read(root.section("sweep")) : null;
         // Written by runs into config.resolved.yaml, so that file loads as a recipe again.
         root.ignore("provenance");
         root.rejectUnknown();
-        return new Recipe(name, seed, BackendKind.valueOf(backend.toUpperCase(Locale.ROOT)),
-                model, task, stages, dir, resume);
+        return new Loaded(new Recipe(name, seed,
+                BackendKind.valueOf(backend.toUpperCase(Locale.ROOT)), model, task, stages, dir,
+                resume), sweep);
     }
 
     private static String defaultName(String source) {

@@ -35,6 +35,17 @@ public record RunFolder(Path path) {
      * @throws IOException when the folder or file cannot be written
      */
     public static RunFolder create(Path base, ResolvedRecipe resolved) throws IOException {
+        return create(base, resolved, false);
+    }
+
+    /**
+     * Like {@link #create(Path, ResolvedRecipe)}; with {@code shared} the folder may already
+     * hold files that are not a run's, such as the log a sweep writes for its trial there, and
+     * is refused only when it holds a run ({@code config.resolved.yaml}) and the recipe does not
+     * resume.
+     */
+    public static RunFolder create(Path base, ResolvedRecipe resolved, boolean shared)
+            throws IOException {
         Recipe recipe = resolved.recipe();
         if (recipe.outputDir() == null) {
             throw new IllegalStateException("output.dir must be fixed before the folder is made");
@@ -44,10 +55,13 @@ public record RunFolder(Path path) {
             throw new IllegalArgumentException("output.dir " + recipe.outputDir()
                     + ": exists and is not a folder");
         }
-        if (Files.isDirectory(dir) && !isEmpty(dir) && !"auto".equals(recipe.resume())) {
+        boolean occupied = shared ? Files.exists(dir.resolve(ResolvedRecipe.FILE_NAME))
+                : Files.isDirectory(dir) && !isEmpty(dir);
+        if (occupied && !"auto".equals(recipe.resume())) {
             throw new IllegalArgumentException("output.dir " + recipe.outputDir()
-                    + ": already holds files; choose another output.dir, or set resume=auto "
-                    + "to continue the run there");
+                    + (shared ? ": already holds a run" : ": already holds files")
+                    + "; choose another output.dir, or set resume=auto to continue the run "
+                    + "there");
         }
         Path firstCreated = firstMissing(dir);
         try {

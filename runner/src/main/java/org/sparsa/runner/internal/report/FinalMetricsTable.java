@@ -15,7 +15,7 @@ import java.util.Set;
  * stages first appear, with its kind, its step count and the last value of the training loss
  * and of every evaluation metric it logged.
  */
-final class FinalMetricsTable {
+public final class FinalMetricsTable {
     private static final String LOSS = "loss";
     private static final MathContext FOUR_DIGITS = new MathContext(4);
 
@@ -73,7 +73,7 @@ final class FinalMetricsTable {
      * {@code value} to four significant digits, without trailing zeros. Rounded from the
      * shortest decimal that reads back as the double, so 0.00012345 rounds up as it looks.
      */
-    static String format(double value) {
+    public static String format(double value) {
         if (Double.isNaN(value)) {
             return "NaN";
         }

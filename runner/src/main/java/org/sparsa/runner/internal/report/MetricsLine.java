@@ -12,8 +12,8 @@ import java.util.Map;
  * @param stageStep the step within the stage, or -1 when the line does not say
  * @param values the numeric metrics in the order the line lists them
  */
-record MetricsLine(String stage, String kind, long step, long stageStep,
+public record MetricsLine(String stage, String kind, long step, long stageStep,
         Map<String, Double> values) {
     /** Keys that evaluation metrics start with. */
-    static final String EVAL_PREFIX = "eval/";
+    public static final String EVAL_PREFIX = "eval/";
 }

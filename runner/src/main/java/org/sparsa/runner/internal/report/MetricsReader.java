@@ -24,9 +24,9 @@ import java.util.Set;
  * are passed over, and so is an unparsable last line, which is what a process that crashed
  * mid-write leaves; an unparsable line anywhere else is an error.
  */
-final class MetricsReader {
+public final class MetricsReader {
     /** The file's name inside a run folder. */
-    static final String FILE_NAME = "metrics.jsonl";
+    public static final String FILE_NAME = "metrics.jsonl";
 
     /** Numeric keys that place a line in the run rather than measure anything. */
     private static final Set<String> POSITION_KEYS = Set.of("step", "stage_step", "time_s");
@@ -48,7 +48,7 @@ final class MetricsReader {
      * @throws IOException when the file cannot be read, or a line other than the last is not a
      *     JSON object or lacks its stage or step; the message names the file and line number
      */
-    static List<MetricsLine> read(Path file) throws IOException {
+    public static List<MetricsLine> read(Path file) throws IOException {
         List<MetricsLine> lines = new ArrayList<>();
         if (!Files.exists(file)) {
             return lines;

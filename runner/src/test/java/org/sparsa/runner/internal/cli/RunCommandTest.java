@@ -72,6 +72,37 @@ class RunCommandTest {
     }
 
     @Test
+    void runsARecipeWithASweepAsWrittenAndSaysSo(@TempDir Path dir) throws Exception {
+        Path recipe = dir.resolve("swept.yaml");
+        Files.writeString(recipe, RECIPE + "sweep:\n  parameters: {stages.0.lr: [1.0e-3, "
+                + "2.0e-3]}\n");
+        assertEquals(0, run(dir, new ShippedPlugins(), recipe.toString(), "stages.0.steps=2",
+                "output.dir=out"), err.toString());
+        assertTrue(out.toString().contains("note: " + recipe + " defines a sweep, which "
+                + "`sparsa run` leaves out; `sparsa sweep " + recipe + "` runs its trials"),
+                out::toString);
+        assertTrue(Files.readString(dir.resolve("out/config.resolved.yaml"))
+                .contains("lr: 0.003"), "the recipe's own lr");
+    }
+
+    @Test
+    void runsInAGivenFolderThatHoldsOnlyOtherFiles(@TempDir Path dir) throws Exception {
+        Path trial = dir.resolve("sweep/trials/0-a");
+        Files.createDirectories(trial);
+        Files.writeString(trial.resolve("trial.log"), "started\n");
+        assertEquals(0, run(dir, new ShippedPlugins(), recipe(dir).toString(),
+                "stages.0.steps=2", "--folder", "sweep/trials/0-a"), err.toString());
+        assertTrue(Files.isRegularFile(trial.resolve("result.json")));
+        assertEquals("started\n", Files.readString(trial.resolve("trial.log")));
+        assertTrue(Files.readString(trial.resolve("config.resolved.yaml"))
+                .contains("dir: " + trial), "the folder is the run's output.dir");
+
+        assertEquals(1, run(dir, new ShippedPlugins(), recipe(dir).toString(),
+                "stages.0.steps=2", "--folder", "sweep/trials/0-a"));
+        assertTrue(err.toString().contains("already holds a run"), err::toString);
+    }
+
+    @Test
     void trainsAndFillsTheRunFolder(@TempDir Path dir) throws Exception {
         assertEquals(0, run(dir, new ShippedPlugins(), recipe(dir).toString(), "output.dir=out"),
                 err.toString());

@@ -81,7 +81,7 @@ class RecipeLoaderTest {
         List<String> errors = errors(SMALL + "colour: blue\n");
         assertEquals(1, errors.size());
         assertTrue(errors.get(0).startsWith("colour: unknown key; expected one of [backend, "
-                + "model, name, output, resume, seed, stages, task]"), errors.get(0));
+                + "model, name, output, resume, seed, stages, sweep, task]"), errors.get(0));
         assertTrue(errors.get(0).endsWith("(recipe.yaml line 15)"), errors.get(0));
     }
 

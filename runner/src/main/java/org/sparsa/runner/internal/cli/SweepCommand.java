@@ -1,0 +1,150 @@
+package org.sparsa.runner.internal.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import org.osgi.framework.BundleContext;
+import org.sparsa.runner.internal.plugins.PluginCatalog;
+import org.sparsa.runner.internal.recipe.PluginLookup;
+import org.sparsa.runner.internal.recipe.RecipeDefaults;
+import org.sparsa.runner.internal.recipe.RecipeError;
+import org.sparsa.runner.internal.recipe.RecipeException;
+import org.sparsa.runner.internal.recipe.RecipeLoader;
+import org.sparsa.runner.internal.recipe.RegistryPluginLookup;
+import org.sparsa.runner.internal.sweep.ChildJvmLauncher;
+import org.sparsa.runner.internal.sweep.InvalidTrialsException;
+import org.sparsa.runner.internal.sweep.SweepAggregate;
+import org.sparsa.runner.internal.sweep.SweepFolder;
+import org.sparsa.runner.internal.sweep.SweepManifest;
+import org.sparsa.runner.internal.sweep.SweepOutcome;
+import org.sparsa.runner.internal.sweep.SweepPlanner;
+import org.sparsa.runner.internal.sweep.SweepRunner;
+import org.sparsa.runner.internal.sweep.Trial;
+import org.sparsa.runner.internal.sweep.TrialLauncher;
+import org.sparsa.runner.internal.sweep.Workers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sparsa sweep}: expands a recipe's sweep into trials, validates every trial before any
+ * runs, records the sweep in {@code sweep.yaml}, runs the unfinished trials as separate
+ * {@code sparsa run} processes and aggregates the results.
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = "Run a recipe's sweep: its sweep: block and KEY=A,B lists on the command "
+                + "line (plain KEY=VALUE overrides apply to every trial). Every trial is "
+                + "validated first; each runs as its own `sparsa run` in "
+                + "DIR/trials/N-NAME/. A rerun skips finished trials and reruns failed ones. "
+                + "Ends with `sparsa aggregate DIR`; exits 1 when any trial failed.")
+public final class SweepCommand implements Callable<Integer> {
+    private final Supplier<PluginLookup> plugins;
+    private final LauncherFactory launchers;
+    private final Path workingFolder;
+
+    /** Makes the launcher of a sweep's trials. */
+    interface LauncherFactory {
+        TrialLauncher create(Path recipe, List<String> overrides, Path workingFolder);
+    }
+
+    @Mixin
+    RecipeArguments arguments;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Trials run at once (default: "
+            + "half the cores, at most one per 2 GiB of free memory, at least 1).")
+    Integer workers;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "The sweep folder (default: "
+            + "runs/NAME-sweep, NAME the recipe's name).")
+    Path out;
+
+    @Option(names = "--dry-run", description = "Validate every trial and list them; run "
+            + "nothing, write nothing.")
+    boolean dryRun;
+
+    @Spec
+    CommandSpec spec;
+
+    public SweepCommand(BundleContext context) {
+        this(() -> new RegistryPluginLookup(new PluginCatalog(context)), ChildJvmLauncher::new,
+                Path.of("").toAbsolutePath());
+    }
+
+    SweepCommand(Supplier<PluginLookup> plugins, LauncherFactory launchers,
+            Path workingFolder) {
+        this.plugins = plugins;
+        this.launchers = launchers;
+        this.workingFolder = workingFolder;
+    }
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        PrintWriter console = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        SweepManifest manifest;
+        try {
+            manifest = new SweepPlanner(new RecipeLoader(plugins.get()))
+                    .plan(arguments.recipe, arguments.overrides);
+        } catch (RecipeException e) {
+            ValidateCommand.report(err, arguments.recipe.toString(), e);
+            return 1;
+        } catch (InvalidTrialsException e) {
+            err.println("invalid: " + arguments.recipe + " (" + e.getMessage() + "; nothing "
+                    + "was run)");
+            for (Map.Entry<Trial, RecipeException> trial : e.invalid().entrySet()) {
+                err.println("  trial " + trial.getKey().name() + " ("
+                        + String.join(" ", trial.getKey().overrides()) + "):");
+                for (RecipeError error : trial.getValue().errors()) {
+                    err.println("    " + error);
+                }
+            }
+            err.flush();
+            return 1;
+        }
+        if (dryRun) {
+            console.println("valid: " + manifest.trials().size() + " trials");
+            for (Trial trial : manifest.trials()) {
+                console.println("  " + trial.name() + "  " + String.join(" ",
+                        trial.overrides()));
+            }
+            console.flush();
+            return 0;
+        }
+        Path dir = workingFolder.resolve(out != null ? out
+                : Path.of(RecipeDefaults.RUNS_FOLDER, manifest.name() + "-sweep")).normalize();
+        int pool = workers != null ? workers : Workers.byDefault();
+        if (pool < 1) {
+            throw new IllegalArgumentException("--workers: expected at least 1, found " + pool);
+        }
+        SweepFolder folder;
+        try {
+            folder = SweepFolder.prepare(dir, manifest);
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            err.flush();
+            return CommandLineEntry.USAGE_ERROR;
+        }
+        console.println("sweep folder: " + dir);
+        TrialLauncher launcher = launchers.create(arguments.recipe, manifest.overrides(),
+                workingFolder);
+        SweepOutcome outcome = new SweepRunner(folder, launcher, pool).run(manifest, console);
+        Path results = SweepAggregate.write(dir);
+        console.println("results: " + results);
+        console.println("trials: " + outcome.skipped() + " skipped (finished before), "
+                + outcome.succeeded() + " finished now, " + outcome.failed().size() + " failed");
+        console.flush();
+        if (!outcome.failed().isEmpty()) {
+            err.println("failed trials (run the sweep again to retry them):");
+            outcome.failed().forEach(f -> err.println("  " + f));
+            err.flush();
+            return 1;
+        }
+        return 0;
+    }
+}

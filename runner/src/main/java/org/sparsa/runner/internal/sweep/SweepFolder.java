@@ -1,0 +1,90 @@
+package org.sparsa.runner.internal.sweep;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.sparsa.core.checkpoint.DurableFiles;
+import org.sparsa.runner.internal.run.TrainingRun;
+
+/**
+ * A sweep's folder: {@code sweep.yaml}, each trial's run folder {@code trials/N-NAME/} with the
+ * trial's console output in {@code trial.log}, and the aggregated results. A trial is finished
+ * exactly when its folder holds {@code result.json}, which a run writes last and only on
+ * success; anything else in a trial folder is a failed or interrupted attempt.
+ *
+ * @param path the folder
+ */
+public record SweepFolder(Path path) {
+    /** The folder, inside a sweep folder, that holds the trials' run folders. */
+    public static final String TRIALS = "trials";
+    /** The file, inside a trial's folder, that holds its process's console output. */
+    public static final String TRIAL_LOG = "trial.log";
+
+    /**
+     * Writes {@code manifest} into the folder, making it if needed. A folder that already holds
+     * a sweep keeps it only when the hashes agree, so that the trials of two different sweeps
+     * never mix.
+     *
+     * @throws IllegalArgumentException when the folder holds another sweep (both hashes and
+     *     recipes named), or files but no sweep
+     */
+    public static SweepFolder prepare(Path dir, SweepManifest manifest) throws IOException {
+        if (Files.exists(dir.resolve(SweepManifest.FILE_NAME))) {
+            SweepManifest existing = SweepManifest.read(dir);
+            if (!existing.hash().equals(manifest.hash())) {
+                throw new IllegalArgumentException(dir + " holds another sweep: its "
+                        + SweepManifest.FILE_NAME + " has " + existing.hash() + " (recipe "
+                        + existing.recipe() + ", " + existing.trials().size()
+                        + " trials), this sweep has " + manifest.hash() + " (recipe "
+                        + manifest.recipe() + ", " + manifest.trials().size() + " trials); "
+                        + "choose another --out, or remove the folder to start over");
+            }
+        } else if (Files.exists(dir) && !isEmptyFolder(dir)) {
+            throw new IllegalArgumentException(dir + " holds files but no "
+                    + SweepManifest.FILE_NAME + "; choose another --out for the sweep");
+        }
+        Files.createDirectories(dir.resolve(TRIALS));
+        // Rewritten even when equal: the metric and goal may have changed, which the hash
+        // leaves out since they do not change what the trials run.
+        manifest.write(dir);
+        return new SweepFolder(dir);
+    }
+
+    /** The run folder of {@code trial}. */
+    public Path trial(Trial trial) {
+        return path.resolve(TRIALS).resolve(trial.name());
+    }
+
+    /** The {@code result.json} of {@code trial}, present once it finished. */
+    public Path result(Trial trial) {
+        return trial(trial).resolve(TrainingRun.RESULT_FILE);
+    }
+
+    /** Whether {@code trial} finished: its folder holds {@code result.json}. */
+    public boolean finished(Trial trial) {
+        return Files.isRegularFile(result(trial));
+    }
+
+    /**
+     * Empties the folder of {@code trial} for a fresh attempt: a failed or interrupted one
+     * leaves checkpoints and metrics that must not mix with the next.
+     */
+    public Path reset(Trial trial) throws IOException {
+        Path dir = trial(trial);
+        if (Files.exists(dir)) {
+            DurableFiles.deleteTree(dir);
+        }
+        Files.createDirectories(dir);
+        return dir;
+    }
+
+    private static boolean isEmptyFolder(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
+    }
+}

@@ -16,4 +16,6 @@ record MetricsLine(String stage, String kind, long step, long stageStep,
         Map<String, Double> values) {
     /** Keys that evaluation metrics start with. */
     static final String EVAL_PREFIX = "eval/";
+    /** Keys that the attention layers' auxiliary losses start with. */
+    static final String AUX_PREFIX = "aux/";
 }

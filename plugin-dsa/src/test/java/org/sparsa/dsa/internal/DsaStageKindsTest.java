@@ -20,6 +20,7 @@ import org.sparsa.api.plugin.PluginKind;
 import org.sparsa.api.plugin.PluginProperties;
 import org.sparsa.core.parameter.ParameterStore;
 import org.sparsa.core.stage.StageSettings;
+import org.sparsa.core.stage.TrainingStages;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 
@@ -101,6 +102,25 @@ class DsaStageKindsTest {
         assertTrue(step.containsKey("lm_loss") && step.containsKey("aux/indexer_kl"),
                 step.toString());
         assertEquals(step.get("lm_loss") + step.get("aux/indexer_kl"), step.get("loss"), 1e-5);
+    }
+
+    @Test
+    void atAuxiliaryWeightZeroTheIndexersStayAsTheyAreAndTheirLossIsStillLogged()
+            throws Exception {
+        DsaTrainingContext context = new DsaTrainingContext(DsaTrainingContext.settings(2, 1e-2,
+                DsaLayer.DENSE).withLossWeights(1, 0));
+        Map<String, float[]> before = values(context.model().parameters());
+        TrainingStages.pretrain(PluginConfig.of(Map.of("eval_examples", 2), "test"), List.of(),
+                settings -> settings).run(context);
+        Map<String, float[]> after = values(context.model().parameters());
+        for (String name : before.keySet()) {
+            boolean indexer = name.contains(".self_attn.indexer.");
+            assertEquals(indexer, java.util.Arrays.equals(before.get(name), after.get(name)),
+                    name + (indexer ? " changed" : " did not train"));
+        }
+        assertEquals(2, context.series("aux/indexer_kl").size());
+        Map<String, Double> step = context.lines.get(0);
+        assertEquals(step.get("lm_loss"), step.get("loss"), 1e-9);
     }
 
     @Test

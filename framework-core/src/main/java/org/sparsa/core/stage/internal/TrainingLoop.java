@@ -121,8 +121,8 @@ final class TrainingLoop {
     /**
      * The batch's next-token loss over its targets and the attention layers' own losses, each
      * at its weight; a loss at weight 0 is left out, so the language-model loss of an
-     * indexer-only stage costs nothing but the forward pass. Each part's value is added to
-     * {@link #stepParts}.
+     * indexer-only stage costs nothing but the forward pass. The value of each part computed
+     * is added to {@link #stepParts}.
      */
     private Variable loss(LlamaModel model, TrainingBatch batch, List<String> modes) {
         ModelOutput out = model.forward(batch.tokens(), modes, null);
@@ -137,10 +137,11 @@ final class TrainingLoop {
             }
             loss = weighted(ops, lm, settings.lmLossWeight());
         }
-        if (settings.auxLossWeight() > 0) {
-            for (Map.Entry<String, Variable> e : out.auxiliaryLosses().entrySet()) {
-                stepParts.merge(AUX_PREFIX + layerFree(e.getKey()),
-                        (double) e.getValue().value().item(), Double::sum);
+        for (Map.Entry<String, Variable> e : out.auxiliaryLosses().entrySet()) {
+            // The forward pass computed it anyway: logged even where it does not train.
+            stepParts.merge(AUX_PREFIX + layerFree(e.getKey()),
+                    (double) e.getValue().value().item(), Double::sum);
+            if (settings.auxLossWeight() > 0) {
                 Variable part = weighted(ops, e.getValue(), settings.auxLossWeight());
                 loss = loss == null ? part : ops.add(loss, part);
             }

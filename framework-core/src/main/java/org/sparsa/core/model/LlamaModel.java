@@ -133,7 +133,24 @@ public final class LlamaModel {
     public ModelOutput forward(IntTensor tokens, List<String> modes, Routing replay) {
         int time = checkTokens(tokens, 0);
         return pass(tokens, IntTensor.vector(IntStream.range(0, time).toArray()), modes, replay,
-                null);
+                null, null);
+    }
+
+    /**
+     * The measurements of every attention layer that offers them ({@link AttentionDiagnostics})
+     * on a pass over {@code tokens [B, T]}, named {@code layer.{i}.{name}}; empty when no layer
+     * does. Records no graph.
+     *
+     * @param modes each layer's attention mode, or null for the defaults
+     */
+    public Map<String, Double> diagnostics(IntTensor tokens, List<String> modes) {
+        int time = checkTokens(tokens, 0);
+        Map<String, Double> diagnostics = new LinkedHashMap<>();
+        try (GradScope noGrad = ops.noGrad()) {
+            pass(tokens, IntTensor.vector(IntStream.range(0, time).toArray()), modes, null, null,
+                    diagnostics);
+        }
+        return diagnostics;
     }
 
     /**
@@ -203,15 +220,18 @@ public final class LlamaModel {
         GradScope noGrad = ops.noGrad();
         try {
             return pass(tokens, IntTensor.vector(IntStream.range(start, start + time).toArray()),
-                    modes, replay, caches);
+                    modes, replay, caches, null);
         } finally {
             noGrad.close();
         }
     }
 
-    /** The blocks over {@code tokens} at {@code positions}; decoding when {@code caches} is set. */
+    /**
+     * The blocks over {@code tokens} at {@code positions}; decoding when {@code caches} is set;
+     * the layers' measurements collected into {@code diagnostics} when it is set.
+     */
     private ModelOutput pass(IntTensor tokens, IntTensor positions, List<String> modes,
-            Routing replay, List<KvCache> caches) {
+            Routing replay, List<KvCache> caches, Map<String, Double> diagnostics) {
         List<String> layerModes = modes(modes);
         int batch = tokens.shape()[0];
         int time = tokens.shape()[1];
@@ -235,6 +255,12 @@ public final class LlamaModel {
             k = ops.rope(k, 1, positions, config.headDim(), config.ropeTheta());
             AttentionInput input = new AttentionInput(h, q, k, v, positions);
             Variable o;
+            if (diagnostics != null && attention.get(i) instanceof AttentionDiagnostics layer) {
+                for (Map.Entry<String, Double> e : layer.diagnose(input, selfAttn,
+                        layerModes.get(i)).entrySet()) {
+                    diagnostics.put("layer." + i + "." + e.getKey(), e.getValue());
+                }
+            }
             if (caches == null) {
                 AttentionOutput out = attention.get(i).forward(input, selfAttn, layerModes.get(i));
                 o = out.output();

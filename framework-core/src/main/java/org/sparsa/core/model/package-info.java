@@ -5,7 +5,7 @@
  * MoE routing records that a later pass can replay, and generation with per-layer caches.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package org.sparsa.core.model;
 
 import org.osgi.annotation.bundle.Export;

@@ -238,6 +238,15 @@ public final class ParameterStore implements Iterable<Variable> {
         return setRequiresGrad(true, globPatterns);
     }
 
+    /**
+     * The names of the parameters that {@code globPattern} matches, in creation order; the
+     * pattern reads as in {@link #freeze}. Empty when none does.
+     */
+    public List<String> matching(String globPattern) {
+        Pattern pattern = glob(globPattern);
+        return parameters.keySet().stream().filter(n -> pattern.matcher(n).matches()).toList();
+    }
+
     /** Whether the parameter named {@code name} is frozen. */
     public boolean isFrozen(String name) {
         return !require(name).requiresGrad();

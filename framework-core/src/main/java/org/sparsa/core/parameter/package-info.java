@@ -3,7 +3,7 @@
  * layer's prefix and initialised deterministically from a seed.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package org.sparsa.core.parameter;
 
 import org.osgi.annotation.bundle.Export;

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
 import org.sparsa.api.autograd.Variable;
 import org.sparsa.api.tensor.Tensor;
 import org.sparsa.core.parameter.ParameterStore;
@@ -32,6 +33,7 @@ public final class AdamW {
     private final ParameterStore store;
     private final AdamWOptions options;
     private final Predicate<String> decayed;
+    private final ToDoubleFunction<String> lrScale;
     private final Map<String, float[][]> moments = new LinkedHashMap<>();
     private final Map<String, Long> parameterSteps = new LinkedHashMap<>();
     private long steps;
@@ -46,9 +48,33 @@ public final class AdamW {
      * full name {@code decayed} accepts (norm weights and biases are usually left out).
      */
     public AdamW(ParameterStore store, AdamWOptions options, Predicate<String> decayed) {
+        this(store, options, decayed, name -> 1);
+    }
+
+    /**
+     * AdamW whose step at rate {@code lr} moves the parameter named {@code n} at
+     * {@code lr * lrScale(n)}, decay included: PyTorch's parameter groups with their own rates,
+     * all following one schedule.
+     *
+     * @param lrScale a finite, non-negative factor per full parameter name
+     */
+    public AdamW(ParameterStore store, AdamWOptions options, Predicate<String> decayed,
+            ToDoubleFunction<String> lrScale) {
         this.store = Objects.requireNonNull(store, "store");
         this.options = Objects.requireNonNull(options, "options");
         this.decayed = Objects.requireNonNull(decayed, "decayed");
+        this.lrScale = Objects.requireNonNull(lrScale, "lrScale");
+    }
+
+    /**
+     * The rate the parameter named {@code name} moves at when a step is taken at {@code lr}.
+     *
+     * @throws IllegalArgumentException when the parameter's factor is negative or not finite
+     */
+    public double learningRate(String name, double lr) {
+        double scale = lrScale.applyAsDouble(name);
+        AdamWOptions.checkLearningRate(scale, "learning-rate factor of '" + name + "'");
+        return lr * scale;
     }
 
     /** The hyperparameters. */
@@ -91,7 +117,8 @@ public final class AdamW {
                 continue;
             }
             String name = parameter.name().orElseThrow();
-            update(name, parameter, DenseTensor.of(grad.get()).data(), lr);
+            update(name, parameter, DenseTensor.of(grad.get()).data(),
+                    learningRate(name, lr));
             updated.add(name);
         }
         steps++;

@@ -6,8 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
+import org.sparsa.api.parameter.ParameterSpec;
+import org.sparsa.core.autograd.Autograd;
+import org.sparsa.core.compute.internal.JavaBackend;
+import org.sparsa.core.parameter.ParameterStore;
 
 class StageSettingsTest {
 
@@ -15,6 +22,37 @@ class StageSettingsTest {
             String mode) {
         return new StageSettings(10, batch, 8, 1e-3, schedule, 2, 1e-4, 0, 1, accumulate,
                 List.of(), mode, 0, 4);
+    }
+
+    @Test
+    void learningRateGroupsScaleTheScheduleForTheFirstGlobThatMatches() {
+        ParameterStore store = new ParameterStore(new Autograd(new JavaBackend()), 1);
+        store.create("", List.of(new ParameterSpec("a.indexer.wq", List.of(1), "zeros", 0),
+                new ParameterSpec("a.indexer.wk", List.of(1), "zeros", 0),
+                new ParameterSpec("a.q_proj", List.of(1), "zeros", 0)));
+        Map<String, Double> groups = new LinkedHashMap<>();
+        groups.put("*.wk", 5e-3);
+        groups.put("*.indexer.*", 2e-3);
+        StageSettings s = settings("constant", 4, 1, "default").withLrGroups(groups);
+        ToDoubleFunction<String> scales = s.lrScales(store);
+        assertEquals(5.0, scales.applyAsDouble("a.indexer.wk"), 1e-12);
+        assertEquals(2.0, scales.applyAsDouble("a.indexer.wq"), 1e-12);
+        assertEquals(1.0, scales.applyAsDouble("a.q_proj"), 1e-12);
+        IllegalArgumentException typo = assertThrows(IllegalArgumentException.class,
+                () -> s.withLrGroups(Map.of("*.indxer.*", 1e-3)).lrScales(store));
+        assertTrue(typo.getMessage().contains("*.indxer.*"), typo.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> s.withLrGroups(Map.of("*", Double.NaN)));
+    }
+
+    @Test
+    void lossWeightsAreNonNegativeAndNotBothZero() {
+        StageSettings s = settings("constant", 4, 1, "default");
+        assertEquals(1.0, s.lmLossWeight());
+        assertEquals(1.0, s.auxLossWeight());
+        assertEquals(0.0, s.withLossWeights(0, 1).lmLossWeight());
+        assertThrows(IllegalArgumentException.class, () -> s.withLossWeights(0, 0));
+        assertThrows(IllegalArgumentException.class, () -> s.withLossWeights(-1, 1));
     }
 
     @Test

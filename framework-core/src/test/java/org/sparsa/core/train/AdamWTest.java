@@ -105,6 +105,21 @@ class AdamWTest {
     }
 
     @Test
+    void aParametersLearningRateFactorScalesItsStepAndItsDecay() {
+        ParameterStore store = store();
+        AdamWOptions options = AdamWOptions.of(0.02).withWeightDecay(0.5);
+        AdamW adam = new AdamW(store, options, name -> true,
+                name -> name.equals("w") ? 0.5 : 1);
+        assertEquals(0.01, adam.learningRate("w", 0.02), 1e-15);
+        assertEquals(0.02, adam.learningRate("frozen", 0.02), 1e-15);
+        runSteps(store, adam, 0, 2);
+        // Two steps at half the rate are the reference at half the rate, decay included.
+        assertClose(reference(options.withLr(0.01), 2), store.get("w").value().toArray());
+        AdamW negative = new AdamW(store, options, name -> true, name -> -1);
+        assertThrows(IllegalArgumentException.class, () -> negative.learningRate("w", 0.02));
+    }
+
+    @Test
     void theDecayFilterExemptsParameters() {
         ParameterStore store = store();
         AdamW adam = new AdamW(store, AdamWOptions.of(0.1).withWeightDecay(0.5),

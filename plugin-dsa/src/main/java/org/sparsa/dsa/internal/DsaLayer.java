@@ -16,6 +16,7 @@ import org.sparsa.api.autograd.Ops;
 import org.sparsa.api.autograd.Variable;
 import org.sparsa.api.parameter.Parameters;
 import org.sparsa.core.attention.FullAttentionFunction;
+import org.sparsa.core.model.AttentionDiagnostics;
 
 /**
  * One layer of DeepSeek Sparse Attention, in two modes:
@@ -36,12 +37,19 @@ import org.sparsa.core.attention.FullAttentionFunction;
  * node ({@link DsaFunction}). Decoding keeps the keys, values and index keys
  * ({@link DsaCache}); a sparse step selects with the kernel's streaming top-k and attends with
  * the kernel, a dense step attends through the reference.
+ *
+ * <p>At evaluation the layer measures {@value #INDEXER_RECALL}: the share of the dense
+ * attention's probability mass that falls on the indexer's top-k keys, averaged over queries,
+ * heads and sequences ({@link DsaReference#recall}), in either mode, since it judges the
+ * indexer's choice against what the dense attention would read.
  */
-final class DsaLayer implements AttentionLayer {
+final class DsaLayer implements AttentionLayer, AttentionDiagnostics {
     static final String SPARSE = "sparse";
     static final String DENSE = "dense";
     /** The name of the indexer's loss among the layer's auxiliary losses. */
     static final String INDEXER_LOSS = "indexer_kl";
+    /** The name of the indexer's recall among the layer's diagnostics. */
+    static final String INDEXER_RECALL = "indexer_recall";
     private static final Set<String> MODES = Collections.unmodifiableSet(
             new LinkedHashSet<>(List.of(SPARSE, DENSE)));
 
@@ -98,6 +106,33 @@ final class DsaLayer implements AttentionLayer {
                 : ops.apply(new FullAttentionFunction(0), input.q(), input.k(), input.v())
                         .get(0);
         return new AttentionOutput(o, Map.of(INDEXER_LOSS, indexerLoss));
+    }
+
+    @Override
+    public Map<String, Double> diagnose(AttentionInput input, Parameters parameters,
+            String mode) {
+        requireMode(mode);
+        int[] q = input.q().shape();
+        requireShapes(input, q.length == 4 ? q[0] : -1, q.length == 4 ? q[1] : -1);
+        int batch = q[0];
+        int time = q[1];
+        try (GradScope noGraph = input.q().ops().noGrad()) {
+            Indexer.Projections index = indexer.project(input.hidden(), input.positions(),
+                    parameters);
+            double recall = 0;
+            for (int b = 0; b < batch; b++) {
+                Variable scores = DsaReference.indexScores(
+                        sequence(index.qi(), b, time, params.indexHeads(), params.indexDim()),
+                        sequence(index.ki(), b, time, params.indexDim()),
+                        sequence(index.w(), b, time, params.indexHeads()), 0);
+                int[] selected = DsaReference.select(scores, params.topK(), 0);
+                recall += DsaReference.recall(
+                        sequence(input.q(), b, time, shape.heads(), shape.headDim()),
+                        sequence(input.k(), b, time, shape.kvHeads(), shape.headDim()),
+                        selected, params.topK(), 0);
+            }
+            return Map.of(INDEXER_RECALL, recall / batch);
+        }
     }
 
     @Override

@@ -160,6 +160,36 @@ public final class DsaReference {
     }
 
     /**
+     * How much of the dense attention the selection keeps: per query row and query head, the
+     * causal softmax probability mass of the selected keys, averaged over rows and heads. 1 when
+     * every visible key is selected; read from values, no graph.
+     *
+     * @param q queries {@code [Tq, Hq, D]}
+     * @param k keys {@code [Tk, Hkv, D]}
+     * @param selected {@code [Tq, topK]} as {@link #select} gives
+     */
+    public static double recall(Variable q, Variable k, int[] selected, int topK, int first) {
+        Shapes shape = Shapes.of(q, k, k, first);
+        float[] p = probabilities(q, k, causalHidden(shape.queries, shape.keys, first), shape)
+                .value().toArray();
+        int heads = shape.kvHeads * shape.group;
+        double covered = 0;
+        // p is [Hkv, G, Tq, Tk]: head h's rows are one block of Tq x Tk.
+        for (int h = 0; h < heads; h++) {
+            for (int t = 0; t < shape.queries; t++) {
+                int row = (h * shape.queries + t) * shape.keys;
+                for (int c = 0; c < topK; c++) {
+                    int s = selected[t * topK + c];
+                    if (s >= 0) {
+                        covered += p[row + s];
+                    }
+                }
+            }
+        }
+        return covered / ((double) heads * shape.queries);
+    }
+
+    /**
      * Step 5, FP8 (simulated): e4m3 with one scale per row and group of {@code group} entries,
      * rounded up to a power of two when {@code pow2Scale}. The gradient passes straight through.
      */

@@ -29,6 +29,8 @@ import org.sparsa.api.tensor.IntTensor;
  * </ul>
  */
 final class Indexer {
+    /** Every indexer parameter of every layer, as a glob over the model's parameter names. */
+    static final String PARAMETERS = "*.indexer.*";
     static final String WQ = "indexer.wq";
     static final String WK = "indexer.wk";
     static final String K_NORM_WEIGHT = "indexer.k_norm.weight";

@@ -29,7 +29,7 @@ public final class EvalStageKind implements StageKind {
             TrainingContext training = TrainingContext.of(context);
             StageSettings settings = training.settings();
             long examples = Math.min(Integer.MAX_VALUE, settings.steps() * settings.batch());
-            training.metrics().log(1, new Evaluation(training, (int) examples,
+            training.metrics().log(1, new Evaluation(training, settings, (int) examples,
                     evaluation.maxNewTokens()).run());
         };
     }

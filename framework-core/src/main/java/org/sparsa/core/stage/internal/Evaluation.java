@@ -16,6 +16,7 @@ import org.sparsa.core.model.Generator;
 import org.sparsa.core.model.LlamaModel;
 import org.sparsa.core.model.Sampler;
 import org.sparsa.core.random.SplitMix64;
+import org.sparsa.core.stage.StageSettings;
 import org.sparsa.core.stage.TrainingContext;
 import org.sparsa.core.tokenizer.Tokenizer;
 
@@ -25,22 +26,28 @@ import org.sparsa.core.tokenizer.Tokenizer;
  * when an example has no reference), and each metric of
  * the task's {@link org.sparsa.api.task.Task#score} ({@code eval/recall},
  * {@code eval/exact_match}, …) is averaged over the examples with a reference, answered by
- * greedy decoding from the prompt until the end-of-sequence token.
+ * greedy decoding from the prompt until the end-of-sequence token. The measurements of the
+ * attention layers that offer them ({@link LlamaModel#diagnostics}, such as DSA's
+ * {@code indexer_recall}) are taken on the first batch of the loss and reported as
+ * {@code eval/{name}}, each averaged over the layers.
  */
 final class Evaluation {
     /** The prefix of every metric an evaluation reports. */
     static final String PREFIX = "eval/";
 
     private final TrainingContext context;
+    private final StageSettings settings;
     private final int limit;
     private final int maxNewTokens;
 
     /**
+     * @param settings the stage's settings: batch, seq_len and attention modes
      * @param limit examples scored, 0 for the whole evaluation set
      * @param maxNewTokens tokens generated per answer, 0 for the longest reference plus two
      */
-    Evaluation(TrainingContext context, int limit, int maxNewTokens) {
+    Evaluation(TrainingContext context, StageSettings settings, int limit, int maxNewTokens) {
         this.context = context;
+        this.settings = settings;
         this.limit = limit;
         this.maxNewTokens = maxNewTokens;
     }
@@ -53,7 +60,7 @@ final class Evaluation {
             return metrics;
         }
         try (GradScope noGraph = context.model().parameters().autograd().noGrad()) {
-            metrics.put(PREFIX + "loss", loss(examples));
+            metrics.put(PREFIX + "loss", loss(examples, metrics));
             metrics.putAll(scores(examples));
         }
         return metrics;
@@ -62,13 +69,15 @@ final class Evaluation {
     /**
      * The mean next-token loss over what the model is asked to produce: the answer's tokens
      * (and end of sequence) of an example with a reference, every token of one without (a text
-     * window); documents cut at the stage's seq_len.
+     * window); documents cut at the stage's seq_len. The layers' measurements on the first
+     * batch go into {@code metrics}.
      */
-    private double loss(List<Example> examples) {
+    private double loss(List<Example> examples, Map<String, Double> metrics) {
         LlamaModel model = context.model();
         Tokenizer tokenizer = context.tokenizer();
-        int seqLen = Math.min(context.settings().seqLen(), model.config().maxSequence());
-        int rows = context.settings().batch();
+        int seqLen = Math.min(settings.seqLen(), model.config().maxSequence());
+        int rows = settings.batch();
+        List<String> modes = settings.modes(model.config().layers());
         double sum = 0;
         long counted = 0;
         for (int from = 0; from < examples.size(); from += rows) {
@@ -98,14 +107,30 @@ final class Evaluation {
                 continue;
             }
             IntTensor batch = IntTensor.of(tokens, documents.size(), time);
-            Variable logits = model.forward(batch, context.settings().modes(
-                    model.config().layers()), null).logits();
+            if (from == 0) {
+                metrics.putAll(layerMeans(model.diagnostics(batch, modes)));
+            }
+            Variable logits = model.forward(batch, modes, null).logits();
             Variable loss = LlamaModel.nextTokenLoss(logits, batch,
                     IntTensor.of(mask, documents.size(), time));
             sum += loss.value().item() * targets;
             counted += targets;
         }
         return counted == 0 ? Double.NaN : sum / counted;
+    }
+
+    /** {@code layer.{i}.{name}} values as {@code eval/{name}}, each the mean over the layers. */
+    static Map<String, Double> layerMeans(Map<String, Double> byLayer) {
+        Map<String, double[]> totals = new LinkedHashMap<>();
+        byLayer.forEach((name, value) -> {
+            double[] t = totals.computeIfAbsent(PREFIX + TrainingLoop.layerFree(name),
+                    k -> new double[2]);
+            t[0] += value;
+            t[1]++;
+        });
+        Map<String, Double> means = new LinkedHashMap<>();
+        totals.forEach((name, t) -> means.put(name, t[0] / t[1]));
+        return means;
     }
 
     /** The task's metrics, averaged over the examples that report each. */
@@ -125,7 +150,7 @@ final class Evaluation {
         }
         Map<String, double[]> totals = new LinkedHashMap<>();
         Generator generator = new Generator(model);
-        int rows = context.settings().batch();
+        int rows = settings.batch();
         for (Map.Entry<Integer, List<Example>> group : byLength.entrySet()) {
             int length = group.getKey();
             int budget = Math.min(steps, model.config().maxSequence() - length);
@@ -161,7 +186,7 @@ final class Evaluation {
         }
         Generation generation = generator.generate(IntTensor.of(prompts, chunk.size(), length),
                 budget, Sampler.greedy(), SplitMix64.seeded(0),
-                context.settings().modes(context.model().config().layers()));
+                settings.modes(context.model().config().layers()));
         int[] all = generation.tokens().toArray();
         int total = length + budget;
         List<String> completions = new ArrayList<>(chunk.size());

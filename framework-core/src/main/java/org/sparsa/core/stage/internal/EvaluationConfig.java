@@ -4,21 +4,30 @@ import java.util.ArrayList;
 import java.util.List;
 import org.sparsa.api.plugin.ConfigException;
 import org.sparsa.api.plugin.PluginConfig;
+import org.sparsa.core.stage.StageSettings;
 import org.sparsa.core.stage.TrainingContext;
+import org.sparsa.core.stage.TrainingStages;
 
 /** The evaluation keys the built-in stage kinds share. */
 record EvaluationConfig(int examples, int maxNewTokens) {
     static final String EXAMPLES = "eval_examples";
     static final String MAX_NEW_TOKENS = "max_new_tokens";
-    static final String EXAMPLES_DECLARATION = EXAMPLES + ":int=128 - examples of the task's "
-            + "evaluation set scored at each evaluation (0: all)";
-    static final String MAX_NEW_TOKENS_DECLARATION = MAX_NEW_TOKENS + ":int=0 - tokens generated "
-            + "per evaluation answer (0: the longest reference's plus two)";
+    static final String EXAMPLES_DECLARATION = TrainingStages.EVAL_EXAMPLES_DECLARATION;
+    static final String MAX_NEW_TOKENS_DECLARATION = TrainingStages.MAX_NEW_TOKENS_DECLARATION;
 
     /** Reads the keys, rejecting any other and those in {@code absent}. */
     static EvaluationConfig read(PluginConfig config, List<String> absent) {
+        return read(config, absent, List.of());
+    }
+
+    /**
+     * Reads the keys, rejecting those in {@code absent} and any other but {@code others} (a
+     * preset's own, which it reads itself).
+     */
+    static EvaluationConfig read(PluginConfig config, List<String> absent, List<String> others) {
         List<String> known = new ArrayList<>(List.of(EXAMPLES, MAX_NEW_TOKENS));
         known.removeAll(absent);
+        known.addAll(others);
         config.requireOnly(known);
         return new EvaluationConfig(count(config, EXAMPLES, 128), count(config, MAX_NEW_TOKENS, 0));
     }
@@ -32,7 +41,7 @@ record EvaluationConfig(int examples, int maxNewTokens) {
         return (int) value;
     }
 
-    Evaluation evaluation(TrainingContext context) {
-        return new Evaluation(context, examples, maxNewTokens);
+    Evaluation evaluation(TrainingContext context, StageSettings settings) {
+        return new Evaluation(context, settings, examples, maxNewTokens);
     }
 }

@@ -26,9 +26,9 @@ public final class SftStageKind implements StageKind {
         EvaluationConfig evaluation = EvaluationConfig.read(config, List.of());
         return context -> {
             TrainingContext training = TrainingContext.of(context);
-            new TrainingLoop(training,
+            new TrainingLoop(training, training.settings(),
                     new PromptAnswerPairs(training.task(), training.tokenizer()),
-                    evaluation.evaluation(training)).run();
+                    evaluation.evaluation(training, training.settings())).run();
         };
     }
 }

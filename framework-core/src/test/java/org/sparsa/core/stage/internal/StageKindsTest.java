@@ -21,7 +21,7 @@ class StageKindsTest {
     void sftLearnsToAnswerAndTheEvaluationSaysSo() throws Exception {
         TestContext context = new TestContext(new FixedTask(),
                 TestContext.settings(60, 8, List.of()));
-        Map<String, Double> before = new Evaluation(context, 0, 0).run();
+        Map<String, Double> before = new Evaluation(context, context.settings(), 0, 0).run();
         assertEquals(0.0, before.get("eval/exact_match"), before.toString());
         new SftStageKind().create(PluginConfig.empty()).run(context);
         Map<String, Double> after = context.lines.get(context.lines.size() - 1);
@@ -62,6 +62,29 @@ class StageKindsTest {
                 .get("model.embed_tokens.weight").value().toArray());
         assertFalse(java.util.Arrays.equals(head, context.model().parameters()
                 .get("lm_head.weight").value().toArray()));
+    }
+
+    @Test
+    void onlyTheTrainableParametersTrainAndAModelWithoutAuxiliaryLossesNeedsTheLmLoss()
+            throws Exception {
+        StageSettings settings = TestContext.settings(2, 4, List.of("lm_head.*"))
+                .withTrainable(List.of("lm_head.*", "model.norm.*"));
+        TestContext context = new TestContext(new FixedTask(), settings);
+        Map<String, float[]> before = new java.util.LinkedHashMap<>();
+        for (String name : context.model().parameters().names()) {
+            before.put(name, context.model().parameters().get(name).value().toArray());
+        }
+        new PretrainStageKind().create(PluginConfig.empty()).run(context);
+        for (String name : before.keySet()) {
+            boolean trains = name.equals("model.norm.weight");
+            assertEquals(!trains, java.util.Arrays.equals(before.get(name),
+                    context.model().parameters().get(name).value().toArray()), name);
+        }
+        TestContext auxiliaryOnly = new TestContext(new FixedTask(),
+                TestContext.settings(1, 4, List.of()).withLossWeights(0, 1));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new PretrainStageKind().create(PluginConfig.empty()).run(auxiliaryOnly));
+        assertTrue(e.getMessage().contains("auxiliary"), e.getMessage());
     }
 
     @Test

@@ -55,6 +55,8 @@ public final class RecipeDefaults {
     public static final double GRAD_CLIP = 1.0;
     /** {@code stages[i].accumulate}. */
     public static final int ACCUMULATE = 1;
+    /** {@code stages[i].lm_loss_weight} and {@code stages[i].aux_loss_weight}. */
+    public static final double LOSS_WEIGHT = 1.0;
     /** {@code stages[i].attention_mode}. */
     public static final String ATTENTION_MODE = "default";
     /** {@code stages[i].eval_every}: at the end of the stage only. */

@@ -323,16 +323,14 @@ public final class RecipeLoader {
             s.error("accumulate", "expected a divisor of batch (" + batch + "), since each step's "
                     + "batch splits into equal micro-batches, found " + accumulate);
         }
-        List<String> frozen = new ArrayList<>();
-        List<Object> globs = s.list("frozen");
-        for (int g = 0; g < globs.size(); g++) {
-            Object glob = globs.get(g);
-            if (glob instanceof String text && !text.isBlank()) {
-                frozen.add(text);
-            } else {
-                s.errorAt(LocatedYaml.item(s.path("frozen"), g), "expected a parameter name "
-                        + "glob such as 'model.embed*', found " + Section.describe(glob));
-            }
+        List<String> frozen = globs(s, "frozen");
+        List<String> trainable = globs(s, "trainable");
+        Map<String, Double> lrGroups = lrGroups(s);
+        double lmLossWeight = s.positive("lm_loss_weight", LOSS_WEIGHT, false);
+        double auxLossWeight = s.positive("aux_loss_weight", LOSS_WEIGHT, false);
+        if (lmLossWeight + auxLossWeight == 0) {
+            s.error("aux_loss_weight", "expected a weight above 0 when lm_loss_weight is 0, "
+                    + "since the stage would have nothing to train on");
         }
         String attentionMode = s.string("attention_mode", ATTENTION_MODE);
         long evalEvery = s.integer("eval_every", EVAL_EVERY, 0);
@@ -343,6 +341,38 @@ public final class RecipeLoader {
         s.rejectUnknown();
         return new StageSpec(name == null ? "" : name, kind, steps, batch, seqLen, lr,
                 new Schedule(scheduleKind, warmup, minLr), weightDecay, gradClip, accumulate,
-                frozen, attentionMode, evalEvery, checkpointEvery, stageConfig);
+                frozen, attentionMode, evalEvery, checkpointEvery, stageConfig, trainable,
+                lrGroups, lmLossWeight, auxLossWeight);
+    }
+
+    /** The list of parameter-name globs at {@code key}, each entry checked. */
+    private static List<String> globs(Section s, String key) {
+        List<String> globs = new ArrayList<>();
+        List<Object> items = s.list(key);
+        for (int g = 0; g < items.size(); g++) {
+            Object glob = items.get(g);
+            if (glob instanceof String text && !text.isBlank()) {
+                globs.add(text);
+            } else {
+                s.errorAt(LocatedYaml.item(s.path(key), g), "expected a parameter name "
+                        + "glob such as 'model.embed*', found " + Section.describe(glob));
+            }
+        }
+        return globs;
+    }
+
+    /** {@code lr_groups}: parameter-name globs, in file order, each with its peak rate. */
+    private static Map<String, Double> lrGroups(Section s) {
+        Section groups = s.section("lr_groups");
+        Map<String, Double> rates = new LinkedHashMap<>();
+        for (String glob : List.copyOf(groups.keys())) {
+            Double rate = groups.positive(glob, null, false);
+            if (glob.isBlank()) {
+                groups.error(glob, "expected a parameter name glob such as '*.indexer.*'");
+            } else if (rate != null) {
+                rates.put(glob, rate);
+            }
+        }
+        return rates;
     }
 }

@@ -119,6 +119,10 @@ public record ResolvedRecipe(Recipe recipe, Provenance provenance) {
         out.put("accumulate", s.accumulate());
         out.put("frozen", s.frozen());
         out.put("attention_mode", s.attentionMode());
+        out.put("trainable", s.trainable());
+        out.put("lr_groups", s.lrGroups());
+        out.put("lm_loss_weight", s.lmLossWeight());
+        out.put("aux_loss_weight", s.auxLossWeight());
         out.put("eval_every", s.evalEvery());
         out.put("checkpoint_every", s.checkpointEvery());
         out.put("config", s.config());

@@ -24,20 +24,37 @@ import org.sparsa.core.stage.StageSettings;
  * @param evalEvery steps between evaluations, 0 for the end of the stage only
  * @param checkpointEvery steps between checkpoints, 0 for the end of the stage only
  * @param config the stage kind plugin's own keys
+ * @param trainable globs of the only parameters that train, empty for all
+ * @param lrGroups peak learning rates by parameter-name glob, the first match winning
+ * @param lmLossWeight the weight of the language-model loss
+ * @param auxLossWeight the weight of the attention layers' auxiliary losses
  */
 public record StageSpec(String name, String kind, long steps, int batch, int seqLen, double lr,
         Schedule schedule, double weightDecay, double gradClip, int accumulate,
         List<String> frozen, String attentionMode, long evalEvery, long checkpointEvery,
-        Map<String, Object> config) {
+        Map<String, Object> config, List<String> trainable, Map<String, Double> lrGroups,
+        double lmLossWeight, double auxLossWeight) {
     public StageSpec {
         frozen = List.copyOf(frozen);
         config = Collections.unmodifiableMap(new LinkedHashMap<>(config));
+        trainable = List.copyOf(trainable);
+        lrGroups = Collections.unmodifiableMap(new LinkedHashMap<>(lrGroups));
+    }
+
+    /** A stage where every parameter trains at {@code lr} on both losses at weight 1. */
+    public StageSpec(String name, String kind, long steps, int batch, int seqLen, double lr,
+            Schedule schedule, double weightDecay, double gradClip, int accumulate,
+            List<String> frozen, String attentionMode, long evalEvery, long checkpointEvery,
+            Map<String, Object> config) {
+        this(name, kind, steps, batch, seqLen, lr, schedule, weightDecay, gradClip, accumulate,
+                frozen, attentionMode, evalEvery, checkpointEvery, config, List.of(), Map.of(),
+                1, 1);
     }
 
     /** The settings the stage kind runs with. */
     public StageSettings settings() {
         return new StageSettings(steps, batch, seqLen, lr, schedule.kind(), schedule.warmup(),
                 schedule.minLr(), weightDecay, gradClip, accumulate, frozen, attentionMode,
-                evalEvery, checkpointEvery);
+                evalEvery, checkpointEvery, trainable, lrGroups, lmLossWeight, auxLossWeight);
     }
 }

@@ -13,7 +13,7 @@ import java.util.Set;
 /**
  * The report's markdown table of where each stage ended: one row per stage, in the order the
  * stages first appear, with its kind, its step count and the last value of the training loss
- * and of every evaluation metric it logged.
+ * and of every auxiliary loss and evaluation metric it logged.
  */
 public final class FinalMetricsTable {
     private static final String LOSS = "loss";
@@ -93,7 +93,8 @@ public final class FinalMetricsTable {
     }
 
     private static boolean isTableMetric(String key) {
-        return key.equals(LOSS) || key.startsWith(MetricsLine.EVAL_PREFIX);
+        return key.equals(LOSS) || key.startsWith(MetricsLine.AUX_PREFIX)
+                || key.startsWith(MetricsLine.EVAL_PREFIX);
     }
 
     private static String row(List<String> cells) {

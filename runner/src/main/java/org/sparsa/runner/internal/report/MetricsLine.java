@@ -16,4 +16,6 @@ public record MetricsLine(String stage, String kind, long step, long stageStep,
         Map<String, Double> values) {
     /** Keys that evaluation metrics start with. */
     public static final String EVAL_PREFIX = "eval/";
+    /** Keys that the attention layers' auxiliary losses start with. */
+    public static final String AUX_PREFIX = "aux/";
 }

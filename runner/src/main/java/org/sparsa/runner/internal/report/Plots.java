@@ -18,7 +18,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * The report's line charts of metrics against the global step, drawn to PNG in memory:
  * training loss and learning rate with one series per stage, evaluation metrics with one series
- * per metric, and evaluation loss with one series per stage. A chart with no points is left
+ * per metric, evaluation loss with one series per stage, and the attention layers' auxiliary
+ * losses ({@link AuxiliarySeries}) with one series per stage and loss. A chart with no points is left
  * out. Rendering draws into an off-screen image only, so it works on a machine without a
  * display as long as the JVM runs with {@code java.awt.headless=true}, which the launcher sets.
  */
@@ -30,8 +31,10 @@ final class Plots {
     static final String LR_PNG = "lr.png";
     static final String EVAL_PNG = "eval.png";
     static final String EVAL_LOSS_PNG = "eval-loss.png";
+    static final String AUX_PNG = "aux-losses.png";
     /** Every image a report may hold. */
-    static final Set<String> FILE_NAMES = Set.of(LOSS_PNG, LR_PNG, EVAL_PNG, EVAL_LOSS_PNG);
+    static final Set<String> FILE_NAMES = Set.of(LOSS_PNG, LR_PNG, EVAL_PNG, EVAL_LOSS_PNG,
+            AUX_PNG);
 
     // Above this many points a series is drawn as a bare line; below it each point gets a
     // marker, so that a sparse evaluation series, or one with a single point, stays visible.
@@ -72,6 +75,7 @@ final class Plots {
         add(plots, EVAL_PNG, "Evaluation metrics", evalTitle, eval, true);
         add(plots, EVAL_LOSS_PNG, "Evaluation loss", EVAL_LOSS,
                 seriesByStage(lines, EVAL_LOSS), false);
+        add(plots, AUX_PNG, "Auxiliary losses", "loss", AuxiliarySeries.of(lines), false);
         return plots;
     }
 

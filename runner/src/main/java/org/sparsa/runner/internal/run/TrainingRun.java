@@ -202,6 +202,9 @@ public final class TrainingRun {
                 "recipe: `" + recipe.name() + "`, seed " + recipe.seed(),
                 "backend: " + backend.description(),
                 "status: " + status + " (this process: " + Math.round(seconds) + " s)",
+                // The table's rows compare the stages; this says which attention each ran.
+                "attention mode by stage: " + String.join(", ", recipe.stages().stream()
+                        .map(s -> s.name() + " `" + s.attentionMode() + "`").toList()),
                 "configuration: [config.resolved.yaml](config.resolved.yaml)");
         try {
             RunReport.write(folder.path(), recipe.name(), summary);

@@ -114,6 +114,51 @@ class RecipeLoaderTest {
     }
 
     @Test
+    void trainableGlobsLearningRateGroupsAndLossWeightsAreReadInOrder() {
+        Recipe recipe = load(SMALL.replace("    lr: 1.0e-3\n", """
+                    lr: 1.0e-3
+                    trainable: ["*.indexer.*", "model.norm.*"]
+                    lr_groups: {"*.indexer.wq": 2.0e-3, "*.indexer.*": 1.0e-4}
+                    lm_loss_weight: 0
+                    aux_loss_weight: 0.5
+                """));
+        StageSpec stage = recipe.stages().get(0);
+        assertEquals(List.of("*.indexer.*", "model.norm.*"), stage.trainable());
+        assertEquals(List.of("*.indexer.wq", "*.indexer.*"), List.copyOf(stage.lrGroups()
+                .keySet()));
+        assertEquals(1.0e-4, stage.lrGroups().get("*.indexer.*"));
+        assertEquals(0.0, stage.settings().lmLossWeight());
+        assertEquals(0.5, stage.settings().auxLossWeight());
+        StageSpec plain = recipe.stages().get(1);
+        assertEquals(List.of(), plain.trainable());
+        assertEquals(Map.of(), plain.lrGroups());
+        assertEquals(1.0, plain.settings().lmLossWeight());
+        assertEquals(1.0, plain.settings().auxLossWeight());
+    }
+
+    @Test
+    void badTrainableGlobsRatesAndWeightsNameTheirLines() {
+        String text = SMALL.replace("    lr: 1.0e-3\n", """
+                    lr: 1.0e-3
+                    trainable: [3]
+                    lr_groups:
+                      "*.indexer.*": 1.0e-3
+                      "*.norm": -2
+                    lm_loss_weight: 0
+                    aux_loss_weight: 0
+                """);
+        assertEquals(List.of(
+                "stages[0].trainable[0]: expected a parameter name glob such as 'model.embed*', "
+                        + "found '3' (recipe.yaml line 13)",
+                "stages[0].lr_groups.*.norm: expected a number of at least 0, found -2.0 "
+                        + "(recipe.yaml line 16)",
+                "stages[0].aux_loss_weight: expected a weight above 0 when lm_loss_weight is "
+                        + "0, since the stage would have nothing to train on "
+                        + "(recipe.yaml line 18)"),
+                errors(text));
+    }
+
+    @Test
     void headDimGivenLiftsTheDivisibilityRule() {
         Recipe recipe = load(SMALL.replace("  heads: 4\n", "  heads: 6\n  head_dim: 8\n"));
         assertEquals(8, recipe.model().headDim());

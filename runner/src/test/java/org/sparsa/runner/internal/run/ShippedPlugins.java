@@ -21,6 +21,9 @@ import org.sparsa.core.task.internal.CorpusSource;
 import org.sparsa.core.task.internal.MqarSource;
 import org.sparsa.core.task.internal.NeedleSource;
 import org.sparsa.core.task.internal.PasskeySource;
+import org.sparsa.dsa.internal.DsaPlugin;
+import org.sparsa.dsa.internal.IndexerWarmupStageKind;
+import org.sparsa.dsa.internal.SparseCptStageKind;
 import org.sparsa.nsa.internal.NsaPlugin;
 import org.sparsa.runner.internal.plugins.PluginSource;
 import org.sparsa.runner.internal.recipe.PluginLookup;
@@ -29,9 +32,9 @@ import org.w3c.dom.NodeList;
 import org.xml.sax.SAXException;
 
 /**
- * The plugins the distribution ships (core's and the NSA bundle's) as plain objects, standing in
- * for the OSGi registry: validation reads the keys each declares in its {@link PluginInfo}, the
- * run gets the objects themselves.
+ * The plugins the distribution ships (core's and the NSA and DSA bundles') as plain objects,
+ * standing in for the OSGi registry: validation reads the keys each declares in its
+ * {@link PluginInfo}, the run gets the objects themselves.
  */
 public final class ShippedPlugins implements PluginLookup, PluginSource {
     private final Map<PluginKind, Map<String, Object>> plugins = new LinkedHashMap<>();
@@ -41,7 +44,8 @@ public final class ShippedPlugins implements PluginLookup, PluginSource {
         for (Object plugin : List.of(new FullAttentionPlugin(), new MqarSource(),
                 new ArithmeticSource(), new PasskeySource(), new NeedleSource(),
                 new CorpusSource(), new PretrainStageKind(), new SftStageKind(),
-                new EvalStageKind(), new NsaPlugin())) {
+                new EvalStageKind(), new NsaPlugin(), new DsaPlugin(),
+                new IndexerWarmupStageKind(), new SparseCptStageKind())) {
             with(plugin);
         }
     }

@@ -1,0 +1,41 @@
+package org.sparsa.core.stage;
+
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.sparsa.api.plugin.PluginConfig;
+import org.sparsa.api.stage.Stage;
+import org.sparsa.core.stage.internal.PretrainStageKind;
+
+/**
+ * The built-in training stages for stage kinds of other bundles that train the model the same
+ * way under settings of their own: a preset such as DSA's {@code indexer_warmup} is the
+ * {@code pretrain} stage with the recipe's settings changed by a function, so it keeps the
+ * loop, checkpoints, evaluation and metrics of the built-in kinds without reaching into them.
+ */
+public final class TrainingStages {
+    /** The declaration of the evaluation key {@code eval_examples}, for a kind's PluginInfo. */
+    public static final String EVAL_EXAMPLES_DECLARATION = "eval_examples:int=128 - examples of "
+            + "the task's evaluation set scored at each evaluation (0: all)";
+    /** The declaration of the evaluation key {@code max_new_tokens}, for a kind's PluginInfo. */
+    public static final String MAX_NEW_TOKENS_DECLARATION = "max_new_tokens:int=0 - tokens "
+            + "generated per evaluation answer (0: the longest reference's plus two)";
+
+    private TrainingStages() {
+    }
+
+    /**
+     * A {@code pretrain} stage (next-token prediction on packed documents) that runs under
+     * {@code preset(settings)}, the recipe's settings being {@code settings}.
+     *
+     * @param config the stage's configuration: the evaluation keys above and {@code presetKeys}
+     * @param presetKeys the keys the preset reads itself; any other key is rejected
+     * @param preset the stage's settings from the recipe's, called when the stage runs; it may
+     *     throw {@link IllegalArgumentException} to refuse settings that contradict it
+     * @throws org.sparsa.api.plugin.ConfigException for an unknown key or an evaluation key out
+     *     of range
+     */
+    public static Stage pretrain(PluginConfig config, List<String> presetKeys,
+            UnaryOperator<StageSettings> preset) {
+        return PretrainStageKind.preset(config, presetKeys, preset);
+    }
+}

@@ -1,0 +1,88 @@
+package org.sparsa.runner.internal.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparsa.runner.internal.run.ShippedPlugins;
+import picocli.CommandLine;
+
+/**
+ * The shipped {@code recipes/cpt-dsa.yaml}, cut to a few steps a stage, run end to end: dense
+ * pre-training, the indexer warm-up and the sparse stage log the indexer KL per step and the
+ * indexer's recall at evaluation, and the report compares the dense and the sparse stage.
+ */
+class CptDsaRecipeTest {
+    // Surefire runs in the module folder.
+    private static final Path RECIPE = Path.of("..", "recipes", "cpt-dsa.yaml");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void theShortenedRecipeRunsEveryStageAndReportsTheComparison(@TempDir Path dir)
+            throws Exception {
+        List<String> args = new ArrayList<>(List.of(RECIPE.toString(), "output.dir=out",
+                "backend=java", "task.config.eval_size=4"));
+        for (int stage = 0; stage < 3; stage++) {
+            args.add("stages." + stage + ".steps=" + (stage == 0 ? 3 : 2));
+            args.add("stages." + stage + ".batch=2");
+            args.add("stages." + stage + ".config.eval_examples=2");
+        }
+        // The pre-training schedule warms up for longer than the shortened stage.
+        args.add("stages.0.schedule.warmup=0");
+        StringWriter err = new StringWriter();
+        CommandLine line = new CommandLine(new RunCommand(ShippedPlugins::new,
+                ShippedPlugins::new, () -> List.of("org.sparsa.runner 0.1.0"), dir,
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        line.setOut(new PrintWriter(new StringWriter(), true));
+        line.setErr(new PrintWriter(err, true));
+        assertEquals(0, line.execute(args.toArray(String[]::new)), err.toString());
+
+        Path run = dir.resolve("out");
+        List<JsonNode> steps = new ArrayList<>();
+        List<JsonNode> evaluations = new ArrayList<>();
+        for (String text : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            JsonNode node = JSON.readTree(text);
+            if (node.has("loss")) {
+                steps.add(node);
+            } else if (node.has("eval/loss")) {
+                evaluations.add(node);
+            }
+        }
+        assertEquals(7, steps.size(), steps.toString());
+        for (JsonNode step : steps) {
+            assertTrue(step.get("aux/indexer_kl").asDouble() >= 0, step.toString());
+        }
+        assertEquals(List.of("dense-pretrain", "indexer-warmup", "sparse-cpt"),
+                evaluations.stream().map(e -> e.get("stage").asText()).toList());
+        for (JsonNode evaluation : evaluations) {
+            double recall = evaluation.get("eval/indexer_recall").asDouble();
+            assertTrue(recall > 0 && recall <= 1, evaluation.toString());
+            assertTrue(evaluation.has("eval/exact_match"), evaluation.toString());
+        }
+
+        String report = Files.readString(run.resolve("report.md"));
+        assertTrue(report.contains("attention mode by stage: dense-pretrain `dense`, "
+                + "indexer-warmup `dense`, sparse-cpt `sparse`"), report);
+        String header = report.lines().filter(l -> l.startsWith("| stage ")).findFirst()
+                .orElseThrow();
+        assertTrue(header.contains("aux/indexer_kl") && header.contains("eval/exact_match")
+                && header.contains("eval/indexer_recall"), header);
+        assertTrue(report.contains("| dense-pretrain | pretrain | 3 |"), report);
+        assertTrue(report.contains("| sparse-cpt | sparse_cpt | 2 |"), report);
+        assertTrue(report.contains("plots/aux-losses.png"), report);
+        assertTrue(Files.isRegularFile(run.resolve("plots/aux-losses.png")));
+    }
+}

@@ -13,8 +13,10 @@ import java.util.stream.IntStream;
  * sums over the rows that selected it, found through an inverted index built in row order, so no
  * two threads add into one value and results are bit-identical run to run and for any number
  * of threads.
+ *
+ * <p>Public, in a package the bundle keeps private, so that the benchmarks can time it.
  */
-final class DsaKernel {
+public final class DsaKernel {
 
     private DsaKernel() {
     }
@@ -29,8 +31,8 @@ final class DsaKernel {
      * @param dim head width D
      * @param topK keys each query attends to
      */
-    record Sizes(int queries, int keys, int queryHeads, int kvHeads, int dim, int topK) {
-        Sizes {
+    public record Sizes(int queries, int keys, int queryHeads, int kvHeads, int dim, int topK) {
+        public Sizes {
             if (queries < 1 || keys < queries || queryHeads < 1 || kvHeads < 1 || dim < 1
                     || topK < 1 || queryHeads % kvHeads != 0) {
                 throw new IllegalArgumentException("dsa kernel: sizes must be positive, keys "
@@ -52,7 +54,7 @@ final class DsaKernel {
      * @param lse the log-sum-exp of each query head's scaled scores over its selection,
      *     {@code [T, Hq]}
      */
-    record Forward(float[] o, float[] lse) {
+    public record Forward(float[] o, float[] lse) {
     }
 
     /**
@@ -62,7 +64,7 @@ final class DsaKernel {
      * @param dk {@code [T, Hkv, D]}
      * @param dv {@code [T, Hkv, D]}
      */
-    record Gradients(float[] dq, float[] dk, float[] dv) {
+    public record Gradients(float[] dq, float[] dk, float[] dv) {
     }
 
     /**
@@ -77,7 +79,7 @@ final class DsaKernel {
      * @return {@code [Tq, topK]}, each row ascending and padded with -1, as
      *     {@link TopKSelection#select}
      */
-    static int[] select(int queries, int first, int indexHeads, int indexDim, int topK,
+    public static int[] select(int queries, int first, int indexHeads, int indexDim, int topK,
             float[] qi, float[] ki, float[] w) {
         int keys = first + queries;
         if (qi.length != queries * indexHeads * indexDim || ki.length != keys * indexDim
@@ -123,7 +125,7 @@ final class DsaKernel {
      *
      * @param selected {@code [T, topK]} as {@link #select} gives
      */
-    static Forward forward(Sizes sizes, float[] q, float[] k, float[] v, int[] selected) {
+    public static Forward forward(Sizes sizes, float[] q, float[] k, float[] v, int[] selected) {
         requireInputs(sizes, q, k, v, selected);
         int heads = sizes.queryHeads();
         int dim = sizes.dim();
@@ -170,7 +172,7 @@ final class DsaKernel {
      *
      * @param dout the gradient of o, {@code [T, Hq, D]}
      */
-    static Gradients backward(Sizes sizes, float[] q, float[] k, float[] v, int[] selected,
+    public static Gradients backward(Sizes sizes, float[] q, float[] k, float[] v, int[] selected,
             Forward forward, float[] dout) {
         requireInputs(sizes, q, k, v, selected);
         int queries = sizes.queries();

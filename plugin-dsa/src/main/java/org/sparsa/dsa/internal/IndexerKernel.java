@@ -26,8 +26,10 @@ import java.util.stream.IntStream;
  * Every value written belongs to one work item and is summed in a fixed order, with no shared
  * accumulator, so results are bit-identical run to run and for any number of threads. The
  * backward recomputes scores from the saved statistics instead of keeping them.
+ *
+ * <p>Public, in a package the bundle keeps private, so that the benchmarks can time it.
  */
-final class IndexerKernel {
+public final class IndexerKernel {
     /** Query rows per work item: they share each tile of keys read. */
     static final int ROWS = 8;
     /** Keys per tile: a tile of k and ki stays in cache while the block's rows read it. */
@@ -47,9 +49,9 @@ final class IndexerKernel {
      * @param indexDim index width dI
      * @param topK the width of a selection row; 0 for the dense loss, over every visible key
      */
-    record Sizes(int length, int queryHeads, int kvHeads, int dim, int indexHeads,
+    public record Sizes(int length, int queryHeads, int kvHeads, int dim, int indexHeads,
             int indexDim, int topK) {
-        Sizes {
+        public Sizes {
             if (length < 1 || queryHeads < 1 || kvHeads < 1 || dim < 1 || indexHeads < 1
                     || indexDim < 1 || topK < 0 || queryHeads % kvHeads != 0) {
                 throw new IllegalArgumentException("indexer kernel: sizes must be positive "
@@ -75,7 +77,7 @@ final class IndexerKernel {
      * @param selected the selection {@code [T, topK]}, rows ascending and padded with -1, as
      *     {@link DsaKernel#select} gives; empty for the dense loss
      */
-    record Inputs(float[] q, float[] k, float[] qi, float[] ki, float[] w, int[] selected) {
+    public record Inputs(float[] q, float[] k, float[] qi, float[] ki, float[] w, int[] selected) {
     }
 
     /**
@@ -85,7 +87,7 @@ final class IndexerKernel {
      * @param teacherLse each row and query head's log-sum-exp of its scaled logits, {@code [T, Hq]}
      * @param studentLse each row's log-sum-exp of the index scores, {@code [T]}
      */
-    record Forward(float[] kl, float[] teacherLse, float[] studentLse) {
+    public record Forward(float[] kl, float[] teacherLse, float[] studentLse) {
     }
 
     /**
@@ -95,11 +97,11 @@ final class IndexerKernel {
      * @param dki {@code [T, dI]}
      * @param dw {@code [T, HI]}
      */
-    record Gradients(float[] dqi, float[] dki, float[] dw) {
+    public record Gradients(float[] dqi, float[] dki, float[] dw) {
     }
 
     /** Passes 1 and 2: the statistics and each row's KL. */
-    static Forward forward(Sizes sizes, Inputs in) {
+    public static Forward forward(Sizes sizes, Inputs in) {
         require(sizes, in);
         int length = sizes.length();
         int heads = sizes.queryHeads();
@@ -120,7 +122,7 @@ final class IndexerKernel {
      * Passes 3 and 4: the gradients of qi, ki and w when each row's KL has gradient
      * {@code rowGradient} (the loss's gradient over the number of rows it averages).
      */
-    static Gradients backward(Sizes sizes, Inputs in, Forward forward, float rowGradient) {
+    public static Gradients backward(Sizes sizes, Inputs in, Forward forward, float rowGradient) {
         require(sizes, in);
         int length = sizes.length();
         float[] dqi = new float[in.qi().length];

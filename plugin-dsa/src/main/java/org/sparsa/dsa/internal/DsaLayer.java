@@ -35,9 +35,9 @@ import org.sparsa.core.attention.FullAttentionFunction;
  * through a running top-k ({@link DsaKernel#select}), the losses are fused
  * ({@link IndexerLossFunction}) and the sparse attention is the fused kernel
  * ({@link DsaFunction}), each over the whole batch; {@link DsaReference} computes the same
- * thing the spec's way and is the yardstick in the tests. Decoding keeps the keys, values and index keys
- * ({@link DsaCache}); a sparse step selects with the kernel's streaming top-k and attends with
- * the kernel, a dense step attends through the reference.
+ * thing the spec's way and is the yardstick in the tests. Decoding keeps the keys, values and
+ * index keys ({@link DsaCache}); a sparse step selects with the kernel's streaming top-k and
+ * attends with the kernel, a dense step attends through the reference.
  */
 final class DsaLayer implements AttentionLayer {
     static final String SPARSE = "sparse";

@@ -152,7 +152,7 @@ public final class IndexerKernel {
         double[] max = new double[rows * (heads + 1)];
         double[] sum = new double[rows * (heads + 1)];
         Arrays.fill(max, Double.NEGATIVE_INFINITY);
-        for (int tile = 0; tile < tiles(sizes, to - 1); tile += 1) {
+        for (int tile = 0; tile < tiles(sizes, to - 1); tile++) {
             for (int t = from; t < to; t++) {
                 int count = scratch.fill(sizes, in, t, tile);
                 // Slot 0 .. heads-1 the teacher heads, slot heads the student.

@@ -13,8 +13,10 @@ import java.util.stream.IntStream;
  * sums over the rows that selected it, found through an inverted index built in row order, so no
  * two threads add into one value and results are bit-identical run to run and for any number
  * of threads.
+ *
+ * <p>Public, in a package the bundle keeps private, so that the benchmarks can time it.
  */
-final class DsaKernel {
+public final class DsaKernel {
 
     private DsaKernel() {
     }
@@ -29,8 +31,8 @@ final class DsaKernel {
      * @param dim head width D
      * @param topK keys each query attends to
      */
-    record Sizes(int queries, int keys, int queryHeads, int kvHeads, int dim, int topK) {
-        Sizes {
+    public record Sizes(int queries, int keys, int queryHeads, int kvHeads, int dim, int topK) {
+        public Sizes {
             if (queries < 1 || keys < queries || queryHeads < 1 || kvHeads < 1 || dim < 1
                     || topK < 1 || queryHeads % kvHeads != 0) {
                 throw new IllegalArgumentException("dsa kernel: sizes must be positive, keys "
@@ -52,7 +54,7 @@ final class DsaKernel {
      * @param lse the log-sum-exp of each query head's scaled scores over its selection,
      *     {@code [T, Hq]}
      */
-    record Forward(float[] o, float[] lse) {
+    public record Forward(float[] o, float[] lse) {
     }
 
     /**
@@ -62,7 +64,7 @@ final class DsaKernel {
      * @param dk {@code [T, Hkv, D]}
      * @param dv {@code [T, Hkv, D]}
      */
-    record Gradients(float[] dq, float[] dk, float[] dv) {
+    public record Gradients(float[] dq, float[] dk, float[] dv) {
     }
 
     /**
@@ -77,7 +79,7 @@ final class DsaKernel {
      * @return {@code [Tq, topK]}, each row ascending and padded with -1, as
      *     {@link TopKSelection#select}
      */
-    static int[] select(int queries, int first, int indexHeads, int indexDim, int topK,
+    public static int[] select(int queries, int first, int indexHeads, int indexDim, int topK,
             float[] qi, float[] ki, float[] w) {
         int keys = first + queries;
         if (qi.length != queries * indexHeads * indexDim || ki.length != keys * indexDim
@@ -123,7 +125,7 @@ final class DsaKernel {
      *
      * @param selected {@code [T, topK]} as {@link #select} gives
      */
-    static Forward forward(Sizes sizes, float[] q, float[] k, float[] v, int[] selected) {
+    public static Forward forward(Sizes sizes, float[] q, float[] k, float[] v, int[] selected) {
         requireInputs(sizes, q, k, v, selected);
         int heads = sizes.queryHeads();
         int dim = sizes.dim();
@@ -131,34 +133,51 @@ final class DsaKernel {
         float scale = (float) (1 / Math.sqrt(dim));
         float[] o = new float[q.length];
         float[] lse = new float[sizes.queries() * heads];
+        int kvHeads = sizes.kvHeads();
+        int group = sizes.group();
         IntStream.range(0, sizes.queries()).parallel().forEach(t -> {
-            float[] logits = new float[topK];
-            for (int h = 0; h < heads; h++) {
-                int row = (t * heads + h) * dim;
-                int g = h / sizes.group();
-                float max = Float.NEGATIVE_INFINITY;
-                int count = 0;
-                for (int c = 0; c < topK && selected[t * topK + c] >= 0; c++, count++) {
-                    int key = (selected[t * topK + c] * sizes.kvHeads() + g) * dim;
+            int count = 0;
+            while (count < topK && selected[t * topK + count] >= 0) {
+                count++;
+            }
+            // Keys outer, heads inner: a gathered key or value row is read from memory once
+            // for all the heads sharing it (every head under MQA), not once per head.
+            double[] weights = new double[heads * count];
+            float[] max = new float[heads];
+            Arrays.fill(max, Float.NEGATIVE_INFINITY);
+            for (int c = 0; c < count; c++) {
+                int id = selected[t * topK + c];
+                for (int h = 0; h < heads; h++) {
+                    int row = (t * heads + h) * dim;
+                    int key = (id * kvHeads + h / group) * dim;
                     float dot = 0;
                     for (int d = 0; d < dim; d++) {
                         dot += q[row + d] * k[key + d];
                     }
-                    logits[c] = dot * scale;
-                    max = Math.max(max, logits[c]);
+                    float logit = dot * scale;
+                    weights[h * count + c] = logit;
+                    max[h] = Math.max(max[h], logit);
                 }
-                double total = 0;
+            }
+            double[] total = new double[heads];
+            for (int h = 0; h < heads; h++) {
                 for (int c = 0; c < count; c++) {
-                    total += Math.exp(logits[c] - max);
+                    double e = Math.exp(weights[h * count + c] - max[h]);
+                    weights[h * count + c] = e;
+                    total[h] += e;
                 }
-                for (int c = 0; c < count; c++) {
-                    float p = (float) (Math.exp(logits[c] - max) / total);
-                    int value = (selected[t * topK + c] * sizes.kvHeads() + g) * dim;
+                lse[t * heads + h] = (float) (max[h] + Math.log(total[h]));
+            }
+            for (int c = 0; c < count; c++) {
+                int id = selected[t * topK + c];
+                for (int h = 0; h < heads; h++) {
+                    float p = (float) (weights[h * count + c] / total[h]);
+                    int row = (t * heads + h) * dim;
+                    int value = (id * kvHeads + h / group) * dim;
                     for (int d = 0; d < dim; d++) {
                         o[row + d] += p * v[value + d];
                     }
                 }
-                lse[t * heads + h] = (float) (max + Math.log(total));
             }
         });
         return new Forward(o, lse);
@@ -170,7 +189,7 @@ final class DsaKernel {
      *
      * @param dout the gradient of o, {@code [T, Hq, D]}
      */
-    static Gradients backward(Sizes sizes, float[] q, float[] k, float[] v, int[] selected,
+    public static Gradients backward(Sizes sizes, float[] q, float[] k, float[] v, int[] selected,
             Forward forward, float[] dout) {
         requireInputs(sizes, q, k, v, selected);
         int queries = sizes.queries();
@@ -191,11 +210,12 @@ final class DsaKernel {
         }
         float[] dq = new float[q.length];
         IntStream.range(0, queries).parallel().forEach(t -> {
-            for (int h = 0; h < heads; h++) {
-                int row = (t * heads + h) * dim;
-                int g = h / sizes.group();
-                for (int c = 0; c < topK && selected[t * topK + c] >= 0; c++) {
-                    int key = (selected[t * topK + c] * kvHeads + g) * dim;
+            // Keys outer, heads inner, as in the forward; each head's dq still sums its keys
+            // in selection order.
+            for (int c = 0; c < topK && selected[t * topK + c] >= 0; c++) {
+                for (int h = 0; h < heads; h++) {
+                    int row = (t * heads + h) * dim;
+                    int key = (selected[t * topK + c] * kvHeads + h / sizes.group()) * dim;
                     float ds = scoreGradient(q, k, v, dout, forward.lse(), delta, row, key,
                             t * heads + h, dim, scale);
                     for (int d = 0; d < dim; d++) {
@@ -232,8 +252,12 @@ final class DsaKernel {
                         int row = (t * heads + h) * dim;
                         float p = probability(q, k, forward.lse(), row, key, t * heads + h, dim,
                                 scale);
-                        float ds = scoreGradient(q, k, v, dout, forward.lse(), delta, row, key,
-                                t * heads + h, dim, scale);
+                        float dp = 0;
+                        for (int d = 0; d < dim; d++) {
+                            dp += dout[row + d] * v[key + d];
+                        }
+                        // p * (dout . v - delta), as scoreGradient, without a second exp.
+                        float ds = p * (dp - delta[t * heads + h]);
                         for (int d = 0; d < dim; d++) {
                             dv[key + d] += p * dout[row + d];
                             dk[key + d] += ds * scale * q[row + d];

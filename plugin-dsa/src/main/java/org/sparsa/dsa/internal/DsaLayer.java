@@ -32,11 +32,13 @@ import org.sparsa.core.model.AttentionDiagnostics;
  * language-model loss: the choice of keys passes no gradient. Freezing the main model for the
  * warm-up is the stage's business, not the layer's.
  *
- * <p>The index scores, the selection and the losses are {@link DsaReference}'s, one sequence
- * of the batch at a time; the sparse attention is the fused kernel over the whole batch as one
- * node ({@link DsaFunction}). Decoding keeps the keys, values and index keys
- * ({@link DsaCache}); a sparse step selects with the kernel's streaming top-k and attends with
- * the kernel, a dense step attends through the reference.
+ * <p>Training builds nothing {@code T x T}: the selection streams each row's index scores
+ * through a running top-k ({@link DsaKernel#select}), the losses are fused
+ * ({@link IndexerLossFunction}) and the sparse attention is the fused kernel
+ * ({@link DsaFunction}), each over the whole batch; {@link DsaReference} computes the same
+ * thing the spec's way and is the yardstick in the tests. Decoding keeps the keys, values and
+ * index keys ({@link DsaCache}); a sparse step selects with the kernel's streaming top-k and
+ * attends with the kernel, a dense step attends through the reference.
  *
  * <p>At evaluation the layer measures {@value #INDEXER_RECALL}: the share of the dense
  * attention's probability mass that falls on the indexer's top-k keys, averaged over queries,
@@ -79,32 +81,21 @@ final class DsaLayer implements AttentionLayer, AttentionDiagnostics {
         boolean sparse = SPARSE.equals(mode);
         Indexer.Projections index = indexer.project(input.hidden(), input.positions(),
                 parameters);
-        int[] selection = new int[sparse ? batch * time * params.topK() : 0];
-        Variable loss = null;
-        for (int b = 0; b < batch; b++) {
-            Variable qb = sequence(input.q(), b, time, shape.heads(), shape.headDim());
-            Variable kb = sequence(input.k(), b, time, shape.kvHeads(), shape.headDim());
-            Variable scores = DsaReference.indexScores(
-                    sequence(index.qi(), b, time, params.indexHeads(), params.indexDim()),
-                    sequence(index.ki(), b, time, params.indexDim()),
-                    sequence(index.w(), b, time, params.indexHeads()), 0);
-            Variable sequenceLoss;
-            if (sparse) {
-                int[] selected = DsaReference.select(scores, params.topK(), 0);
-                System.arraycopy(selected, 0, selection, b * selected.length, selected.length);
-                sequenceLoss = DsaReference.klSparse(qb, kb, scores, selected, params.topK(), 0);
-            } else {
-                sequenceLoss = DsaReference.klDense(qb, kb, scores, 0);
-            }
-            loss = loss == null ? sequenceLoss : ops.add(loss, sequenceLoss);
+        // Nothing T x T in either mode: the selection streams the index scores with a running
+        // top-k, the losses are fused, the attention is the sparse kernel or flash-style.
+        Variable loss;
+        Variable o;
+        if (sparse) {
+            int[] selection = select(index, batch, time);
+            loss = IndexerLossFunction.sparse(input.q(), input.k(), index.qi(), index.ki(),
+                    index.w(), selection, params.topK());
+            o = DsaFunction.attend(input.q(), input.k(), input.v(), selection, params.topK());
+        } else {
+            loss = IndexerLossFunction.dense(input.q(), input.k(), index.qi(), index.ki(),
+                    index.w());
+            o = ops.apply(new FullAttentionFunction(0), input.q(), input.k(), input.v()).get(0);
         }
-        // Every sequence has T queries, so the mean of the sequences' means is the mean over
-        // every query of the batch.
-        Variable indexerLoss = ops.reshape(ops.scale(loss, 1.0 / batch));
-        Variable o = sparse
-                ? DsaFunction.attend(input.q(), input.k(), input.v(), selection, params.topK())
-                : ops.apply(new FullAttentionFunction(0), input.q(), input.k(), input.v())
-                        .get(0);
+        Variable indexerLoss = ops.reshape(loss);
         return new AttentionOutput(o, Map.of(INDEXER_LOSS, indexerLoss));
     }
 
@@ -195,13 +186,23 @@ final class DsaLayer implements AttentionLayer, AttentionDiagnostics {
         }
     }
 
-    /** Sequence {@code b} of a batched tensor {@code [B, T, ...]}, as {@code [T, ...]}. */
-    private static Variable sequence(Variable x, int b, int time, int... rest) {
-        Ops ops = x.ops();
-        int[] shape = new int[rest.length + 1];
-        shape[0] = time;
-        System.arraycopy(rest, 0, shape, 1, rest.length);
-        return ops.reshape(ops.slice(x, 0, b, b + 1), shape);
+    /** Each sequence's selection by the streaming top-k, {@code [B, T, top_k]}. */
+    private int[] select(Indexer.Projections index, int batch, int time) {
+        float[] qi = index.qi().value().toArray();
+        float[] ki = index.ki().value().toArray();
+        float[] w = index.w().value().toArray();
+        int queries = time * params.indexHeads() * params.indexDim();
+        int keys = time * params.indexDim();
+        int weights = time * params.indexHeads();
+        int[] selection = new int[batch * time * params.topK()];
+        for (int b = 0; b < batch; b++) {
+            int[] selected = DsaKernel.select(time, 0, params.indexHeads(), params.indexDim(),
+                    params.topK(), Arrays.copyOfRange(qi, b * queries, (b + 1) * queries),
+                    Arrays.copyOfRange(ki, b * keys, (b + 1) * keys),
+                    Arrays.copyOfRange(w, b * weights, (b + 1) * weights));
+            System.arraycopy(selected, 0, selection, b * selected.length, selected.length);
+        }
+        return selection;
     }
 
     private void requireMode(String mode) {

@@ -8,8 +8,8 @@ import org.sparsa.api.tensor.IntTensor;
 /**
  * DeepSeek Sparse Attention written to be read against the DSA section of the project's
  * attention spec, step by step and named as there: the yardstick for faster paths, the op behind
- * the {@code attention.dsa}, {@code dsa.kl_dense} and {@code dsa.kl_sparse} golden cases and
- * the computation of the {@code dsa} layer.
+ * the {@code attention.dsa}, {@code dsa.kl_dense} and {@code dsa.kl_sparse} golden cases. The
+ * {@code dsa} layer computes the same through the fused kernels and is tested against it.
  *
  * <p>Every differentiable step is an op of {@link Ops}, so gradients come from autograd and the
  * same code runs on every backend. Scores and attention are materialised per query and key, which

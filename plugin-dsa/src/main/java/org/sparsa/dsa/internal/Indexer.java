@@ -38,11 +38,6 @@ final class Indexer {
     static final String WEIGHTS = "indexer.weights_proj";
     /** The official indexer's LayerNorm epsilon. */
     private static final double NORM_EPS = 1e-6;
-    /**
-     * The RoPE base of the index queries and keys: 10000, the Llama default the model's own
-     * RoPE uses ({@code specs/model.md}); the attention shape does not carry the model's base.
-     */
-    static final double ROPE_THETA = 10000.0;
     /** The standard deviation of the projections at start, as the model's own. */
     private static final double INIT_STD = 0.02;
 
@@ -84,8 +79,8 @@ final class Indexer {
         Variable ki = ops.layerNorm(linear(ops, x, parameters.get(WK)),
                 parameters.get(K_NORM_WEIGHT), parameters.get(K_NORM_BIAS), NORM_EPS);
         if (params.ropeDim() > 0) {
-            qi = ops.rope(qi, 1, positions, params.ropeDim(), ROPE_THETA);
-            ki = ops.rope(ki, 1, positions, params.ropeDim(), ROPE_THETA);
+            qi = ops.rope(qi, 1, positions, params.ropeDim(), shape.ropeTheta());
+            ki = ops.rope(ki, 1, positions, params.ropeDim(), shape.ropeTheta());
         }
         if (params.fp8()) {
             qi = DsaReference.fp8(qi, params.fp8Group(), params.pow2Scale());

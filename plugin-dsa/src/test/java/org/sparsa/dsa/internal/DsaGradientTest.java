@@ -22,7 +22,7 @@ class DsaGradientTest {
     private static final int INDEX_HEADS = 2;
     private static final int INDEX_DIM = 4;
     /** From position 3 on, each query chooses 3 of its keys. */
-    private static final int TOP_K = 3;
+    static final int TOP_K = 3;
 
     @DsaReferenceBackends.Each
     void sparseAttentionMatchesFiniteDifferences(Ops ops) {
@@ -58,7 +58,7 @@ class DsaGradientTest {
      * input value, every query selects the same keys and every visible index logit keeps its
      * sign.
      */
-    private static Tensor[] tieFreeInputs(Ops ops) {
+    static Tensor[] tieFreeInputs(Ops ops) {
         for (long seed = 1; seed <= 64; seed++) {
             Tensor[] inputs = {
                 OpGradientCheck.random(ops, seed, LENGTH, QUERY_HEADS, DIM),

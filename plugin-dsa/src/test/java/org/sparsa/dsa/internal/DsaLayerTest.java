@@ -123,6 +123,73 @@ class DsaLayerTest {
                 cache, layer.parameters(), mode));
     }
 
+    /**
+     * The layer's streaming selection, fused losses and kernels give what the reference gives
+     * on the same projections, one sequence at a time: output, loss and the indexer's gradients.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"sparse", "dense"})
+    void theLayerComputesWhatTheReferenceDoes(String mode) {
+        PluginConfig config = config(Map.of());
+        Layer layer = layer(config);
+        AttentionInput in = input(BATCH, TIME);
+        AttentionOutput out = layer.forward(in, mode);
+        Variable loss = out.auxiliaryLosses().get(DsaLayer.INDEXER_LOSS);
+        loss.backward();
+        Map<String, float[]> fused = new HashMap<>();
+        for (String name : layer.parameters().names()) {
+            fused.put(name, layer.parameters().get(name).grad().orElseThrow().toArray());
+        }
+        store.zeroGrad();
+
+        Indexer.Projections index = new Indexer(SHAPE, DsaPlugin.params(config)).project(
+                in.hidden(), in.positions(), layer.parameters());
+        Variable total = null;
+        float[] o = out.output().value().toArray();
+        int width = TIME * HEADS * DIM;
+        for (int b = 0; b < BATCH; b++) {
+            Variable q = sequence(in.q(), b, HEADS, DIM);
+            Variable k = sequence(in.k(), b, 1, DIM);
+            Variable v = sequence(in.v(), b, 1, DIM);
+            Variable scores = DsaReference.indexScores(sequence(index.qi(), b, 2, 8),
+                    sequence(index.ki(), b, 8), sequence(index.w(), b, 2), 0);
+            Variable each;
+            Variable want;
+            if ("sparse".equals(mode)) {
+                int[] selected = DsaReference.select(scores, TOP_K, 0);
+                each = DsaReference.klSparse(q, k, scores, selected, TOP_K, 0);
+                want = DsaReference.sparseAttention(q, k, v, selected, TOP_K, 0);
+            } else {
+                each = DsaReference.klDense(q, k, scores, 0);
+                want = DsaReference.denseAttention(q, k, v, 0);
+            }
+            float[] expected = want.value().toArray();
+            for (int i = 0; i < width; i++) {
+                assertEquals(expected[i], o[b * width + i], 1e-5, "output " + b + ", " + i);
+            }
+            total = total == null ? each : ops.add(total, each);
+        }
+        Variable reference = ops.scale(total, 1.0 / BATCH);
+        assertEquals(reference.value().toArray()[0], loss.value().toArray()[0], 1e-5, "loss");
+        reference.backward();
+        for (String name : layer.parameters().names()) {
+            float[] want = layer.parameters().get(name).grad().orElseThrow().toArray();
+            float[] got = fused.get(name);
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], 1e-4 * Math.max(1, Math.abs(want[i])),
+                        "gradient of " + name + " at " + i);
+            }
+        }
+    }
+
+    /** Sequence {@code b} of a batched tensor {@code [B, T, ...]}, as {@code [T, ...]}. */
+    private Variable sequence(Variable x, int b, int... rest) {
+        int[] shape = new int[rest.length + 1];
+        shape[0] = TIME;
+        System.arraycopy(rest, 0, shape, 1, rest.length);
+        return ops.reshape(ops.slice(x, 0, b, b + 1), shape);
+    }
+
     @Test
     void sparseModeSelectsFewerKeysThanDenseMode() {
         Layer layer = layer(config(Map.of()));

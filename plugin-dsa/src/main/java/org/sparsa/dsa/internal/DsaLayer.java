@@ -205,6 +205,15 @@ final class DsaLayer implements AttentionLayer, AttentionDiagnostics {
         return selection;
     }
 
+    /** Sequence {@code b} of a batched tensor {@code [B, T, ...]}, as {@code [T, ...]}. */
+    private static Variable sequence(Variable x, int b, int time, int... rest) {
+        Ops ops = x.ops();
+        int[] shape = new int[rest.length + 1];
+        shape[0] = time;
+        System.arraycopy(rest, 0, shape, 1, rest.length);
+        return ops.reshape(ops.slice(x, 0, b, b + 1), shape);
+    }
+
     private void requireMode(String mode) {
         if (!MODES.contains(mode)) {
             throw new IllegalArgumentException(name() + ": unknown mode '" + mode

@@ -49,7 +49,8 @@ class DistributionIT {
     /** The plugins of the NSA bundle, shipped in the plugin folder. */
     private static final Set<String> NSA_PLUGINS = Set.of("attention/nsa");
     /** The plugins of the DSA bundle, shipped in the plugin folder. */
-    private static final Set<String> DSA_PLUGINS = Set.of("attention/dsa");
+    private static final Set<String> DSA_PLUGINS = Set.of("attention/dsa",
+            "stage/indexer_warmup", "stage/sparse_cpt");
     /** The plugins core registers itself: they are there even with an empty plugin folder. */
     private static final Set<String> CORE_PLUGINS = Set.of("attention/full", "task/corpus",
             "task/mqar", "task/passkey", "task/needle", "task/arithmetic", "stage/pretrain",

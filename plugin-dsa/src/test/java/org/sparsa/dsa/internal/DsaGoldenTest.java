@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparsa.api.compute.BackendKind;
 import org.sparsa.core.verify.GoldenOp;
 import org.sparsa.testkit.GoldenCases;
+import org.sparsa.testkit.TestBackends;
 
 /** The three DSA golden cases, reproduced by their ops on each backend. */
 class DsaGoldenTest {
@@ -17,7 +18,7 @@ class DsaGoldenTest {
     void offersTheBackendsTheTestsRunOn() {
         for (GoldenOp op : new GoldenOp[] {new DsaGoldenOp(), new DsaKlDenseGoldenOp(),
             new DsaKlSparseGoldenOp()}) {
-            assertEquals(new HashSet<>(DsaReferenceBackends.kinds()), op.backends());
+            assertEquals(new HashSet<>(TestBackends.kinds()), op.backends());
         }
     }
 
@@ -39,7 +40,7 @@ class DsaGoldenTest {
     private void passes(Path folder, String name, String op, GoldenOp golden) throws Exception {
         Path file = GoldenCases.copyResource(getClass(), "/golden/" + name + ".safetensors",
                 folder);
-        for (BackendKind backend : DsaReferenceBackends.kinds()) {
+        for (BackendKind backend : TestBackends.kinds()) {
             GoldenCases.assertPasses(file, op, golden, backend);
         }
     }

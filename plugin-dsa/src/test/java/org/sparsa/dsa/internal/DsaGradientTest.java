@@ -7,6 +7,7 @@ import org.sparsa.api.autograd.GradScope;
 import org.sparsa.api.autograd.Ops;
 import org.sparsa.api.autograd.Variable;
 import org.sparsa.api.tensor.Tensor;
+import org.sparsa.testkit.EachBackend;
 import org.sparsa.testkit.OpGradientCheck;
 
 /**
@@ -24,7 +25,7 @@ class DsaGradientTest {
     /** From position 3 on, each query chooses 3 of its keys. */
     static final int TOP_K = 3;
 
-    @DsaReferenceBackends.Each
+    @EachBackend
     void sparseAttentionMatchesFiniteDifferences(Ops ops) {
         Tensor[] in = tieFreeInputs(ops);
         Variable qi = ops.constant(in[3]);
@@ -34,7 +35,7 @@ class DsaGradientTest {
                 w, TOP_K).o()).check(in[0], in[1], in[2]);
     }
 
-    @DsaReferenceBackends.Each
+    @EachBackend
     void denseLossMatchesFiniteDifferences(Ops ops) {
         Tensor[] in = tieFreeInputs(ops);
         OpGradientCheck.of(ops, x -> DsaReference.klDense(x.get(0), x.get(1),
@@ -42,7 +43,7 @@ class DsaGradientTest {
                 .constant(0, 1).check(in[0], in[1], in[3], in[4], in[5]);
     }
 
-    @DsaReferenceBackends.Each
+    @EachBackend
     void sparseLossMatchesFiniteDifferences(Ops ops) {
         Tensor[] in = tieFreeInputs(ops);
         OpGradientCheck.of(ops, x -> {

@@ -12,6 +12,7 @@ import org.sparsa.api.autograd.Variable;
 import org.sparsa.api.tensor.Tensor;
 import org.sparsa.core.autograd.Autograd;
 import org.sparsa.core.compute.internal.JavaBackend;
+import org.sparsa.testkit.EachBackend;
 import org.sparsa.testkit.OpGradientCheck;
 
 /** The fused path, {@link DsaKernel} and {@link DsaFunction}, against {@link DsaReference}. */
@@ -95,7 +96,7 @@ class DsaKernelTest {
         assertArrayEquals(alone, Arrays.copyOfRange(values, alone.length, values.length));
     }
 
-    @DsaReferenceBackends.Each
+    @EachBackend
     void theFunctionMatchesFiniteDifferences(Ops ops) {
         int length = 9;
         int topK = 3;

@@ -11,6 +11,7 @@ import org.sparsa.api.autograd.Ops;
 import org.sparsa.api.autograd.Variable;
 import org.sparsa.core.attention.FullAttentionReference;
 import org.sparsa.core.attention.FullAttentionSpec;
+import org.sparsa.testkit.EachBackend;
 
 /**
  * Properties the spec implies for {@link DsaReference}: it is full causal attention while a
@@ -19,7 +20,7 @@ import org.sparsa.core.attention.FullAttentionSpec;
  */
 class DsaPropertiesTest {
 
-    @DsaReferenceBackends.Each
+    @EachBackend
     void sequencesNoLongerThanTopKAreFullCausalAttention(Ops ops) {
         int length = 11;
         DsaInputs in = DsaInputs.random(ops, 1, length, 4, 2, 8, 3, 6);
@@ -38,7 +39,7 @@ class DsaPropertiesTest {
                 .toArray(), 2e-5);
     }
 
-    @DsaReferenceBackends.Each
+    @EachBackend
     void eachQuerySelectsItsBestVisibleKeys(Ops ops) {
         int length = 19;
         int topK = 6;
@@ -84,7 +85,7 @@ class DsaPropertiesTest {
         assertArrayEquals(new int[] {0, 0, 0}, TopKSelection.select(signs, 3, 3, 0, 1));
     }
 
-    @DsaReferenceBackends.Each
+    @EachBackend
     void sparseAttentionIsTheSoftmaxOverTheSelectedKeys(Ops ops) {
         int length = 17;
         int topK = 5;
@@ -128,7 +129,7 @@ class DsaPropertiesTest {
         }
     }
 
-    @DsaReferenceBackends.Each
+    @EachBackend
     void laterPositionsDoNotChangeEarlierOutputs(Ops ops) {
         int length = 21;
         int last = 9;
@@ -153,7 +154,7 @@ class DsaPropertiesTest {
                 .toArray());
     }
 
-    @DsaReferenceBackends.Each
+    @EachBackend
     void aSinglePositionAttendsToItself(Ops ops) {
         DsaInputs in = DsaInputs.random(ops, 5, 1, 4, 2, 8, 2, 4);
         DsaReference.Result result = in.run(3);
@@ -172,7 +173,7 @@ class DsaPropertiesTest {
                 .value().toArray()[0], 1e-7);
     }
 
-    @DsaReferenceBackends.Each
+    @EachBackend
     void theLossesAreNonNegativeAndTheSparseOneSeesOnlyTheSelection(Ops ops) {
         int length = 15;
         DsaInputs in = DsaInputs.random(ops, 6, length, 4, 1, 8, 2, 4);

@@ -10,20 +10,21 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparsa.api.compute.BackendKind;
 import org.sparsa.core.verify.TensorCheck;
 import org.sparsa.testkit.GoldenCases;
+import org.sparsa.testkit.TestBackends;
 
 /** The {@code attention.nsa} golden case, reproduced by {@link NsaGoldenOp} on each backend. */
 class NsaGoldenTest {
 
     @Test
     void offersTheBackendsTheTestsRunOn() {
-        assertEquals(new java.util.HashSet<>(NsaReferenceBackends.kinds()),
+        assertEquals(new java.util.HashSet<>(TestBackends.kinds()),
                 new NsaGoldenOp().backends());
     }
 
     @Test
     void theReferencePassesNsaSmallOnEveryBackend(@TempDir Path folder) throws Exception {
         Path file = GoldenCases.copyResource(getClass(), "/golden/nsa-small.safetensors", folder);
-        for (BackendKind backend : NsaReferenceBackends.kinds()) {
+        for (BackendKind backend : TestBackends.kinds()) {
             List<TensorCheck> checks = GoldenCases.assertPasses(file, "attention.nsa",
                     new NsaGoldenOp(NsaReference::forward), backend);
             if (Boolean.getBoolean("nsa.golden.report")) {

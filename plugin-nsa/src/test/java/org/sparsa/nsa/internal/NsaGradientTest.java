@@ -7,6 +7,7 @@ import org.sparsa.api.autograd.GradScope;
 import org.sparsa.api.autograd.Ops;
 import org.sparsa.api.autograd.Variable;
 import org.sparsa.api.tensor.Tensor;
+import org.sparsa.testkit.EachBackend;
 import org.sparsa.testkit.OpGradientCheck;
 
 /**
@@ -23,21 +24,21 @@ class NsaGradientTest {
     private static final int KV_HEADS = 1;
     private static final int DIM = 4;
 
-    @NsaReferenceBackends.Each
+    @EachBackend
     void theReferenceMatchesFiniteDifferences(Ops ops) {
         OpGradientCheck.of(ops, in -> NsaReference.forward(in.get(0), in.get(1), in.get(2),
                 in.get(3), in.get(4), in.get(5), in.get(6), in.get(7), PARAMS).o())
                 .check(tieFree(ops, sharedInputs(ops), NsaGradientTest::reference));
     }
 
-    @NsaReferenceBackends.Each
+    @EachBackend
     void theKernelMatchesFiniteDifferences(Ops ops) {
         OpGradientCheck.of(ops, in -> NsaFunction.attend(in.get(0), in.get(1), in.get(2),
                 in.get(3), in.get(4), in.get(5), in.get(6), in.get(7), PARAMS).o())
                 .check(tieFree(ops, sharedInputs(ops), NsaGradientTest::reference));
     }
 
-    @NsaReferenceBackends.Each
+    @EachBackend
     void theReferenceWithItsOwnWindowKeysMatchesFiniteDifferences(Ops ops) {
         OpGradientCheck.of(ops, in -> NsaReference.forward(in.get(0), in.get(1), in.get(2),
                 in.get(3), in.get(4), in.get(5), in.get(6), in.get(7), in.get(8), in.get(9),
@@ -45,7 +46,7 @@ class NsaGradientTest {
                 .check(tieFree(ops, ownWindowInputs(ops), NsaGradientTest::reference));
     }
 
-    @NsaReferenceBackends.Each
+    @EachBackend
     void theKernelWithItsOwnWindowKeysMatchesFiniteDifferences(Ops ops) {
         OpGradientCheck.of(ops, in -> NsaFunction.attend(in.get(0), in.get(1), in.get(2),
                 in.get(3), in.get(4), in.get(5), in.get(6), in.get(7), in.get(8), in.get(9),
@@ -57,7 +58,7 @@ class NsaGradientTest {
      * q, k, v, kWin, vWin, kc, vc, gates: the compressed keys no longer made from k, as under
      * {@code independent_kv}, where the selected branch reads keys of its own.
      */
-    @NsaReferenceBackends.Each
+    @EachBackend
     void theKernelWithEveryBranchOnItsOwnKeysMatchesFiniteDifferences(Ops ops) {
         int compressed = PARAMS.compressedTokens(LENGTH);
         Tensor[] shared = sharedInputs(ops);

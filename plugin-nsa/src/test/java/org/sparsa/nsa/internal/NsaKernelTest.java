@@ -23,6 +23,7 @@ import org.sparsa.core.autograd.Autograd;
 import org.sparsa.core.compute.internal.JavaBackend;
 import org.sparsa.testkit.GoldenCases;
 import org.sparsa.testkit.OpGradientCheck;
+import org.sparsa.testkit.TestBackends;
 
 /**
  * {@link NsaFunction} against {@link NsaReference}: the same output, gradients and choice of
@@ -249,7 +250,7 @@ class NsaKernelTest {
     @Test
     void theGoldenCasePassesThroughTheKernel(@TempDir Path folder) throws Exception {
         Path file = GoldenCases.copyResource(getClass(), "/golden/nsa-small.safetensors", folder);
-        for (BackendKind backend : NsaReferenceBackends.kinds()) {
+        for (BackendKind backend : TestBackends.kinds()) {
             GoldenCases.assertPasses(file, "attention.nsa",
                     new NsaGoldenOp(NsaFunction::attend), backend);
         }

@@ -9,6 +9,7 @@ import org.sparsa.api.autograd.Ops;
 import org.sparsa.api.autograd.Variable;
 import org.sparsa.core.attention.FullAttentionReference;
 import org.sparsa.core.attention.FullAttentionSpec;
+import org.sparsa.testkit.EachBackend;
 import org.sparsa.testkit.OpGradientCheck;
 
 /**
@@ -19,7 +20,7 @@ import org.sparsa.testkit.OpGradientCheck;
 class NsaPropertiesTest {
     private static final NsaParams SMALL = new NsaParams(4, 2, 4, 3, 3, 1, 2);
 
-    @NsaReferenceBackends.Each
+    @EachBackend
     void selectedBranchWithEveryBlockIsFullCausalAttention(Ops ops) {
         int length = 21;
         // n = 6 blocks cover all ceil(21 / 4) selection blocks.
@@ -28,7 +29,7 @@ class NsaPropertiesTest {
         assertClose(fullAttention(in, 0), in.run(params).o().value().toArray(), 2e-5);
     }
 
-    @NsaReferenceBackends.Each
+    @EachBackend
     void windowBranchIsWindowedAttention(Ops ops) {
         int length = 17;
         for (int window : new int[] {length, length + 5, 5, 1}) {
@@ -48,7 +49,7 @@ class NsaPropertiesTest {
         }
     }
 
-    @NsaReferenceBackends.Each
+    @EachBackend
     void laterPositionsDoNotChangeEarlierOutputs(Ops ops) {
         int length = 23;
         int last = 11;
@@ -67,7 +68,7 @@ class NsaPropertiesTest {
         assertTrue(!Arrays.equals(before.o().value().toArray(), after.o().value().toArray()));
     }
 
-    @NsaReferenceBackends.Each
+    @EachBackend
     void shortSequencesGiveFiniteOutputs(Ops ops) {
         NsaParams params = new NsaParams(8, 4, 16, 5, 12, 1, 2);
         // T = 1, T < l (no compressed token), l <= T < l' (one selection block), T = l.
@@ -82,7 +83,7 @@ class NsaPropertiesTest {
         }
     }
 
-    @NsaReferenceBackends.Each
+    @EachBackend
     void compressedBranchIsZeroWithoutAVisibleCompressedToken(Ops ops) {
         NsaParams params = new NsaParams(8, 4, 16, 5, 12, 1, 2);
         int length = 14;
@@ -100,7 +101,7 @@ class NsaPropertiesTest {
         }
     }
 
-    @NsaReferenceBackends.Each
+    @EachBackend
     void selectedIdsAreSortedInRangePaddedAndHoldTheForcedBlocks(Ops ops) {
         for (NsaParams params : new NsaParams[] {new NsaParams(8, 4, 16, 5, 12, 1, 2), SMALL,
             new NsaParams(4, 4, 8, 4, 6, 0, 1), new NsaParams(4, 2, 2, 3, 3, 2, 0)}) {

@@ -1,0 +1,52 @@
+package org.sparsa.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.params.provider.Arguments;
+import org.sparsa.api.compute.BackendKind;
+import org.sparsa.core.autograd.Autograd;
+import org.sparsa.core.compute.Backends;
+import org.sparsa.core.compute.opencl.Launcher;
+
+/**
+ * The backends a plugin's tests run on: Java always, OpenCL when a device is present. Under
+ * {@code CI=true}, where the CI installs an OpenCL runtime, a missing device fails the test
+ * rather than quietly checking Java alone. {@link EachBackend} runs a test method once per
+ * backend.
+ */
+public final class TestBackends {
+    private static List<Autograd> opened;
+
+    private TestBackends() {
+    }
+
+    /** The backend kinds to run on, checking the CI rule. */
+    public static List<BackendKind> kinds() {
+        boolean openCl = Launcher.firstDevice().isPresent();
+        if ("true".equals(System.getenv("CI"))) {
+            assertTrue(openCl, "CI=true but no OpenCL device: the OpenCL path must be checked "
+                    + "on it (" + Launcher.unavailableReason() + ")");
+        }
+        return openCl ? List.of(BackendKind.JAVA, BackendKind.OPENCL) : List.of(BackendKind.JAVA);
+    }
+
+    /**
+     * One op set per backend, named by the backend, opened once per test JVM so that device
+     * kernels build once: the source of {@link EachBackend}.
+     */
+    public static synchronized Stream<Arguments> all() {
+        if (opened == null) {
+            opened = new ArrayList<>();
+            for (BackendKind kind : kinds()) {
+                opened.add(new Autograd(Backends.open(kind)));
+            }
+        }
+        return opened.stream().map(ops -> Arguments.of(
+                Named.of(ops.backend().name().toLowerCase(Locale.ROOT), ops)));
+    }
+}

@@ -17,6 +17,9 @@ import org.sparsa.runner.internal.recipe.RecipeLoader;
 import org.sparsa.runner.internal.recipe.RegistryPluginLookup;
 import org.sparsa.runner.internal.sweep.ChildJvmLauncher;
 import org.sparsa.runner.internal.sweep.InvalidTrialsException;
+import org.sparsa.runner.internal.sweep.ShellQuote;
+import org.sparsa.runner.internal.sweep.SlurmOptions;
+import org.sparsa.runner.internal.sweep.SlurmScripts;
 import org.sparsa.runner.internal.sweep.SweepAggregate;
 import org.sparsa.runner.internal.sweep.SweepFolder;
 import org.sparsa.runner.internal.sweep.SweepManifest;
@@ -35,14 +38,17 @@ import picocli.CommandLine.Spec;
 /**
  * {@code sparsa sweep}: expands a recipe's sweep into trials, validates every trial before any
  * runs, records the sweep in {@code sweep.yaml}, runs the unfinished trials as separate
- * {@code sparsa run} processes and aggregates the results.
+ * {@code sparsa run} processes and aggregates the results; with {@code --emit slurm} it writes
+ * a Slurm job array that runs them instead.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = "Run a recipe's sweep: its sweep: block and KEY=A,B lists on the command "
                 + "line (plain KEY=VALUE overrides apply to every trial). Every trial is "
                 + "validated first; each runs as its own `sparsa run` in "
                 + "DIR/trials/N-NAME/. A rerun skips finished trials and reruns failed ones. "
-                + "Ends with `sparsa aggregate DIR`; exits 1 when any trial failed.")
+                + "Ends with `sparsa aggregate DIR`; exits 1 when any trial failed. With "
+                + "--emit slurm, writes DIR/submit.sh and the Slurm scripts it submits "
+                + "instead of running the trials.")
 public final class SweepCommand implements Callable<Integer> {
     private final Supplier<PluginLookup> plugins;
     private final LauncherFactory launchers;
@@ -68,6 +74,31 @@ public final class SweepCommand implements Callable<Integer> {
             + "nothing, write nothing.")
     boolean dryRun;
 
+    @Option(names = "--emit", paramLabel = "slurm", description = "Run nothing here: write "
+            + "a Slurm job array of the trials (sweep.sbatch), its aggregation "
+            + "(aggregate.sbatch) and submit.sh into the sweep folder.")
+    String emit;
+
+    @Option(names = "--throttle", paramLabel = "N", description = "With --emit slurm: at most "
+            + "N trials run at once (the array's %%N).")
+    Integer throttle;
+
+    @Option(names = "--partition", paramLabel = "NAME", description = "With --emit slurm: the "
+            + "jobs' partition.")
+    String partition;
+
+    @Option(names = "--time", paramLabel = "LIMIT", description = "With --emit slurm: each "
+            + "trial's time limit, as Slurm writes it (such as 4:00:00).")
+    String time;
+
+    @Option(names = "--cpus-per-task", paramLabel = "N", description = "With --emit slurm: "
+            + "each trial's CPUs.")
+    Integer cpusPerTask;
+
+    @Option(names = "--mem", paramLabel = "SIZE", description = "With --emit slurm: each "
+            + "trial's memory, as Slurm writes it (such as 16G).")
+    String mem;
+
     @Spec
     CommandSpec spec;
 
@@ -87,6 +118,14 @@ public final class SweepCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         PrintWriter console = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        SlurmOptions slurm;
+        try {
+            slurm = slurmOptions();
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            err.flush();
+            return CommandLineEntry.USAGE_ERROR;
+        }
         SweepManifest manifest;
         try {
             manifest = new SweepPlanner(new RecipeLoader(plugins.get()))
@@ -131,6 +170,9 @@ public final class SweepCommand implements Callable<Integer> {
             return CommandLineEntry.USAGE_ERROR;
         }
         console.println("sweep folder: " + dir);
+        if (slurm != null) {
+            return emitSlurm(manifest, dir, slurm, console);
+        }
         TrialLauncher launcher = launchers.create(arguments.recipe, manifest.overrides(),
                 workingFolder);
         SweepOutcome outcome = new SweepRunner(folder, launcher, pool).run(manifest, console);
@@ -145,6 +187,50 @@ public final class SweepCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
+        return 0;
+    }
+
+    /**
+     * The Slurm options when {@code --emit slurm} is given, else null.
+     *
+     * @throws IllegalArgumentException for another {@code --emit}, a Slurm option without it,
+     *     {@code --workers} with it, or an invalid value; the message names the option
+     */
+    private SlurmOptions slurmOptions() {
+        if (emit == null) {
+            for (Object[] option : new Object[][] {{"--throttle", throttle},
+                    {"--partition", partition}, {"--time", time},
+                    {"--cpus-per-task", cpusPerTask}, {"--mem", mem}}) {
+                if (option[1] != null) {
+                    throw new IllegalArgumentException(option[0] + " applies to Slurm sweeps "
+                            + "only; add --emit slurm");
+                }
+            }
+            return null;
+        }
+        if (!"slurm".equals(emit)) {
+            throw new IllegalArgumentException("--emit: expected slurm, found '" + emit + "'");
+        }
+        if (workers != null) {
+            throw new IllegalArgumentException("--workers applies to local sweeps only; with "
+                    + "--emit slurm, --throttle N limits the trials running at once");
+        }
+        return new SlurmOptions(throttle, partition, time, cpusPerTask, mem);
+    }
+
+    private int emitSlurm(SweepManifest manifest, Path dir, SlurmOptions slurm,
+            PrintWriter console) throws IOException {
+        SlurmScripts scripts = new SlurmScripts(manifest, dir, arguments.recipe, workingFolder,
+                SlurmScripts.defaultSparsa(System.getProperty("sparsa.home")), slurm);
+        List<Path> written = scripts.write();
+        console.println("slurm: " + manifest.trials().size() + " trials as job array "
+                + scripts.arraySpec() + "; wrote");
+        for (Path file : written) {
+            console.println("  " + file);
+        }
+        console.println("submit with: bash "
+                + ShellQuote.asWord(dir.resolve(SlurmScripts.SUBMIT_SCRIPT).toString()));
+        console.flush();
         return 0;
     }
 }

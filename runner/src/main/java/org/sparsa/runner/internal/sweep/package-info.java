@@ -3,6 +3,7 @@
  * command line) expanded into trials, each trial's recipe validated before any runs, every
  * trial run as its own {@code sparsa run} process in {@code trials/N-NAME/} by a local pool,
  * finished trials skipped on a rerun, and the results aggregated into {@code results.csv},
- * {@code results.md} and plots. Internal: the bundle exports nothing.
+ * {@code results.md} and plots; or, for a Slurm cluster, the same trials written as a job
+ * array with its submission script. Internal: the bundle exports nothing.
  */
 package org.sparsa.runner.internal.sweep;

@@ -232,4 +232,77 @@ class SweepCommandTest {
         assertEquals(1, sweep(dir, recipe.toString(), "stages.0.lr=1e-3"));
         assertTrue(err.toString().contains("sweep: nothing to sweep"), err::toString);
     }
+
+    @Test
+    void emitSlurmWritesTheManifestAndScriptsAndRunsNothing(@TempDir Path dir)
+            throws Exception {
+        Path recipe = recipe(dir, RECIPE);
+        assertEquals(0, sweep(dir, recipe.toString(), "stages.0.steps=5", "--emit", "slurm",
+                "--throttle", "3", "--partition", "gpu", "--mem", "8G"), err::toString);
+        assertEquals(List.of(), runs.launched);
+        Path sweep = dir.resolve("runs/tiny-sweep");
+        JsonNode manifest = YAML.readTree(sweep.resolve("sweep.yaml").toFile());
+        assertEquals(4, manifest.get("trials").size());
+        String array = Files.readString(sweep.resolve("sweep.sbatch"));
+        assertTrue(array.contains("\n#SBATCH --array=0-3%3\n"), array);
+        assertTrue(array.contains("\n#SBATCH --job-name=tiny\n"), array);
+        assertTrue(array.contains("\n#SBATCH --partition=gpu\n#SBATCH --mem=8G\n"), array);
+        assertTrue(array.contains("""
+                  3)
+                    trial='3-lr=0.003_seed=1'
+                    overrides=('stages.0.steps=5' 'stages.0.lr=0.003' 'seed=1')
+                    ;;
+                """), array);
+        assertTrue(Files.readString(sweep.resolve("submit.sh"))
+                .contains("--dependency=afterok:"));
+        assertTrue(Files.readString(sweep.resolve("aggregate.sbatch")).contains("aggregate"));
+        assertTrue(Files.isDirectory(sweep.resolve("slurm")));
+        assertFalse(Files.exists(sweep.resolve("results.md")), "nothing ran to aggregate");
+        assertTrue(out.toString().contains("slurm: 4 trials as job array 0-3%3; wrote\n  "
+                + sweep.resolve("submit.sh") + "\n"), out::toString);
+        assertTrue(out.toString().contains("submit with: bash " + sweep.resolve("submit.sh")),
+                out::toString);
+
+        // Emitting again keeps the sweep: the folder's trials and finished results stay.
+        Path finished = Files.createDirectories(sweep.resolve("trials/0-lr=0.001_seed=0"));
+        Files.writeString(finished.resolve("result.json"), "{}");
+        assertEquals(0, sweep(dir, recipe.toString(), "stages.0.steps=5", "--emit", "slurm"),
+                err::toString);
+        assertTrue(Files.exists(finished.resolve("result.json")));
+        assertTrue(Files.readString(sweep.resolve("sweep.sbatch"))
+                .contains("\n#SBATCH --array=0-3\n"));
+    }
+
+    @Test
+    void emitSlurmWritesNothingWhenATrialIsInvalid(@TempDir Path dir) throws Exception {
+        Path recipe = recipe(dir, RECIPE);
+        assertEquals(1, sweep(dir, recipe.toString(), "stages.0.batch=4,0", "--emit",
+                "slurm"));
+        assertFalse(Files.exists(dir.resolve("runs")), "nothing is written");
+        assertTrue(err.toString().contains("4 of 8 trials are invalid; nothing was run"),
+                err::toString);
+    }
+
+    @Test
+    void slurmOptionsNeedEmitSlurmAndExcludeWorkers(@TempDir Path dir) throws Exception {
+        Path recipe = recipe(dir, RECIPE);
+        assertEquals(2, sweep(dir, recipe.toString(), "--throttle", "2"));
+        assertTrue(err.toString().contains("error: --throttle applies to Slurm sweeps only; "
+                + "add --emit slurm"), err::toString);
+        assertEquals(2, sweep(dir, recipe.toString(), "--emit", "pbs"));
+        assertTrue(err.toString().contains("error: --emit: expected slurm, found 'pbs'"),
+                err::toString);
+        assertEquals(2, sweep(dir, recipe.toString(), "--emit", "slurm", "--workers", "2"));
+        assertTrue(err.toString().contains("--workers applies to local sweeps only"),
+                err::toString);
+        assertEquals(2, sweep(dir, recipe.toString(), "--emit", "slurm", "--time", "1 day"));
+        assertTrue(err.toString().contains("error: --time: expected a Slurm value"),
+                err::toString);
+        assertEquals(List.of(), runs.launched);
+        assertFalse(Files.exists(dir.resolve("runs")), "nothing is written");
+        assertEquals(0, sweep(dir, "--help"));
+        // Picocli reads descriptions as format strings: the throttle's %N must show as such.
+        assertTrue(out.toString().replaceAll("\\s+", " ").contains("at most N trials run at "
+                + "once (the array's %N)"), out::toString);
+    }
 }

@@ -9,10 +9,11 @@ import org.junit.jupiter.api.Test;
 import org.sparsa.runner.internal.recipe.RecipeLoader;
 import org.sparsa.runner.internal.run.ShippedPlugins;
 
-/** The shipped comparison recipe plans into valid trials against the shipped plugins. */
+/** The shipped sweeps plan into valid trials against the shipped plugins. */
 class ShippedSweepsTest {
     // Surefire runs in the module folder.
     private static final Path NSA_MQAR = Path.of("../recipes/nsa-mqar.yaml");
+    private static final Path ABLATION_TOPK = Path.of("../recipes/ablation-topk.yaml");
 
     private final SweepPlanner planner = new SweepPlanner(new RecipeLoader(new ShippedPlugins()));
 
@@ -36,5 +37,17 @@ class ShippedSweepsTest {
         assertEquals("5-attention=full_seed=2", manifest.trials().get(5).name());
         assertEquals(List.of("sweep.seeds=[0,1,2]", "stages.0.steps=200"),
                 manifest.overrides());
+    }
+
+    @Test
+    void ablationTopkRunsEachTopkWithTwoSeeds() throws Exception {
+        SweepManifest manifest = planner.plan(ABLATION_TOPK, List.of());
+        assertEquals(List.of("0-top_k=2_seed=0", "1-top_k=2_seed=1", "2-top_k=8_seed=0",
+                "3-top_k=8_seed=1", "4-top_k=32_seed=0", "5-top_k=32_seed=1"),
+                manifest.trials().stream().map(Trial::name).toList());
+        assertEquals(List.of("model.attention.config.top_k=32", "seed=1"),
+                manifest.trials().get(5).overrides());
+        assertEquals("eval/recall", manifest.metric());
+        assertTrue(manifest.maximise());
     }
 }

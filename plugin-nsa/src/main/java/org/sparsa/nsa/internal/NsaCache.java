@@ -1,7 +1,7 @@
 package org.sparsa.nsa.internal;
 
-import java.util.Arrays;
 import org.sparsa.api.attention.KvCache;
+import org.sparsa.core.attention.CachedRows;
 
 /**
  * What an {@link NsaLayer} keeps between decode steps, per sequence of the batch (every
@@ -9,10 +9,10 @@ import org.sparsa.api.attention.KvCache;
  * keys and values {@code [Nc, Hkv, D]}, one more each time a compression block completes, so a
  * step never compresses the past again. Under {@code independent_kv} it also keeps the keys and
  * values the selected and the window branch projected for themselves; the model's are then the
- * compression's alone. Arrays grow by doubling up to the capacity.
+ * compression's alone. Each is {@link CachedRows}.
  */
 final class NsaCache implements KvCache {
-    private static final int INITIAL_POSITIONS = 16;
+    private static final String NAME = "nsa cache";
 
     private final int batch;
     private final int capacity;
@@ -20,15 +20,15 @@ final class NsaCache implements KvCache {
     private final int headDim;
     private final NsaParams params;
     private final boolean independent;
-    private final float[][] keys;
-    private final float[][] values;
-    /** The branches' own keys and values, per sequence; null unless independent. */
-    private final float[][] selectedKeys;
-    private final float[][] selectedValues;
-    private final float[][] windowKeys;
-    private final float[][] windowValues;
-    private final float[][] compressedKeys;
-    private final float[][] compressedValues;
+    private final CachedRows keys;
+    private final CachedRows values;
+    /**
+     * The branches' own keys and values in the {@link BranchProjections.Projected} order
+     * (selected keys, selected values, window keys, window values); null unless independent.
+     */
+    private final CachedRows[] own;
+    private final CachedRows compressedKeys;
+    private final CachedRows compressedValues;
     private int length;
     private int compressed;
 
@@ -38,28 +38,21 @@ final class NsaCache implements KvCache {
      */
     NsaCache(int batch, int capacity, int kvHeads, int headDim, NsaParams params,
             boolean independent) {
-        if (batch < 1 || capacity < 1) {
-            throw new IllegalArgumentException("nsa cache: batch and maximum length must be "
-                    + "positive, found batch " + batch + ", maximum length " + capacity);
-        }
-        if ((long) capacity * kvHeads * headDim > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("nsa cache: " + capacity + " positions of ["
-                    + kvHeads + ", " + headDim + "] do not fit in one array");
-        }
         this.batch = batch;
         this.capacity = capacity;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.params = params;
         this.independent = independent;
-        this.keys = new float[batch][0];
-        this.values = new float[batch][0];
-        this.selectedKeys = independent ? new float[batch][0] : null;
-        this.selectedValues = independent ? new float[batch][0] : null;
-        this.windowKeys = independent ? new float[batch][0] : null;
-        this.windowValues = independent ? new float[batch][0] : null;
-        this.compressedKeys = new float[batch][0];
-        this.compressedValues = new float[batch][0];
+        int row = kvHeads * headDim;
+        this.keys = new CachedRows(NAME, batch, capacity, row);
+        this.values = new CachedRows(NAME, batch, capacity, row);
+        this.own = independent ? new CachedRows[4] : null;
+        for (int i = 0; independent && i < own.length; i++) {
+            own[i] = new CachedRows(NAME, batch, capacity, row);
+        }
+        this.compressedKeys = new CachedRows(NAME, batch, capacity, row);
+        this.compressedValues = new CachedRows(NAME, batch, capacity, row);
     }
 
     @Override
@@ -99,15 +92,15 @@ final class NsaCache implements KvCache {
      * Appends {@code count} positions of keys and values {@code [batch, count, Hkv, D]} and
      * compresses every block they complete with the layer's current weights.
      *
-     * @param own the branches' own keys and values of those positions, laid out alike, as
+     * @param ownRows the branches' own keys and values of those positions, laid out alike, as
      *     float arrays of the {@link BranchProjections.Projected} order; null unless independent
      * @throws IllegalStateException when they would exceed the capacity; nothing is appended
      * @throws IllegalArgumentException when {@code own} is given to a shared cache or missing
      *     from an independent one
      */
-    void append(float[] k, float[] v, float[][] own, int count, BlockCompressor keyCompressor,
+    void append(float[] k, float[] v, float[][] ownRows, int count, BlockCompressor keyCompressor,
             BlockCompressor valueCompressor) {
-        if ((own != null) != independent || own != null && own.length != 4) {
+        if ((ownRows != null) != independent || ownRows != null && ownRows.length != 4) {
             throw new IllegalArgumentException("nsa cache: the branches' own keys and values "
                     + (independent ? "are needed, four arrays" : "are not kept here"));
         }
@@ -116,27 +109,21 @@ final class NsaCache implements KvCache {
                     + (count == 1 ? "" : "s") + " after the " + length + " cached would exceed "
                     + "its capacity of " + capacity + " (the maximum length it was made for)");
         }
-        int row = kvHeads * headDim;
         int next = length + count;
         int nextCompressed = params.compressedTokens(next);
+        keys.put(k, length, count);
+        values.put(v, length, count);
+        for (int i = 0; independent && i < own.length; i++) {
+            own[i].put(ownRows[i], length, count);
+        }
         for (int b = 0; b < batch; b++) {
-            keys[b] = fit(keys[b], next * row);
-            values[b] = fit(values[b], next * row);
-            System.arraycopy(k, b * count * row, keys[b], length * row, count * row);
-            System.arraycopy(v, b * count * row, values[b], length * row, count * row);
-            if (independent) {
-                float[][][] kept = {selectedKeys, selectedValues, windowKeys, windowValues};
-                for (int i = 0; i < kept.length; i++) {
-                    kept[i][b] = fit(kept[i][b], next * row);
-                    System.arraycopy(own[i], b * count * row, kept[i][b], length * row,
-                            count * row);
-                }
-            }
-            compressedKeys[b] = fit(compressedKeys[b], nextCompressed * row);
-            compressedValues[b] = fit(compressedValues[b], nextCompressed * row);
+            float[] cachedKeys = keys.array(b);
+            float[] cachedValues = values.array(b);
+            float[] intoKeys = compressedKeys.reserve(b, nextCompressed);
+            float[] intoValues = compressedValues.reserve(b, nextCompressed);
             for (int i = compressed; i < nextCompressed; i++) {
-                keyCompressor.compress(keys[b], i, compressedKeys[b]);
-                valueCompressor.compress(values[b], i, compressedValues[b]);
+                keyCompressor.compress(cachedKeys, i, intoKeys);
+                valueCompressor.compress(cachedValues, i, intoValues);
             }
         }
         length = next;
@@ -145,22 +132,22 @@ final class NsaCache implements KvCache {
 
     /** Sequence {@code b}'s keys, {@code [length, Hkv, D]}. */
     float[] keys(int b) {
-        return Arrays.copyOf(keys[b], length * kvHeads * headDim);
+        return keys.prefix(b, length);
     }
 
     /** Sequence {@code b}'s values, {@code [length, Hkv, D]}. */
     float[] values(int b) {
-        return Arrays.copyOf(values[b], length * kvHeads * headDim);
+        return values.prefix(b, length);
     }
 
     /** Sequence {@code b}'s keys of the selected branch, {@code [length, Hkv, D]}. */
     float[] selectedKeys(int b) {
-        return independent ? prefix(selectedKeys[b]) : keys(b);
+        return independent ? own[0].prefix(b, length) : keys(b);
     }
 
     /** Sequence {@code b}'s values of the selected branch, {@code [length, Hkv, D]}. */
     float[] selectedValues(int b) {
-        return independent ? prefix(selectedValues[b]) : values(b);
+        return independent ? own[1].prefix(b, length) : values(b);
     }
 
     /**
@@ -168,38 +155,22 @@ final class NsaCache implements KvCache {
      * independent, the selected branch's.
      */
     float[] windowKeys(int b) {
-        return independent ? prefix(windowKeys[b]) : keys(b);
+        return independent ? own[2].prefix(b, length) : keys(b);
     }
 
     /** Sequence {@code b}'s values of the window branch, {@code [length, Hkv, D]}. */
     float[] windowValues(int b) {
-        return independent ? prefix(windowValues[b]) : values(b);
+        return independent ? own[3].prefix(b, length) : values(b);
     }
 
     /** Sequence {@code b}'s compressed keys, {@code [compressed, Hkv, D]}. */
     float[] compressedKeys(int b) {
-        return Arrays.copyOf(compressedKeys[b], compressed * kvHeads * headDim);
+        return compressedKeys.prefix(b, compressed);
     }
 
     /** Sequence {@code b}'s compressed values, {@code [compressed, Hkv, D]}. */
     float[] compressedValues(int b) {
-        return Arrays.copyOf(compressedValues[b], compressed * kvHeads * headDim);
-    }
-
-    /** The cached positions of one of the arrays. */
-    private float[] prefix(float[] array) {
-        return Arrays.copyOf(array, length * kvHeads * headDim);
-    }
-
-    /** {@code array} if it holds {@code size} entries, else a copy at least doubled. */
-    private float[] fit(float[] array, int size) {
-        if (array.length >= size) {
-            return array;
-        }
-        int limit = capacity * kvHeads * headDim;
-        int grown = Math.max(size, Math.min(limit,
-                Math.max(INITIAL_POSITIONS * kvHeads * headDim, 2 * array.length)));
-        return Arrays.copyOf(array, grown);
+        return compressedValues.prefix(b, compressed);
     }
 
     @Override

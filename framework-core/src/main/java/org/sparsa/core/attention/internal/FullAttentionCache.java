@@ -1,24 +1,21 @@
 package org.sparsa.core.attention.internal;
 
-import java.util.Arrays;
 import java.util.stream.IntStream;
 import org.sparsa.api.attention.KvCache;
+import org.sparsa.core.attention.CachedRows;
 
 /**
  * The keys and values a {@link FullAttentionLayer} has seen while decoding a batch of sequences,
- * every sequence at the same length. Each sequence keeps its own {@code [length, Hkv, D]} arrays,
- * grown by doubling up to the capacity, so a cache sized for a long context costs memory only as
- * it fills.
+ * every sequence at the same length, each sequence's {@code [length, Hkv, D]} keys and values in
+ * {@link CachedRows}.
  */
 final class FullAttentionCache implements KvCache {
-    private static final int INITIAL_POSITIONS = 16;
-
     private final int batch;
     private final int capacity;
     private final int kvHeads;
     private final int headDim;
-    private final float[][] keys;
-    private final float[][] values;
+    private final CachedRows keys;
+    private final CachedRows values;
     private int length;
 
     /**
@@ -26,20 +23,12 @@ final class FullAttentionCache implements KvCache {
      *     fit in one array
      */
     FullAttentionCache(int batch, int capacity, int kvHeads, int headDim) {
-        if (batch <= 0 || capacity <= 0) {
-            throw new IllegalArgumentException("full attention cache: batch and maximum length "
-                    + "must be positive, found batch " + batch + ", maximum length " + capacity);
-        }
-        if ((long) capacity * kvHeads * headDim > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("full attention cache: " + capacity
-                    + " positions of [" + kvHeads + ", " + headDim + "] do not fit in one array");
-        }
         this.batch = batch;
         this.capacity = capacity;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
-        this.keys = new float[batch][0];
-        this.values = new float[batch][0];
+        this.keys = new CachedRows("full attention cache", batch, capacity, kvHeads * headDim);
+        this.values = new CachedRows("full attention cache", batch, capacity, kvHeads * headDim);
     }
 
     @Override
@@ -81,18 +70,8 @@ final class FullAttentionCache implements KvCache {
                     + (count == 1 ? "" : "s") + " after the " + length + " cached would exceed "
                     + "its capacity of " + capacity + " (the maximum length it was made for)");
         }
-        int row = kvHeads * headDim;
-        int needed = (length + count) * row;
-        for (int b = 0; b < batch; b++) {
-            if (keys[b].length < needed) {
-                int positions = Math.max(length + count,
-                        (int) Math.min(capacity, Math.max(INITIAL_POSITIONS, 2L * length)));
-                keys[b] = Arrays.copyOf(keys[b], positions * row);
-                values[b] = Arrays.copyOf(values[b], positions * row);
-            }
-            System.arraycopy(k, b * count * row, keys[b], length * row, count * row);
-            System.arraycopy(v, b * count * row, values[b], length * row, count * row);
-        }
+        keys.put(k, length, count);
+        values.put(v, length, count);
         length += count;
     }
 
@@ -117,8 +96,8 @@ final class FullAttentionCache implements KvCache {
             int t = first + i;
             int g = h / group;
             int lo = window > 0 ? Math.max(0, t - window + 1) : 0;
-            float[] key = keys[b];
-            float[] value = values[b];
+            float[] key = keys.array(b);
+            float[] value = values.array(b);
             int qBase = row * dim;
             double[] p = new double[t - lo + 1];
             double max = Double.NEGATIVE_INFINITY;

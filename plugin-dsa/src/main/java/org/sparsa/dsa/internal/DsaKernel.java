@@ -18,6 +18,11 @@ import java.util.stream.IntStream;
  */
 public final class DsaKernel {
 
+    /** Rows that share a tile of keys in the selection. */
+    private static final int SELECT_ROWS = 8;
+    /** Keys a selection tile holds: 128 keys of dI = 128 floats are 64 KiB. */
+    private static final int SELECT_KEYS = 128;
+
     private DsaKernel() {
     }
 
@@ -92,31 +97,95 @@ public final class DsaKernel {
         }
         int[] selected = new int[queries * topK];
         Arrays.fill(selected, -1);
-        IntStream.range(0, queries).parallel().forEach(t -> {
-            int out = t * topK;
-            int last = first + t;
-            if (last + 1 <= topK) {
-                for (int s = 0; s <= last; s++) {
-                    selected[out + s] = s;
-                }
-                return;
-            }
-            TopKHeap heap = new TopKHeap(topK);
-            for (int s = 0; s <= last; s++) {
-                double score = 0;
-                for (int j = 0; j < indexHeads; j++) {
-                    int q = (t * indexHeads + j) * indexDim;
-                    float dot = 0;
-                    for (int d = 0; d < indexDim; d++) {
-                        dot += qi[q + d] * ki[s * indexDim + d];
-                    }
-                    score += w[t * indexHeads + j] * Math.max(dot, 0f);
-                }
-                heap.offer((float) score, s);
-            }
-            heap.sortedIndices(selected, out);
-        });
+        IntStream.range(0, (queries + SELECT_ROWS - 1) / SELECT_ROWS).parallel().forEach(block ->
+                selectRows(block * SELECT_ROWS, Math.min(queries, (block + 1) * SELECT_ROWS),
+                        first, indexHeads, indexDim, topK, qi, ki, w, selected));
         return selected;
+    }
+
+    /**
+     * {@link #select} for rows {@code from <= t < to}. The rows share each tile of keys, held
+     * transposed ({@code [dI][keys]}) so that a row's scores over the tile are loops along the
+     * keys that the JIT vectorises; every row then offers the tile's keys to its heap in
+     * ascending order, as a plain stream over the keys would.
+     */
+    private static void selectRows(int from, int to, int first, int indexHeads, int indexDim,
+            int topK, float[] qi, float[] ki, float[] w, int[] selected) {
+        TopKHeap[] heaps = new TopKHeap[to - from];
+        float[][] columns = new float[indexDim][SELECT_KEYS];
+        float[] dots = new float[SELECT_KEYS];
+        float[] scores = new float[SELECT_KEYS];
+        int keys = first + to;
+        for (int tile = 0; tile < keys; tile += SELECT_KEYS) {
+            int width = Math.min(SELECT_KEYS, keys - tile);
+            for (int i = 0; i < width; i++) {
+                for (int d = 0; d < indexDim; d++) {
+                    columns[d][i] = ki[(tile + i) * indexDim + d];
+                }
+            }
+            for (int t = from; t < to; t++) {
+                int visible = first + t + 1;
+                int count = Math.min(width, visible - tile);
+                if (visible <= topK || count <= 0) {
+                    continue;
+                }
+                // I[t,s] = sum_j w[t,j] * ReLU(qi[t,j] . ki[s]), heads in order.
+                Arrays.fill(scores, 0, count, 0f);
+                for (int j = 0; j < indexHeads; j++) {
+                    tileDots(qi, (t * indexHeads + j) * indexDim, columns, count, dots);
+                    float weight = w[t * indexHeads + j];
+                    for (int i = 0; i < count; i++) {
+                        scores[i] = Math.fma(weight, Math.max(dots[i], 0f), scores[i]);
+                    }
+                }
+                if (heaps[t - from] == null) {
+                    heaps[t - from] = new TopKHeap(topK);
+                }
+                for (int i = 0; i < count; i++) {
+                    heaps[t - from].offer(scores[i], tile + i);
+                }
+            }
+        }
+        for (int t = from; t < to; t++) {
+            int visible = first + t + 1;
+            if (visible <= topK) {
+                for (int s = 0; s < visible; s++) {
+                    selected[t * topK + s] = s;
+                }
+            } else {
+                heaps[t - from].sortedIndices(selected, t * topK);
+            }
+        }
+    }
+
+    /**
+     * {@code out[i] = x[at ..] . column i} for {@code i < count}, against a tile of rows held
+     * transposed: one fused multiply-add per dimension in ascending order, two dimensions a pass.
+     */
+    private static void tileDots(float[] x, int at, float[][] columns, int count, float[] out) {
+        int dim = columns.length;
+        float x0 = x[at];
+        float[] c0 = columns[0];
+        for (int i = 0; i < count; i++) {
+            out[i] = x0 * c0[i];
+        }
+        int d = 1;
+        for (; d + 2 <= dim; d += 2) {
+            float xa = x[at + d];
+            float xb = x[at + d + 1];
+            float[] ca = columns[d];
+            float[] cb = columns[d + 1];
+            for (int i = 0; i < count; i++) {
+                out[i] = Math.fma(xb, cb[i], Math.fma(xa, ca[i], out[i]));
+            }
+        }
+        if (d < dim) {
+            float xa = x[at + d];
+            float[] ca = columns[d];
+            for (int i = 0; i < count; i++) {
+                out[i] = Math.fma(xa, ca[i], out[i]);
+            }
+        }
     }
 
     /**

@@ -19,7 +19,7 @@ import org.sparsa.core.tensor.DenseTensor;
  * {@link OpenClDsaKernel} shared by every call (building its kernels takes seconds), made on the
  * first such call under a lock and closed at JVM exit or by {@link #releaseOpenCl()}; on
  * {@code JAVA} they go through {@link DsaKernel}. {@link #select} and {@link #sparseForward}
- * give the layer the same choice for the selection and for decoding.
+ * make the same choice of device for the layer's selection and its sparse decode steps.
  */
 final class DsaFunction implements DifferentiableFunction {
     private static final String NAME = "dsa sparse attention";

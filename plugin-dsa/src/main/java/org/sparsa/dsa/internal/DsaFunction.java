@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.sparsa.api.autograd.DifferentiableFunction;
 import org.sparsa.api.autograd.FunctionContext;
 import org.sparsa.api.autograd.Variable;
+import org.sparsa.api.compute.BackendKind;
 import org.sparsa.api.tensor.Tensor;
 import org.sparsa.core.tensor.DenseTensor;
 
@@ -13,10 +14,19 @@ import org.sparsa.core.tensor.DenseTensor;
  * {@code [T, Hkv, D]}, all with or all without a leading batch axis; one output o like q. The
  * selection is fixed when the function is made, since no gradient passes through it. The
  * forward saves q, k, v, o and the log-sum-exps; the backward recomputes the probabilities.
- * The kernel runs in Java on whatever backend the graph is on.
+ *
+ * <p>On the {@code OPENCL} backend, when a device is present, the sequences go through one
+ * {@link OpenClDsaKernel} shared by every call (building its kernels takes seconds), made on the
+ * first such call under a lock and closed at JVM exit or by {@link #releaseOpenCl()}; on
+ * {@code JAVA} they go through {@link DsaKernel}. {@link #select} and {@link #sparseForward}
+ * make the same choice of device for the layer's selection and its sparse decode steps.
  */
 final class DsaFunction implements DifferentiableFunction {
     private static final String NAME = "dsa sparse attention";
+    private static final Object OPENCL_LOCK = new Object();
+    /** The shared OpenCL kernels; null until the first OpenCL call and after a release. */
+    private static OpenClDsaKernel openCl;
+    private static boolean exitHookAdded;
 
     private final int[] selected;
     private final int topK;
@@ -49,9 +59,13 @@ final class DsaFunction implements DifferentiableFunction {
         float[] v = data(inputs[2]);
         float[] o = new float[q.length];
         float[] lse = new float[batch * sizes.queries() * sizes.queryHeads()];
+        OpenClDsaKernel device = openClFor(context.backend());
         for (int b = 0; b < batch; b++) {
-            DsaKernel.Forward result = DsaKernel.forward(sizes, part(q, b, batch),
-                    part(k, b, batch), part(v, b, batch), ids(b, batch));
+            DsaKernel.Forward result = device != null
+                    ? device.forward(sizes, part(q, b, batch), part(k, b, batch),
+                            part(v, b, batch), ids(b, batch))
+                    : DsaKernel.forward(sizes, part(q, b, batch), part(k, b, batch),
+                            part(v, b, batch), ids(b, batch));
             System.arraycopy(result.o(), 0, o, b * result.o().length, result.o().length);
             System.arraycopy(result.lse(), 0, lse, b * result.lse().length,
                     result.lse().length);
@@ -91,11 +105,15 @@ final class DsaFunction implements DifferentiableFunction {
         float[] dq = new float[q.length];
         float[] dk = new float[k.length];
         float[] dv = new float[v.length];
+        OpenClDsaKernel device = openClFor(context.backend());
         for (int b = 0; b < batch; b++) {
-            DsaKernel.Gradients result = DsaKernel.backward(sizes, part(q, b, batch),
-                    part(k, b, batch), part(v, b, batch), ids(b, batch),
-                    new DsaKernel.Forward(part(o, b, batch), part(lse, b, batch)),
-                    part(dout, b, batch));
+            DsaKernel.Forward forward = new DsaKernel.Forward(part(o, b, batch),
+                    part(lse, b, batch));
+            DsaKernel.Gradients result = device != null
+                    ? device.backward(sizes, part(q, b, batch), part(k, b, batch),
+                            part(v, b, batch), ids(b, batch), forward, part(dout, b, batch))
+                    : DsaKernel.backward(sizes, part(q, b, batch), part(k, b, batch),
+                            part(v, b, batch), ids(b, batch), forward, part(dout, b, batch));
             System.arraycopy(result.dq(), 0, dq, b * result.dq().length, result.dq().length);
             System.arraycopy(result.dk(), 0, dk, b * result.dk().length, result.dk().length);
             System.arraycopy(result.dv(), 0, dv, b * result.dv().length, result.dv().length);
@@ -105,6 +123,71 @@ final class DsaFunction implements DifferentiableFunction {
             context.needsGradient(1) ? context.tensor(dk, shapes[1]) : null,
             context.needsGradient(2) ? context.tensor(dv, shapes[2]) : null};
     }
+
+    /**
+     * The selection of one sequence, as {@link DsaKernel#select}, on the device when
+     * {@code backend} is {@code OPENCL} and one is present, else in Java.
+     */
+    static int[] select(BackendKind backend, int queries, int first, int indexHeads,
+            int indexDim, int topK, float[] qi, float[] ki, float[] w) {
+        OpenClDsaKernel device = openClFor(backend);
+        return device != null
+                ? device.select(queries, first, indexHeads, indexDim, topK, qi, ki, w)
+                : DsaKernel.select(queries, first, indexHeads, indexDim, topK, qi, ki, w);
+    }
+
+    /**
+     * The sparse attention of one sequence outside the graph (for decoding), as
+     * {@link DsaKernel#forward}, on the device when {@code backend} is {@code OPENCL} and one
+     * is present, else in Java.
+     */
+    static DsaKernel.Forward sparseForward(BackendKind backend, DsaKernel.Sizes sizes,
+            float[] q, float[] k, float[] v, int[] selected) {
+        OpenClDsaKernel device = openClFor(backend);
+        return device != null ? device.forward(sizes, q, k, v, selected)
+                : DsaKernel.forward(sizes, q, k, v, selected);
+    }
+
+    // ---- OpenCL dispatch: the shared device kernels, as NSA and core's full attention keep.
+
+    /**
+     * Closes the shared OpenCL kernels, if built; the next OpenCL call builds them again. For a
+     * plugin update, or a test that must free the device; harmless at any time no OpenCL call
+     * is running (a running one finishes first: the instance serialises its calls).
+     */
+    static void releaseOpenCl() {
+        OpenClDsaKernel released;
+        synchronized (OPENCL_LOCK) {
+            released = openCl;
+            openCl = null;
+        }
+        if (released != null) {
+            released.close();
+        }
+    }
+
+    /** The shared OpenCL kernels for a call on {@code backend}; null where the Java kernel runs. */
+    private static OpenClDsaKernel openClFor(BackendKind backend) {
+        if (backend != BackendKind.OPENCL) {
+            return null;
+        }
+        synchronized (OPENCL_LOCK) {
+            if (openCl == null) {
+                if (!OpenClDsaKernel.isAvailable()) {
+                    return null;
+                }
+                openCl = new OpenClDsaKernel();
+                if (!exitHookAdded) {
+                    exitHookAdded = true;
+                    Runtime.getRuntime().addShutdownHook(new Thread(
+                            DsaFunction::releaseOpenCl, "sparsa-opencl-dsa-close"));
+                }
+            }
+            return openCl;
+        }
+    }
+
+    // ---- end of the OpenCL dispatch.
 
     /** Sequence {@code b}'s selection. */
     private int[] ids(int b, int batch) {

@@ -14,6 +14,7 @@ import org.sparsa.api.attention.KvCache;
 import org.sparsa.api.autograd.GradScope;
 import org.sparsa.api.autograd.Ops;
 import org.sparsa.api.autograd.Variable;
+import org.sparsa.api.compute.BackendKind;
 import org.sparsa.api.parameter.Parameters;
 import org.sparsa.core.attention.FullAttentionFunction;
 import org.sparsa.core.model.AttentionDiagnostics;
@@ -38,7 +39,9 @@ import org.sparsa.core.model.AttentionDiagnostics;
  * ({@link DsaFunction}), each over the whole batch; {@link DsaReference} computes the same
  * thing the spec's way and is the yardstick in the tests. Decoding keeps the keys, values and
  * index keys ({@link DsaCache}); a sparse step selects with the kernel's streaming top-k and
- * attends with the kernel, a dense step attends through the reference.
+ * attends with the kernel, a dense step attends through the reference. On the OpenCL backend
+ * the selection and the sparse attention, in training and decoding, run on the device
+ * ({@link OpenClDsaKernel}, through {@link DsaFunction}).
  *
  * <p>At evaluation the layer measures {@value #INDEXER_RECALL}: the share of the dense
  * attention's probability mass that falls on the indexer's top-k keys, averaged over queries,
@@ -86,7 +89,7 @@ final class DsaLayer implements AttentionLayer, AttentionDiagnostics {
         Variable loss;
         Variable o;
         if (sparse) {
-            int[] selection = select(index, batch, time);
+            int[] selection = select(index, batch, time, ops.backend());
             loss = IndexerLossFunction.sparse(input.q(), input.k(), index.qi(), index.ki(),
                     index.w(), selection, params.topK());
             o = DsaFunction.attend(input.q(), input.k(), input.v(), selection, params.topK());
@@ -165,14 +168,15 @@ final class DsaLayer implements AttentionLayer, AttentionDiagnostics {
                 if (SPARSE.equals(mode)) {
                     // The streaming selection and the kernel: no score matrix, not even
                     // [count, length].
-                    int[] selected = DsaKernel.select(count, first, params.indexHeads(),
+                    int[] selected = DsaFunction.select(ops.backend(), count, first,
+                            params.indexHeads(),
                             params.indexDim(), params.topK(),
                             Arrays.copyOfRange(indexQueries, b * indexRow, (b + 1) * indexRow),
                             kv.indexKeys(b),
                             Arrays.copyOfRange(weights, b * weightRow, (b + 1) * weightRow));
-                    o = DsaKernel.forward(new DsaKernel.Sizes(count, length, shape.heads(),
-                            shape.kvHeads(), shape.headDim(), params.topK()), qb, kv.keys(b),
-                            kv.values(b), selected).o();
+                    o = DsaFunction.sparseForward(ops.backend(), new DsaKernel.Sizes(count,
+                            length, shape.heads(), shape.kvHeads(), shape.headDim(),
+                            params.topK()), qb, kv.keys(b), kv.values(b), selected).o();
                 } else {
                     o = DsaReference.denseAttention(
                             ops.constant(qb, count, shape.heads(), shape.headDim()),
@@ -186,8 +190,11 @@ final class DsaLayer implements AttentionLayer, AttentionDiagnostics {
         }
     }
 
-    /** Each sequence's selection by the streaming top-k, {@code [B, T, top_k]}. */
-    private int[] select(Indexer.Projections index, int batch, int time) {
+    /**
+     * Each sequence's selection by the streaming top-k, {@code [B, T, top_k]}, on the device of
+     * an OpenCL backend.
+     */
+    private int[] select(Indexer.Projections index, int batch, int time, BackendKind backend) {
         float[] qi = index.qi().value().toArray();
         float[] ki = index.ki().value().toArray();
         float[] w = index.w().value().toArray();
@@ -196,8 +203,8 @@ final class DsaLayer implements AttentionLayer, AttentionDiagnostics {
         int weights = time * params.indexHeads();
         int[] selection = new int[batch * time * params.topK()];
         for (int b = 0; b < batch; b++) {
-            int[] selected = DsaKernel.select(time, 0, params.indexHeads(), params.indexDim(),
-                    params.topK(), Arrays.copyOfRange(qi, b * queries, (b + 1) * queries),
+            int[] selected = DsaFunction.select(backend, time, 0, params.indexHeads(),
+                    params.indexDim(), params.topK(), Arrays.copyOfRange(qi, b * queries, (b + 1) * queries),
                     Arrays.copyOfRange(ki, b * keys, (b + 1) * keys),
                     Arrays.copyOfRange(w, b * weights, (b + 1) * weights));
             System.arraycopy(selected, 0, selection, b * selected.length, selected.length);

@@ -11,7 +11,10 @@ import org.sparsa.core.verify.GoldenOp;
 import org.sparsa.testkit.GoldenCases;
 import org.sparsa.testkit.TestBackends;
 
-/** The three DSA golden cases, reproduced by their ops on each backend. */
+/**
+ * The three DSA golden cases, reproduced by their ops on each backend; the attention case both
+ * through the fused path the layer trains with and through {@link DsaReference}.
+ */
 class DsaGoldenTest {
 
     @Test
@@ -25,6 +28,11 @@ class DsaGoldenTest {
     @Test
     void attentionOnEveryBackend(@TempDir Path folder) throws Exception {
         passes(folder, "dsa-small", "attention.dsa", new DsaGoldenOp());
+    }
+
+    @Test
+    void attentionThroughTheReferenceOnEveryBackend(@TempDir Path folder) throws Exception {
+        passes(folder, "dsa-small", "attention.dsa", new DsaGoldenOp(DsaReference::forward));
     }
 
     @Test

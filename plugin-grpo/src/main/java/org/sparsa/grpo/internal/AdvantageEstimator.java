@@ -11,7 +11,7 @@ import java.util.Map;
 enum AdvantageEstimator {
     /**
      * GRPO, R1: {@code (R - mean) / (std + eps)}, std with Bessel's correction; a group of one
-     * has std 1 (and so advantage 0).
+     * has std 1 (and so advantage 0), a group of equal rewards with eps 0 advantage 0.
      */
     GROUP_STD,
     /** Dr. GRPO, DeepSeek-V3.2: {@code R - mean}, no division. */
@@ -55,7 +55,8 @@ enum AdvantageEstimator {
                 advantages[i] = centred;
             } else {
                 double std = s[1] > 1 ? Math.sqrt(squares.get(groupIds[i]) / (s[1] - 1)) : 1;
-                advantages[i] = centred / (std + eps);
+                // Equal rewards with eps 0 would give 0 / 0: the group carries no signal.
+                advantages[i] = std + eps > 0 ? centred / (std + eps) : 0;
             }
         }
         return advantages;

@@ -7,10 +7,14 @@ import org.sparsa.api.plugin.PluginInfo;
 import org.sparsa.api.plugin.PluginKind;
 import org.sparsa.api.policy.PolicyObjective;
 
-/** {@code dapo}: DAPO's clip-higher and token-level loss. The published defaults are {@link Preset#DAPO}'s. */
+/**
+ * {@code dapo}: DAPO's clip-higher and token-level loss. The published defaults are {@link
+ * Preset#DAPO}'s.
+ */
 @Component(service = PolicyObjective.class)
 @PluginInfo(kind = PluginKind.POLICY, id = "dapo",
-        description = "DAPO: group-normalised advantages, clip-higher (0.2 / 0.28), token mean over the batch, no KL",
+        description = "DAPO: group-normalised advantages, clip-higher (0.2 / 0.28), token "
+                + "mean over the batch, no KL",
         config = {
             ADVANTAGE + ":string=group_std" + ADVANTAGE_DOC,
             ADV_EPS + ":double=0.0001" + ADV_EPS_DOC,

@@ -7,10 +7,14 @@ import org.sparsa.api.plugin.PluginInfo;
 import org.sparsa.api.plugin.PluginKind;
 import org.sparsa.api.policy.PolicyObjective;
 
-/** {@code dr_grpo}: Dr. GRPO, which removes the length and std biases of GRPO. The published defaults are {@link Preset#DR_GRPO}'s. */
+/**
+ * {@code dr_grpo}: Dr. GRPO, which removes the length and std biases of GRPO. The published
+ * defaults are {@link Preset#DR_GRPO}'s.
+ */
 @Component(service = PolicyObjective.class)
 @PluginInfo(kind = PluginKind.POLICY, id = "dr_grpo",
-        description = "Dr. GRPO: mean-centred advantages without std, token ratio clipped at 0.2, a constant normaliser B * norm_length, no KL",
+        description = "Dr. GRPO: mean-centred advantages without std, token ratio clipped at "
+                + "0.2, a constant normaliser B * norm_length, no KL",
         config = {
             ADVANTAGE + ":string=group_mean" + ADVANTAGE_DOC,
             ADV_EPS + ":double=0.0" + ADV_EPS_DOC,

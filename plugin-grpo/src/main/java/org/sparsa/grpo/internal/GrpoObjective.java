@@ -7,10 +7,14 @@ import org.sparsa.api.plugin.PluginInfo;
 import org.sparsa.api.plugin.PluginKind;
 import org.sparsa.api.policy.PolicyObjective;
 
-/** {@code grpo}: GRPO as DeepSeekMath and R1 train with it. The published defaults are {@link Preset#GRPO}'s. */
+/**
+ * {@code grpo}: GRPO as DeepSeekMath and R1 train with it. The published defaults are {@link
+ * Preset#GRPO}'s.
+ */
 @Component(service = PolicyObjective.class)
 @PluginInfo(kind = PluginKind.POLICY, id = "grpo",
-        description = "GRPO (DeepSeekMath, R1): group-normalised advantages, token ratio clipped at 0.2, per-sequence token mean, k3 KL with beta 0.04",
+        description = "GRPO (DeepSeekMath, R1): group-normalised advantages, token ratio "
+                + "clipped at 0.2, per-sequence token mean, k3 KL with beta 0.04",
         config = {
             ADVANTAGE + ":string=group_std" + ADVANTAGE_DOC,
             ADV_EPS + ":double=0.0001" + ADV_EPS_DOC,

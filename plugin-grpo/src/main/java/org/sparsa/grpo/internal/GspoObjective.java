@@ -7,10 +7,14 @@ import org.sparsa.api.plugin.PluginInfo;
 import org.sparsa.api.plugin.PluginKind;
 import org.sparsa.api.policy.PolicyObjective;
 
-/** {@code gspo}: GSPO's sequence-level importance ratio. The published defaults are {@link Preset#GSPO}'s. */
+/**
+ * {@code gspo}: GSPO's sequence-level importance ratio. The published defaults are {@link
+ * Preset#GSPO}'s.
+ */
 @Component(service = PolicyObjective.class)
 @PluginInfo(kind = PluginKind.POLICY, id = "gspo",
-        description = "GSPO: one geometric-mean ratio per completion clipped at 3e-4 / 4e-4, averaged over completions, no KL",
+        description = "GSPO: one geometric-mean ratio per completion clipped at 3e-4 / 4e-4, "
+                + "averaged over completions, no KL",
         config = {
             ADVANTAGE + ":string=group_std" + ADVANTAGE_DOC,
             ADV_EPS + ":double=0.0001" + ADV_EPS_DOC,

@@ -38,9 +38,10 @@ final class ObjectiveKeys {
             + " (k3 times the token ratio, DeepSeek-V3.2)";
     static final String BETA_DOC = " - weight of the KL penalty; >= 0, unused with kl none";
     static final String OFFPOLICY_MASK_DOC = " - drop negative-advantage completions whose"
-            + " mean log(pi_old / pi) exceeds offpolicy_delta from the surrogate (DeepSeek-V3.2)";
-    static final String OFFPOLICY_DELTA_DOC = " - threshold of the off-policy sequence mask, used when"
-            + " offpolicy_mask is true";
+            + " mean log(pi_old / pi) exceeds offpolicy_delta from the surrogate"
+            + " (DeepSeek-V3.2)";
+    static final String OFFPOLICY_DELTA_DOC = " - threshold of the off-policy sequence mask,"
+            + " used when offpolicy_mask is true";
 
     private ObjectiveKeys() {
     }

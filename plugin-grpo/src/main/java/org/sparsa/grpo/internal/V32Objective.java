@@ -7,10 +7,13 @@ import org.sparsa.api.plugin.PluginInfo;
 import org.sparsa.api.plugin.PluginKind;
 import org.sparsa.api.policy.PolicyObjective;
 
-/** {@code v32}: GRPO as DeepSeek-V3.2 scales it. The published defaults are {@link Preset#V32}'s. */
+/**
+ * {@code v32}: GRPO as DeepSeek-V3.2 scales it. The published defaults are {@link Preset#V32}'s.
+ */
 @Component(service = PolicyObjective.class)
 @PluginInfo(kind = PluginKind.POLICY, id = "v32",
-        description = "DeepSeek-V3.2 GRPO: mean-centred advantages, unbiased k3 KL (beta 0.01), off-policy sequence mask (delta 0.05)",
+        description = "DeepSeek-V3.2 GRPO: mean-centred advantages, unbiased k3 KL (beta "
+                + "0.01), off-policy sequence mask (delta 0.05)",
         config = {
             ADVANTAGE + ":string=group_mean" + ADVANTAGE_DOC,
             ADV_EPS + ":double=0.0" + ADV_EPS_DOC,

@@ -33,7 +33,7 @@ class ConfigValidationTest {
         "clip_low, 1.0, expected a number in [0, 1)",
         "clip_low, -0.1, expected a finite number >= 0",
         "clip_high, wide, expected a number",
-        "aggregation, mean, expected one of [seq_mean_token_mean, token_mean, seq_mean_token_sum_norm]",
+        "aggregation, mean, expected one of [seq_mean_token_mean, token_mean, seq_mean_token_",
         "kl, k2, expected one of [none, k3, k3_unbiased]",
         "beta, -0.04, expected a finite number >= 0",
         "offpolicy_mask, yes, expected true or false",

@@ -13,7 +13,7 @@ import org.sparsa.core.verify.GoldenOp;
 import org.sparsa.testkit.GoldenCases;
 import org.sparsa.testkit.TestBackends;
 
-/** Every policy golden case, reproduced by its op on each backend as {@code sparsa verify} would. */
+/** Every policy golden case, reproduced by its op on each backend as {@code sparsa verify} does. */
 class PolicyGoldenTest {
 
     @Test

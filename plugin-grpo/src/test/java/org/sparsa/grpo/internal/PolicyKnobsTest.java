@@ -3,6 +3,7 @@ package org.sparsa.grpo.internal;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
@@ -175,6 +176,24 @@ class PolicyKnobsTest {
     void klEstimatorsMatchTheReferenceValues(Ops ops) {
         assertEquals(0.106531, klMetric(ops, "k3"), 1e-6);
         assertEquals(0.130117, klMetric(ops, "k3_unbiased"), 1e-6);
+    }
+
+    @EachBackend
+    void aKlTermNeedsTheReferenceAndShapesMustAgree(Ops ops) {
+        Variable logp = ops.leaf(ops.tensor(new float[] {-1f, -2f}, 1, 2));
+        Rollouts noReference = new Rollouts(logp, ops.tensor(new float[] {-1f, -2f}, 1, 2),
+                Optional.empty(), ops.tensor(new float[] {1f, 1f}, 1, 2),
+                ops.tensor(new float[] {1f}, 1), new int[] {0});
+        ClippedPolicyLoss grpo = new ClippedPolicyLoss(Preset.GRPO.config());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> grpo.compute(noReference));
+        assertTrue(e.getMessage().contains("kl k3 needs the reference"), e.getMessage());
+        Rollouts badMask = new Rollouts(logp, ops.tensor(new float[] {-1f, -2f}, 1, 2),
+                Optional.empty(), ops.tensor(new float[] {1f}, 1, 1),
+                ops.tensor(new float[] {1f}, 1), new int[] {0});
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new ClippedPolicyLoss(Preset.DAPO.config()).compute(badMask));
+        assertTrue(e.getMessage().contains("mask must have the shape"), e.getMessage());
     }
 
     @Test

@@ -51,6 +51,9 @@ class DistributionIT {
     /** The plugins of the DSA bundle, shipped in the plugin folder. */
     private static final Set<String> DSA_PLUGINS = Set.of("attention/dsa",
             "stage/indexer_warmup", "stage/sparse_cpt");
+    /** The policy objectives of the GRPO bundle, shipped in the plugin folder. */
+    private static final Set<String> GRPO_PLUGINS = Set.of("policy/grpo", "policy/dr_grpo",
+            "policy/dapo", "policy/gspo", "policy/v32");
     /** The plugins core registers itself: they are there even with an empty plugin folder. */
     private static final Set<String> CORE_PLUGINS = Set.of("attention/full", "task/corpus",
             "task/mqar", "task/passkey", "task/needle", "task/arithmetic", "stage/pretrain",
@@ -76,10 +79,13 @@ class DistributionIT {
             }
             // One per reward plugin; core registers its plugins and the golden-case ops for FP8,
             // full attention and the Llama model; the NSA bundle its plugin and golden-case op;
-            // the DSA bundle its plugin and the golden-case ops of its attention and two losses.
+            // the DSA bundle its plugin and the golden-case ops of its attention and two losses;
+            // the GRPO bundle its objectives and the golden-case ops policy.loss and
+            // policy.masked_logprobs.
             assertEquals(Map.of("org.sparsa.plugin.rewards", REWARD_PLUGINS.size(),
                     "org.sparsa.plugin.nsa", NSA_PLUGINS.size() + 1,
                     "org.sparsa.plugin.dsa", DSA_PLUGINS.size() + 3,
+                    "org.sparsa.plugin.grpo", GRPO_PLUGINS.size() + 2,
                     "org.sparsa.core", CORE_PLUGINS.size() + 3), componentsPerBundle);
         }
     }
@@ -90,6 +96,7 @@ class DistributionIT {
             Bundle rewards = bundle(framework, "org.sparsa.plugin.rewards");
             Bundle nsa = bundle(framework, "org.sparsa.plugin.nsa");
             Bundle dsa = bundle(framework, "org.sparsa.plugin.dsa");
+            Bundle grpo = bundle(framework, "org.sparsa.plugin.grpo");
             Bundle core = bundle(framework, "org.sparsa.core");
             Output plugins = run(framework, "plugins", "--json");
             assertEquals(0, plugins.exit(), plugins::toString);
@@ -99,14 +106,15 @@ class DistributionIT {
                 listed.add(name);
                 Bundle from = CORE_PLUGINS.contains(name) ? core
                         : NSA_PLUGINS.contains(name) ? nsa
-                        : DSA_PLUGINS.contains(name) ? dsa : rewards;
+                        : DSA_PLUGINS.contains(name) ? dsa
+                        : GRPO_PLUGINS.contains(name) ? grpo : rewards;
                 assertEquals(from.getVersion().toString(), plugin.get("version").asText());
                 assertEquals(from.getSymbolicName(), plugin.get("bundle").asText());
                 assertEquals("ACTIVE", plugin.get("state").asText());
                 assertFalse(plugin.get("description").asText().isBlank(), plugin::toString);
             }
-            assertEquals(union(union(union(REWARD_PLUGINS, NSA_PLUGINS), DSA_PLUGINS),
-                    CORE_PLUGINS), listed);
+            assertEquals(union(union(union(union(REWARD_PLUGINS, NSA_PLUGINS), DSA_PLUGINS),
+                    GRPO_PLUGINS), CORE_PLUGINS), listed);
 
             Output table = run(framework, "plugins");
             assertTrue(table.out().startsWith("KIND"), table::toString);
@@ -248,6 +256,38 @@ class DistributionIT {
                 }
                 assertTrue(pass.out().contains("out.topk") && pass.out().contains("grad.ki"),
                         pass::toString);
+            }
+        }
+    }
+
+    /** The GRPO bundle's golden ops (every policy case and Keep Sampling Mask), found by verify. */
+    @Test
+    void grpoGoldenCasesPassThroughVerify(@TempDir Path folder) throws Exception {
+        List<String> cases = new ArrayList<>();
+        for (String name : List.of("policy-grpo", "policy-dr-grpo", "policy-dapo", "policy-gspo",
+                "policy-v32", "keep-sampling-mask")) {
+            Path golden = folder.resolve(name + ".safetensors");
+            try (InputStream in = getClass().getResourceAsStream("/golden/" + name
+                    + ".safetensors")) {
+                Files.copy(in, golden);
+            }
+            cases.add(golden.toString());
+        }
+        List<String> backends = "true".equals(System.getenv("CI"))
+                ? List.of("java", "opencl") : List.of("java");
+        try (EmbeddedFramework framework = boot(Distribution.at(DISTRIBUTION))) {
+            for (String backend : backends) {
+                List<String> arguments = new ArrayList<>(List.of("verify"));
+                arguments.addAll(cases);
+                arguments.addAll(List.of("--backend", backend));
+                Output pass = run(framework, arguments.toArray(String[]::new));
+                assertEquals(0, pass.exit(), pass::toString);
+                for (String op : List.of("policy.loss", "policy.masked_logprobs")) {
+                    assertTrue(pass.out().contains(op + "  backend " + backend),
+                            pass::toString);
+                }
+                assertTrue(pass.out().contains("out.keep") && pass.out().contains("grad.logp")
+                        && pass.out().contains("grad.logits"), pass::toString);
             }
         }
     }

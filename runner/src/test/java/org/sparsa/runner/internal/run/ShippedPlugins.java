@@ -24,6 +24,11 @@ import org.sparsa.core.task.internal.PasskeySource;
 import org.sparsa.dsa.internal.DsaPlugin;
 import org.sparsa.dsa.internal.IndexerWarmupStageKind;
 import org.sparsa.dsa.internal.SparseCptStageKind;
+import org.sparsa.grpo.internal.DapoObjective;
+import org.sparsa.grpo.internal.DrGrpoObjective;
+import org.sparsa.grpo.internal.GrpoObjective;
+import org.sparsa.grpo.internal.GspoObjective;
+import org.sparsa.grpo.internal.V32Objective;
 import org.sparsa.nsa.internal.NsaPlugin;
 import org.sparsa.runner.internal.plugins.PluginSource;
 import org.sparsa.runner.internal.recipe.PluginLookup;
@@ -32,8 +37,8 @@ import org.w3c.dom.NodeList;
 import org.xml.sax.SAXException;
 
 /**
- * The plugins the distribution ships (core's and the NSA and DSA bundles') as plain objects,
- * standing in for the OSGi registry: validation reads the keys each declares in its
+ * The plugins the distribution ships (core's and the NSA, DSA and GRPO bundles') as plain
+ * objects, standing in for the OSGi registry: validation reads the keys each declares in its
  * {@link PluginInfo}, the run gets the objects themselves.
  */
 public final class ShippedPlugins implements PluginLookup, PluginSource {
@@ -45,7 +50,9 @@ public final class ShippedPlugins implements PluginLookup, PluginSource {
                 new ArithmeticSource(), new PasskeySource(), new NeedleSource(),
                 new CorpusSource(), new PretrainStageKind(), new SftStageKind(),
                 new EvalStageKind(), new NsaPlugin(), new DsaPlugin(),
-                new IndexerWarmupStageKind(), new SparseCptStageKind())) {
+                new IndexerWarmupStageKind(), new SparseCptStageKind(), new GrpoObjective(),
+                new DrGrpoObjective(), new DapoObjective(), new GspoObjective(),
+                new V32Objective())) {
             with(plugin);
         }
     }

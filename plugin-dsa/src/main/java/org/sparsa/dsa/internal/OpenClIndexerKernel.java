@@ -142,10 +142,10 @@ public final class OpenClIndexerKernel implements AutoCloseable {
         int[] rowStart = owners.start() == null ? new int[1] : owners.start();
         int[] rows = owners.rows() == null || owners.rows().length == 0 ? new int[1]
                 : owners.rows();
-        keyGradientKernel.bind(sizes, in, selected, teacherLse, studentLse, rowGradient,
-                rowStart, rows, dki);
+        keyGradientKernel.bind(sizes, in, teacherLse, studentLse, rowGradient, rowStart, rows,
+                dki);
         keyGradientKernel.put(in.q()).put(in.k()).put(in.qi()).put(in.ki()).put(in.w())
-                .put(selected).put(teacherLse).put(studentLse).put(rowStart).put(rows);
+                .put(teacherLse).put(studentLse).put(rowStart).put(rows);
         launch(keyGradientKernel, length);
         keyGradientKernel.get(dki);
         return new IndexerKernel.Gradients(dqi, dki, dw);

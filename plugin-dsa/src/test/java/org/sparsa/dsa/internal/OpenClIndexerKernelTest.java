@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.aparapi.Kernel;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -145,6 +146,19 @@ class OpenClIndexerKernelTest {
         assertArrayEquals(a.dqi(), b.dqi(), "dqi");
         assertArrayEquals(a.dki(), b.dki(), "dki");
         assertArrayEquals(a.dw(), b.dw(), "dw");
+    }
+
+    /**
+     * Inside an OSGi bundle Aparapi cannot read the code of a kernel's superclass (it looks on
+     * the system class path), so a shared base class builds in these tests and fails in the
+     * distribution: each kernel must extend Aparapi's Kernel itself.
+     */
+    @Test
+    void everyKernelExtendsAparapisKernelDirectly() {
+        for (Class<?> kernel : new Class<?>[] {IndexerStatisticsKernel.class,
+            IndexerRowGradientKernel.class, IndexerKeyGradientKernel.class}) {
+            assertEquals(Kernel.class, kernel.getSuperclass(), kernel.getSimpleName());
+        }
     }
 
     @Test

@@ -7,8 +7,13 @@ import org.sparsa.core.verify.GoldenOp;
 @Component(service = GoldenOp.class, property = GoldenOp.OP_PROPERTY + "=dsa.kl_dense")
 public final class DsaKlDenseGoldenOp extends DsaKlGoldenOp {
 
-    /** The op over every visible key. */
+    /** The op through the fused path, as the layer runs it. */
     public DsaKlDenseGoldenOp() {
-        super("dsa.kl_dense", false);
+        this(DsaKlGoldenOp::fused);
+    }
+
+    /** The op through another computation of the loss, such as {@link #reference}. */
+    DsaKlDenseGoldenOp(Loss loss) {
+        super("dsa.kl_dense", false, loss);
     }
 }

@@ -7,8 +7,13 @@ import org.sparsa.core.verify.GoldenOp;
 @Component(service = GoldenOp.class, property = GoldenOp.OP_PROPERTY + "=dsa.kl_sparse")
 public final class DsaKlSparseGoldenOp extends DsaKlGoldenOp {
 
-    /** The op over each query's selected keys. */
+    /** The op through the fused path, as the layer runs it. */
     public DsaKlSparseGoldenOp() {
-        super("dsa.kl_sparse", true);
+        this(DsaKlGoldenOp::fused);
+    }
+
+    /** The op through another computation of the loss, such as {@link #reference}. */
+    DsaKlSparseGoldenOp(Loss loss) {
+        super("dsa.kl_sparse", true, loss);
     }
 }

@@ -291,7 +291,8 @@ public final class IndexerKernel {
         return (s0 + s1) + (s2 + s3);
     }
 
-    private static void require(Sizes sizes, Inputs in) {
+    /** @throws IllegalArgumentException when an array's length does not fit the sizes */
+    static void require(Sizes sizes, Inputs in) {
         int length = sizes.length();
         boolean fits = in.q().length == length * sizes.queryHeads() * sizes.dim()
                 && in.k().length == length * sizes.kvHeads() * sizes.dim()
@@ -310,9 +311,10 @@ public final class IndexerKernel {
 
     /**
      * The rows that read each key, ascending: every later row for the dense loss, an inverted
-     * index of the selection (CSR, built in row order) for the sparse one.
+     * index of the selection (CSR, built in row order) for the sparse one: the rows that selected
+     * key s are {@code rows[start[s] .. start[s + 1])}. The OpenCL kernel reads the same index.
      */
-    private record Owners(int length, int[] start, int[] rows) {
+    record Owners(int length, int[] start, int[] rows) {
 
         static Owners of(Sizes sizes, int[] selected) {
             int length = sizes.length();

@@ -5,6 +5,7 @@ import org.sparsa.api.autograd.DifferentiableFunction;
 import org.sparsa.api.autograd.FunctionContext;
 import org.sparsa.api.autograd.Ops;
 import org.sparsa.api.autograd.Variable;
+import org.sparsa.api.compute.BackendKind;
 import org.sparsa.api.tensor.Tensor;
 import org.sparsa.core.tensor.DenseTensor;
 
@@ -15,9 +16,18 @@ import org.sparsa.core.tensor.DenseTensor;
  * with or all without a leading batch axis; one output, the mean of the KL over every query of
  * the batch, {@code [1]}. q and k are the detached teacher and get no gradient; qi, ki and w get
  * theirs. The forward keeps only per-row statistics; the backward recomputes the scores.
+ *
+ * <p>On the {@code OPENCL} backend, when a device is present, the sequences go through one
+ * {@link OpenClIndexerKernel} shared by every call (building its kernels takes seconds), made on
+ * the first such call under a lock and closed at JVM exit or by {@link #releaseOpenCl()}; on
+ * {@code JAVA} they go through {@link IndexerKernel}.
  */
 final class IndexerLossFunction implements DifferentiableFunction {
     private static final String NAME = "dsa indexer loss";
+    private static final Object OPENCL_LOCK = new Object();
+    /** The shared OpenCL kernels; null until the first OpenCL call and after a release. */
+    private static OpenClIndexerKernel openCl;
+    private static boolean exitHookAdded;
 
     private final int[] selected;
     private final int topK;
@@ -68,9 +78,13 @@ final class IndexerLossFunction implements DifferentiableFunction {
         float[] kl = new float[rows];
         float[] teacherLse = new float[rows * layout.sizes().queryHeads()];
         float[] studentLse = new float[rows];
+        OpenClIndexerKernel device = openClFor(context.backend());
         for (int b = 0; b < layout.batch(); b++) {
-            IndexerKernel.Forward result = IndexerKernel.forward(layout.sizes(),
-                    sequence(data, b, layout.batch()));
+            IndexerKernel.Inputs sequence = sequence(data, b, layout.batch());
+            // One device, or the Java kernel's own threads: the sequences take turns.
+            IndexerKernel.Forward result = device != null
+                    ? device.forward(layout.sizes(), sequence)
+                    : IndexerKernel.forward(layout.sizes(), sequence);
             copy(result.kl(), kl, b);
             copy(result.teacherLse(), teacherLse, b);
             copy(result.studentLse(), studentLse, b);
@@ -105,11 +119,15 @@ final class IndexerLossFunction implements DifferentiableFunction {
         float rowGradient = upstream / (layout.batch() * length);
         float[][] gradients = {new float[data[2].length], new float[data[3].length],
             new float[data[4].length]};
+        OpenClIndexerKernel device = openClFor(context.backend());
         for (int b = 0; b < layout.batch(); b++) {
-            IndexerKernel.Gradients result = IndexerKernel.backward(layout.sizes(),
-                    sequence(data, b, layout.batch()), new IndexerKernel.Forward(
-                            part(kl, b, layout.batch()), part(teacherLse, b, layout.batch()),
-                            part(studentLse, b, layout.batch())), rowGradient);
+            IndexerKernel.Inputs sequence = sequence(data, b, layout.batch());
+            IndexerKernel.Forward forward = new IndexerKernel.Forward(
+                    part(kl, b, layout.batch()), part(teacherLse, b, layout.batch()),
+                    part(studentLse, b, layout.batch()));
+            IndexerKernel.Gradients result = device != null
+                    ? device.backward(layout.sizes(), sequence, forward, rowGradient)
+                    : IndexerKernel.backward(layout.sizes(), sequence, forward, rowGradient);
             copy(result.dqi(), gradients[0], b);
             copy(result.dki(), gradients[1], b);
             copy(result.dw(), gradients[2], b);
@@ -126,6 +144,48 @@ final class IndexerLossFunction implements DifferentiableFunction {
         }
         return out;
     }
+
+    // ---- OpenCL dispatch: the shared device kernels, as NSA's function keeps its own.
+
+    /**
+     * Closes the shared OpenCL kernels, if built; the next OpenCL call builds them again. For a
+     * plugin update, or a test that must free the device; harmless at any time no OpenCL call
+     * is running (a running one finishes first: the instance serialises its calls).
+     */
+    static void releaseOpenCl() {
+        OpenClIndexerKernel released;
+        synchronized (OPENCL_LOCK) {
+            released = openCl;
+            openCl = null;
+        }
+        if (released != null) {
+            released.close();
+        }
+    }
+
+    /** The shared OpenCL kernels for a call on {@code backend}; null where the Java kernel runs. */
+    private static OpenClIndexerKernel openClFor(BackendKind backend) {
+        if (backend != BackendKind.OPENCL) {
+            return null;
+        }
+        synchronized (OPENCL_LOCK) {
+            if (openCl == null) {
+                if (!OpenClIndexerKernel.isAvailable()) {
+                    return null;
+                }
+                openCl = new OpenClIndexerKernel();
+                if (!exitHookAdded) {
+                    exitHookAdded = true;
+                    Runtime.getRuntime().addShutdownHook(new Thread(
+                            IndexerLossFunction::releaseOpenCl,
+                            "sparsa-opencl-dsa-indexer-close"));
+                }
+            }
+            return openCl;
+        }
+    }
+
+    // ---- end of the OpenCL dispatch.
 
     /** Sequence {@code b}'s inputs and selection. */
     private IndexerKernel.Inputs sequence(float[][] data, int b, int batch) {

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.EnumSet;
-import java.util.Set;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -22,16 +20,16 @@ import org.sparsa.api.compute.BackendKind;
 import org.sparsa.api.tensor.Tensor;
 import org.sparsa.core.autograd.Autograd;
 import org.sparsa.core.compute.internal.JavaBackend;
-import org.sparsa.core.verify.GoldenCase;
-import org.sparsa.core.verify.GoldenOp;
-import org.sparsa.core.verify.GoldenOutputs;
+import org.sparsa.testkit.EachBackend;
 import org.sparsa.testkit.GoldenCases;
 import org.sparsa.testkit.OpGradientCheck;
+import org.sparsa.testkit.TestBackends;
 
 /**
  * The fused indexer losses, {@link IndexerLossFunction} over {@link IndexerKernel}, against
- * {@link DsaReference}: values and gradients, the golden cases, finite differences, and
- * bit-identical results for any number of threads.
+ * {@link DsaReference}: values and gradients, the golden cases through both paths on every
+ * backend, finite differences on every backend (the OpenCL one runs
+ * {@link OpenClIndexerKernel}), and bit-identical results for any number of threads.
  */
 class IndexerLossTest {
     private static final double TOLERANCE = 1e-5;
@@ -120,32 +118,41 @@ class IndexerLossTest {
                 in.k(), in.qi(), in.w(), in.ki()));
     }
 
+    /** The golden cases through the fused path (the ops' own) and the reference, everywhere. */
     @Test
-    void denseGoldenCaseThroughTheFusedPath(@TempDir Path folder) throws Exception {
-        GoldenCases.assertPasses(GoldenCases.copyResource(getClass(),
-                "/golden/dsa-small-kl-dense.safetensors", folder), "dsa.kl_dense",
-                new Fused("dsa.kl_dense", false), BackendKind.JAVA);
+    void denseGoldenCaseThroughBothPathsOnEveryBackend(@TempDir Path folder) throws Exception {
+        Path file = GoldenCases.copyResource(getClass(), "/golden/dsa-small-kl-dense.safetensors",
+                folder);
+        for (BackendKind backend : TestBackends.kinds()) {
+            GoldenCases.assertPasses(file, "dsa.kl_dense", new DsaKlDenseGoldenOp(), backend);
+            GoldenCases.assertPasses(file, "dsa.kl_dense",
+                    new DsaKlDenseGoldenOp(DsaKlGoldenOp::reference), backend);
+        }
     }
 
     @Test
-    void sparseGoldenCaseThroughTheFusedPath(@TempDir Path folder) throws Exception {
-        GoldenCases.assertPasses(GoldenCases.copyResource(getClass(),
-                "/golden/dsa-small-kl-sparse.safetensors", folder), "dsa.kl_sparse",
-                new Fused("dsa.kl_sparse", true), BackendKind.JAVA);
+    void sparseGoldenCaseThroughBothPathsOnEveryBackend(@TempDir Path folder) throws Exception {
+        Path file = GoldenCases.copyResource(getClass(),
+                "/golden/dsa-small-kl-sparse.safetensors", folder);
+        for (BackendKind backend : TestBackends.kinds()) {
+            GoldenCases.assertPasses(file, "dsa.kl_sparse", new DsaKlSparseGoldenOp(), backend);
+            GoldenCases.assertPasses(file, "dsa.kl_sparse",
+                    new DsaKlSparseGoldenOp(DsaKlGoldenOp::reference), backend);
+        }
     }
 
-    @Test
-    void denseLossMatchesFiniteDifferences() {
-        Tensor[] in = DsaGradientTest.tieFreeInputs(ops);
-        OpGradientCheck.of(ops, x -> IndexerLossFunction.dense(x.get(0), x.get(1), x.get(2),
+    @EachBackend
+    void denseLossMatchesFiniteDifferences(Ops on) {
+        Tensor[] in = DsaGradientTest.tieFreeInputs(on);
+        OpGradientCheck.of(on, x -> IndexerLossFunction.dense(x.get(0), x.get(1), x.get(2),
                 x.get(3), x.get(4))).constant(0, 1).check(in[0], in[1], in[3], in[4], in[5]);
     }
 
-    @Test
-    void sparseLossMatchesFiniteDifferences() {
-        Tensor[] in = DsaGradientTest.tieFreeInputs(ops);
+    @EachBackend
+    void sparseLossMatchesFiniteDifferences(Ops on) {
+        Tensor[] in = DsaGradientTest.tieFreeInputs(on);
         int topK = DsaGradientTest.TOP_K;
-        OpGradientCheck.of(ops, x -> {
+        OpGradientCheck.of(on, x -> {
             int[] qi = x.get(2).shape();
             int[] selected = DsaKernel.select(qi[0], 0, qi[1], qi[2], topK,
                     x.get(2).value().toArray(), x.get(3).value().toArray(),
@@ -189,47 +196,6 @@ class IndexerLossTest {
             return pool.submit(run::get).get();
         } finally {
             pool.shutdown();
-        }
-    }
-
-    /** The loss golden cases computed through the fused function. */
-    private static final class Fused implements GoldenOp {
-        private final String op;
-        private final boolean sparse;
-
-        Fused(String op, boolean sparse) {
-            this.op = op;
-            this.sparse = sparse;
-        }
-
-        @Override
-        public Set<BackendKind> backends() {
-            return EnumSet.of(BackendKind.JAVA);
-        }
-
-        @Override
-        public GoldenOutputs compute(GoldenCase goldenCase, BackendKind backend) {
-            Autograd ops = new Autograd(new JavaBackend());
-            GoldenInputs in = GoldenInputs.read(op, goldenCase, ops,
-                    new String[] {"in.q", "in.k", "in.qi", "in.ki", "in.w"},
-                    Set.of("in.qi", "in.ki", "in.w"));
-            Variable qi = in.get("in.qi");
-            Variable ki = in.get("in.ki");
-            Variable w = in.get("in.w");
-            Variable loss;
-            if (sparse) {
-                int[] shape = qi.shape();
-                int topK = in.topK();
-                int[] selected = DsaKernel.select(shape[0], 0, shape[1], shape[2], topK,
-                        qi.value().toArray(), ki.value().toArray(), w.value().toArray());
-                loss = IndexerLossFunction.sparse(in.get("in.q"), in.get("in.k"), qi, ki, w,
-                        selected, topK);
-            } else {
-                loss = IndexerLossFunction.dense(in.get("in.q"), in.get("in.k"), qi, ki, w);
-            }
-            GoldenOutputs outputs = new GoldenOutputs().put("out.loss", loss.value().toArray());
-            in.putGradients("loss", loss, outputs);
-            return outputs;
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.function.UnaryOperator;
 import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.api.stage.Stage;
 import org.sparsa.core.stage.internal.PretrainStageKind;
+import org.sparsa.core.stage.internal.SftStageKind;
 
 /**
  * The built-in training stages for stage kinds of other bundles that train the model the same
@@ -37,5 +38,14 @@ public final class TrainingStages {
     public static Stage pretrain(PluginConfig config, List<String> presetKeys,
             UnaryOperator<StageSettings> preset) {
         return PretrainStageKind.preset(config, presetKeys, preset);
+    }
+
+    /**
+     * An {@code sft} stage (the task's prompt/answer pairs, the loss on the answers) that runs
+     * under {@code preset(settings)}, as {@link #pretrain} does for documents.
+     */
+    public static Stage sft(PluginConfig config, List<String> presetKeys,
+            UnaryOperator<StageSettings> preset) {
+        return SftStageKind.preset(config, presetKeys, preset);
     }
 }

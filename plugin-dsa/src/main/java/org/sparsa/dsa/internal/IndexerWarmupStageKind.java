@@ -10,8 +10,9 @@ import org.sparsa.api.stage.StageKind;
 import org.sparsa.core.stage.TrainingStages;
 
 /**
- * {@code indexer_warmup}: DeepSeek-V3.2's dense warm-up, the {@code pretrain} stage with the
- * attention in {@code dense} mode, every parameter but the lightning indexers' frozen and the
+ * {@code indexer_warmup}: DeepSeek-V3.2's dense warm-up, the {@code pretrain} stage (or, with
+ * {@code data: examples}, the {@code sft} stage, see {@link PresetData}) with the attention in
+ * {@code dense} mode, every parameter but the lightning indexers' frozen and the
  * indexers' KL to the dense attention as the whole objective (the language-model loss would
  * train nothing, so it is not computed). The recipe's lr is the indexers' (the paper's 1e-3).
  */
@@ -20,6 +21,7 @@ import org.sparsa.core.stage.TrainingStages;
         description = "DSA dense warm-up: only the lightning indexers train, on their KL to the"
                 + " dense attention",
         config = {
+            PresetData.DECLARATION,
             TrainingStages.EVAL_EXAMPLES_DECLARATION,
             TrainingStages.MAX_NEW_TOKENS_DECLARATION})
 public final class IndexerWarmupStageKind implements StageKind {
@@ -27,7 +29,7 @@ public final class IndexerWarmupStageKind implements StageKind {
 
     @Override
     public Stage create(PluginConfig config) {
-        return TrainingStages.pretrain(config, List.of(), settings ->
+        return PresetData.read(config).stage(config, List.of(), settings ->
                 PresetMode.apply(settings, DsaLayer.DENSE, ID)
                         .withTrainable(List.of(Indexer.PARAMETERS))
                         .withLossWeights(0, 1));

@@ -14,8 +14,9 @@ import org.sparsa.core.stage.StageSettings;
 import org.sparsa.core.stage.TrainingStages;
 
 /**
- * {@code sparse_cpt}: DeepSeek-V3.2's sparse training stage, the {@code pretrain} stage with
- * the attention in {@code sparse} mode and every parameter training: the model on the
+ * {@code sparse_cpt}: DeepSeek-V3.2's sparse training stage, the {@code pretrain} stage (or,
+ * with {@code data: examples}, the {@code sft} stage, see {@link PresetData}) with the attention
+ * in {@code sparse} mode and every parameter training: the model on the
  * language-model loss over the keys the indexers select, the indexers on their sparse-stage KL
  * (their inputs are detached, so neither loss reaches the other's parameters). The indexers
  * have their own peak rate, {@code indexer_lr}; the rest trains at the stage's lr, both on the
@@ -26,6 +27,7 @@ import org.sparsa.core.stage.TrainingStages;
         description = "DSA sparse continued pre-training: the model on the LM loss over the"
                 + " selected keys, the indexers on their KL at their own rate",
         config = {
+            PresetData.DECLARATION,
             SparseCptStageKind.INDEXER_LR + ":double=0 - peak learning rate of the lightning"
                     + " indexers (0: the stage's lr)",
             TrainingStages.EVAL_EXAMPLES_DECLARATION,
@@ -41,7 +43,7 @@ public final class SparseCptStageKind implements StageKind {
             throw new ConfigException(config.origin(), INDEXER_LR, "expected a finite rate of "
                     + "at least 0, found " + indexerLr);
         }
-        return TrainingStages.pretrain(config, List.of(INDEXER_LR),
+        return PresetData.read(config).stage(config, List.of(INDEXER_LR),
                 settings -> preset(settings, indexerLr));
     }
 

@@ -3,6 +3,7 @@ package org.sparsa.dsa.internal;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +19,7 @@ import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.api.plugin.ConfigKey;
 import org.sparsa.api.plugin.PluginKind;
 import org.sparsa.api.plugin.PluginProperties;
+import org.sparsa.api.stage.Stage;
 import org.sparsa.core.parameter.ParameterStore;
 import org.sparsa.core.stage.StageSettings;
 import org.sparsa.core.stage.TrainingStages;
@@ -40,7 +42,7 @@ class DsaStageKindsTest {
         assertEquals("sparse_cpt", sparse.get(PluginProperties.ID));
         List<String> keys = sparse.get(PluginProperties.CONFIG).lines().map(String::strip)
                 .map(k -> ConfigKey.parse(k).name()).toList();
-        assertEquals(List.of("indexer_lr", "eval_examples", "max_new_tokens"), keys);
+        assertEquals(List.of("data", "indexer_lr", "eval_examples", "max_new_tokens"), keys);
         assertThrows(ConfigException.class, () -> new IndexerWarmupStageKind().create(
                 PluginConfig.of(Map.of("indexer_lr", 1e-3), "test")));
         assertThrows(ConfigException.class, () -> new SparseCptStageKind().create(
@@ -102,6 +104,31 @@ class DsaStageKindsTest {
         assertTrue(step.containsKey("lm_loss") && step.containsKey("aux/indexer_kl"),
                 step.toString());
         assertEquals(step.get("lm_loss") + step.get("aux/indexer_kl"), step.get("loss"), 1e-5);
+    }
+
+    @Test
+    void withDataExamplesAPresetTrainsOnThePromptAnswerPairsAsSftDoes() throws Exception {
+        Map<String, Double> examples = firstStep(new SparseCptStageKind().create(
+                PluginConfig.of(Map.of("data", "examples", "eval_examples", 2), "test")));
+        Map<String, Double> sft = firstStep(TrainingStages.sft(
+                PluginConfig.of(Map.of("eval_examples", 2), "test"), List.of(),
+                settings -> SparseCptStageKind.preset(settings, 0)));
+        Map<String, Double> documents = firstStep(new SparseCptStageKind().create(
+                PluginConfig.of(Map.of("eval_examples", 2), "test")));
+        assertEquals(sft.get("lm_loss"), examples.get("lm_loss"), 0, examples.toString());
+        assertNotEquals(documents.get("lm_loss"), examples.get("lm_loss"), documents.toString());
+        ConfigException e = assertThrows(ConfigException.class, () -> new IndexerWarmupStageKind()
+                .create(PluginConfig.of(Map.of("data", "tokens"), "test")));
+        assertTrue(e.getMessage().contains("data") && e.getMessage().contains("tokens"),
+                e.getMessage());
+    }
+
+    /** The metrics of the first step of {@code stage} on a fresh tiny model in sparse mode. */
+    private static Map<String, Double> firstStep(Stage stage) throws Exception {
+        DsaTrainingContext context = new DsaTrainingContext(
+                DsaTrainingContext.settings(1, 1e-3, DsaLayer.SPARSE));
+        stage.run(context);
+        return context.lines.get(0);
     }
 
     @Test

@@ -1,12 +1,14 @@
 package org.sparsa.core.stage.internal;
 
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.osgi.service.component.annotations.Component;
 import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.api.plugin.PluginInfo;
 import org.sparsa.api.plugin.PluginKind;
 import org.sparsa.api.stage.Stage;
 import org.sparsa.api.stage.StageKind;
+import org.sparsa.core.stage.StageSettings;
 import org.sparsa.core.stage.TrainingContext;
 
 /**
@@ -23,12 +25,22 @@ public final class SftStageKind implements StageKind {
 
     @Override
     public Stage create(PluginConfig config) {
-        EvaluationConfig evaluation = EvaluationConfig.read(config, List.of());
+        return preset(config, List.of(), UnaryOperator.identity());
+    }
+
+    /**
+     * This stage under the settings {@code preset} makes of the recipe's; reached through
+     * {@link org.sparsa.core.stage.TrainingStages#sft}.
+     */
+    public static Stage preset(PluginConfig config, List<String> presetKeys,
+            UnaryOperator<StageSettings> preset) {
+        EvaluationConfig evaluation = EvaluationConfig.read(config, List.of(), presetKeys);
         return context -> {
             TrainingContext training = TrainingContext.of(context);
-            new TrainingLoop(training, training.settings(),
+            StageSettings settings = preset.apply(training.settings());
+            new TrainingLoop(training, settings,
                     new PromptAnswerPairs(training.task(), training.tokenizer()),
-                    evaluation.evaluation(training, training.settings())).run();
+                    evaluation.evaluation(training, settings)).run();
         };
     }
 }

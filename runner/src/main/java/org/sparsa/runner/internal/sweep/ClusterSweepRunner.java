@@ -147,7 +147,10 @@ public final class ClusterSweepRunner {
                     continue;
                 }
                 running.remove(number);
-                if (cause instanceof RetryableException && attempts.get(number) < ATTEMPTS) {
+                // A lost answer (the member that ran it and its backup are gone, or the result
+                // cannot be retrieved) is the cluster's fault, not the trial's.
+                boolean lost = cause instanceof RetryableException || answer.sent().retrieving();
+                if (lost && attempts.get(number) < ATTEMPTS) {
                     console.println("cluster: trial " + trial.name() + " lost with "
                             + answer.sent().memberName() + "; sending it again");
                     console.flush();

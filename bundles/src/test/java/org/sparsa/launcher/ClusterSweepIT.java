@@ -139,6 +139,8 @@ class ClusterSweepIT {
                 + ", survivors ran " + survivors);
         assertEquals(TRIALS.size(), Stream.concat(lost.stream(), survivors.stream())
                 .distinct().count(), () -> "lost " + lost + ", survivors ran " + survivors);
+        System.out.println("killed worker-" + killed + " while it ran " + lost
+                + "; the other workers ran " + survivors);
 
         List<String> csv = Files.readAllLines(sweep.resolve("results.csv"));
         assertEquals(4, csv.size(), csv::toString);

@@ -137,6 +137,9 @@ public final class SweepCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** {@link #members} parsed, once the options are checked. */
+    private List<MemberAddress> memberList = List.of();
+
     public SweepCommand(BundleContext context) {
         this(() -> new RegistryPluginLookup(new PluginCatalog(context)), ChildJvmLauncher::new,
                 Path.of("").toAbsolutePath());
@@ -285,6 +288,10 @@ public final class SweepCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--workers applies to local sweeps only; with "
                     + "--cluster, each worker's --slots says how many trials it runs at once");
         }
+        // Checked before the sweep is planned, so that a typo costs no validation of trials.
+        memberList = members != null ? MemberAddress.parseList("--members", members) : List.of();
+        new ClusterSettings("check", bind != null ? bind : ClusterSettings.LOOPBACK, port,
+                memberList, slots != null ? slots : 0);
     }
 
     /**
@@ -294,8 +301,7 @@ public final class SweepCommand implements Callable<Integer> {
             PrintWriter console) throws IOException, InterruptedException {
         String name = clusterName != null ? clusterName : defaultClusterName(manifest);
         ClusterSettings settings = new ClusterSettings(name,
-                bind != null ? bind : ClusterSettings.LOOPBACK, port,
-                members != null ? MemberAddress.parseList("--members", members) : List.of(),
+                bind != null ? bind : ClusterSettings.LOOPBACK, port, memberList,
                 slots != null ? slots : 0);
         String recipeText = Files.readString(arguments.recipe);
         String recipeName = arguments.recipe.getFileName().toString();

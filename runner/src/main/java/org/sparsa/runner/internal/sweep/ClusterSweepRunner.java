@@ -147,9 +147,11 @@ public final class ClusterSweepRunner {
                     continue;
                 }
                 running.remove(number);
-                // A lost answer (the member that ran it and its backup are gone, or the result
-                // cannot be retrieved) is the cluster's fault, not the trial's.
-                boolean lost = cause instanceof RetryableException || answer.sent().retrieving();
+                // A lost answer (the member that ran it and its backup are gone, the result
+                // cannot be retrieved, or the member was stopped mid-trial) is the cluster's
+                // fault, not the trial's.
+                boolean lost = cause instanceof RetryableException || answer.sent().retrieving()
+                        || cause instanceof InterruptedException;
                 if (lost && attempts.get(number) < ATTEMPTS) {
                     console.println("cluster: trial " + trial.name() + " lost with "
                             + answer.sent().memberName() + "; sending it again");

@@ -325,7 +325,11 @@ class SweepCommandTest {
         assertEquals(2, sweep(dir, recipe.toString(), "--cluster", "--members", "node"));
         assertTrue(err.toString().contains("error: --members: expected HOST:PORT, found "
                 + "'node'"), err::toString);
+        assertEquals(2, sweep(dir, recipe.toString(), "--cluster", "--slots", "-1"));
+        assertTrue(err.toString().contains("error: --slots: expected 0 or more, found -1"),
+                err::toString);
         assertEquals(List.of(), runs.launched);
+        assertFalse(Files.exists(dir.resolve("runs")), "nothing is written");
     }
 
     @Test

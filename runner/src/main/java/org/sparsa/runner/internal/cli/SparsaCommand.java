@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
         description = "Sparse-attention research framework.",
         subcommands = {PluginsCommand.class, DoctorCommand.class, RewardCommand.class,
             VerifyCommand.class, ValidateCommand.class, RunCommand.class, SweepCommand.class,
+            WorkerCommand.class,
             AggregateCommand.class, ExportCommand.class,
             ImportCommand.class,
             picocli.CommandLine.HelpCommand.class})

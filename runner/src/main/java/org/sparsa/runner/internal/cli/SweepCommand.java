@@ -1,7 +1,9 @@
 package org.sparsa.runner.internal.cli;
 
+import com.hazelcast.core.HazelcastInstance;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +18,11 @@ import org.sparsa.runner.internal.recipe.RecipeException;
 import org.sparsa.runner.internal.recipe.RecipeLoader;
 import org.sparsa.runner.internal.recipe.RegistryPluginLookup;
 import org.sparsa.runner.internal.sweep.ChildJvmLauncher;
+import org.sparsa.runner.internal.sweep.ClusterMember;
+import org.sparsa.runner.internal.sweep.ClusterSettings;
+import org.sparsa.runner.internal.sweep.ClusterSweepRunner;
 import org.sparsa.runner.internal.sweep.InvalidTrialsException;
+import org.sparsa.runner.internal.sweep.MemberAddress;
 import org.sparsa.runner.internal.sweep.ShellQuote;
 import org.sparsa.runner.internal.sweep.SlurmOptions;
 import org.sparsa.runner.internal.sweep.SlurmScripts;
@@ -27,7 +33,9 @@ import org.sparsa.runner.internal.sweep.SweepOutcome;
 import org.sparsa.runner.internal.sweep.SweepPlanner;
 import org.sparsa.runner.internal.sweep.SweepRunner;
 import org.sparsa.runner.internal.sweep.Trial;
+import org.sparsa.runner.internal.sweep.TrialHost;
 import org.sparsa.runner.internal.sweep.TrialLauncher;
+import org.sparsa.runner.internal.sweep.TrialTask;
 import org.sparsa.runner.internal.sweep.Workers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,7 +56,8 @@ import picocli.CommandLine.Spec;
                 + "DIR/trials/N-NAME/. A rerun skips finished trials and reruns failed ones. "
                 + "Ends with `sparsa aggregate DIR`; exits 1 when any trial failed. With "
                 + "--emit slurm, writes DIR/submit.sh and the Slurm scripts it submits "
-                + "instead of running the trials.")
+                + "instead of running the trials; with --cluster, runs them on Hazelcast "
+                + "members started by `sparsa worker`.")
 public final class SweepCommand implements Callable<Integer> {
     private final Supplier<PluginLookup> plugins;
     private final LauncherFactory launchers;
@@ -99,8 +108,37 @@ public final class SweepCommand implements Callable<Integer> {
             + "trial's memory, as Slurm writes it (such as 16G).")
     String mem;
 
+    @Option(names = "--cluster", description = "Run the trials on Hazelcast members (sparsa "
+            + "worker) instead of a local pool; this process joins the cluster as the "
+            + "coordinator and collects the trial folders.")
+    boolean cluster;
+
+    @Option(names = "--cluster-name", paramLabel = "NAME", description = "With --cluster: the "
+            + "cluster's name, which workers give as --cluster (default: sparsa-HASH, HASH the "
+            + "start of the sweep's hash).")
+    String clusterName;
+
+    @Option(names = "--members", paramLabel = "HOST:PORT[,HOST:PORT...]", description = "With "
+            + "--cluster: members to join, such as workers started before the sweep.")
+    String members;
+
+    @Option(names = "--bind", paramLabel = "HOST", description = "With --cluster: the address "
+            + "to listen on and announce (default: " + ClusterSettings.LOOPBACK + ").")
+    String bind;
+
+    @Option(names = "--port", paramLabel = "P", description = "With --cluster: the port to "
+            + "listen on (default: " + ClusterSettings.DEFAULT_PORT + " or the next free one).")
+    Integer port;
+
+    @Option(names = "--slots", paramLabel = "N", description = "With --cluster: trials this "
+            + "process runs itself (default: 0, it only coordinates).")
+    Integer slots;
+
     @Spec
     CommandSpec spec;
+
+    /** {@link #members} parsed, once the options are checked. */
+    private List<MemberAddress> memberList = List.of();
 
     public SweepCommand(BundleContext context) {
         this(() -> new RegistryPluginLookup(new PluginCatalog(context)), ChildJvmLauncher::new,
@@ -121,6 +159,7 @@ public final class SweepCommand implements Callable<Integer> {
         SlurmOptions slurm;
         try {
             slurm = slurmOptions();
+            checkClusterOptions();
         } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             err.flush();
@@ -173,9 +212,14 @@ public final class SweepCommand implements Callable<Integer> {
         if (slurm != null) {
             return emitSlurm(manifest, dir, slurm, console);
         }
-        TrialLauncher launcher = launchers.create(arguments.recipe, manifest.overrides(),
-                workingFolder);
-        SweepOutcome outcome = new SweepRunner(folder, launcher, pool).run(manifest, console);
+        SweepOutcome outcome;
+        if (cluster) {
+            outcome = runOnCluster(manifest, folder, console);
+        } else {
+            TrialLauncher launcher = launchers.create(arguments.recipe, manifest.overrides(),
+                    workingFolder);
+            outcome = new SweepRunner(folder, launcher, pool).run(manifest, console);
+        }
         Path results = SweepAggregate.write(dir);
         console.println("results: " + results);
         console.println("trials: " + outcome.skipped() + " skipped (finished before), "
@@ -216,6 +260,73 @@ public final class SweepCommand implements Callable<Integer> {
                     + "--emit slurm, --throttle N limits the trials running at once");
         }
         return new SlurmOptions(throttle, partition, time, cpusPerTask, mem);
+    }
+
+    /**
+     * Checks that the cluster options come with {@code --cluster} and not with {@code --emit}
+     * or {@code --workers}.
+     *
+     * @throws IllegalArgumentException naming the option that does not apply
+     */
+    private void checkClusterOptions() {
+        if (!cluster) {
+            for (Object[] option : new Object[][] {{"--cluster-name", clusterName},
+                    {"--members", members}, {"--bind", bind}, {"--port", port},
+                    {"--slots", slots}}) {
+                if (option[1] != null) {
+                    throw new IllegalArgumentException(option[0] + " applies to clustered "
+                            + "sweeps only; add --cluster");
+                }
+            }
+            return;
+        }
+        if (emit != null) {
+            throw new IllegalArgumentException("--cluster and --emit exclude each other: the "
+                    + "trials run either on a Hazelcast cluster or as a Slurm job array");
+        }
+        if (workers != null) {
+            throw new IllegalArgumentException("--workers applies to local sweeps only; with "
+                    + "--cluster, each worker's --slots says how many trials it runs at once");
+        }
+        // Checked before the sweep is planned, so that a typo costs no validation of trials.
+        memberList = members != null ? MemberAddress.parseList("--members", members) : List.of();
+        new ClusterSettings("check", bind != null ? bind : ClusterSettings.LOOPBACK, port,
+                memberList, slots != null ? slots : 0);
+    }
+
+    /**
+     * Runs the trials on the cluster this process joins as its coordinator, then leaves it.
+     */
+    private SweepOutcome runOnCluster(SweepManifest manifest, SweepFolder folder,
+            PrintWriter console) throws IOException, InterruptedException {
+        String name = clusterName != null ? clusterName : defaultClusterName(manifest);
+        ClusterSettings settings = new ClusterSettings(name,
+                bind != null ? bind : ClusterSettings.LOOPBACK, port, memberList,
+                slots != null ? slots : 0);
+        String recipeText = Files.readString(arguments.recipe);
+        String recipeName = arguments.recipe.getFileName().toString();
+        TrialHost host = settings.slots() == 0 ? null : new TrialHost(Path.of(
+                System.getProperty("java.io.tmpdir"), "sparsa-worker-"
+                        + ProcessHandle.current().pid()), workingFolder, launchers::create);
+        HazelcastInstance member = ClusterMember.start(settings, host);
+        try {
+            String address = ClusterMember.address(member);
+            console.println("cluster: " + name + ", coordinator " + address + ", "
+                    + member.getCluster().getMembers().size() + " members; add workers with: "
+                    + "sparsa worker --join " + address + " --cluster " + name);
+            console.flush();
+            return new ClusterSweepRunner(folder, member, trial -> new TrialTask(trial,
+                    recipeName, recipeText, manifest.overrides())).run(manifest, console);
+        } finally {
+            member.shutdown();
+        }
+    }
+
+    /** {@code sparsa-} and the first 8 hex digits of the sweep's hash. */
+    static String defaultClusterName(SweepManifest manifest) {
+        String hash = manifest.hash();
+        String hex = hash.substring(hash.indexOf(':') + 1);
+        return "sparsa-" + hex.substring(0, Math.min(8, hex.length()));
     }
 
     private int emitSlurm(SweepManifest manifest, Path dir, SlurmOptions slurm,

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.sparsa.core.checkpoint.DurableFiles;
 import org.sparsa.runner.internal.run.TrainingRun;
 
@@ -16,6 +18,8 @@ import org.sparsa.runner.internal.run.TrainingRun;
  * @param path the folder
  */
 public record SweepFolder(Path path) {
+    private static final Logger LOG = LoggerFactory.getLogger(SweepFolder.class);
+
     /** The folder, inside a sweep folder, that holds the trials' run folders. */
     public static final String TRIALS = "trials";
     /** The file, inside a trial's folder, that holds its process's console output. */
@@ -64,6 +68,19 @@ public record SweepFolder(Path path) {
     /** Whether {@code trial} finished: its folder holds {@code result.json}. */
     public boolean finished(Trial trial) {
         return Files.isRegularFile(result(trial));
+    }
+
+    /**
+     * The value of {@code metric} in {@code trial}'s {@code result.json}, or null when it has
+     * none or the file cannot be read.
+     */
+    public Double metric(Trial trial, String metric) {
+        try {
+            return TrialResult.metrics(result(trial)).get(metric);
+        } catch (IOException e) {
+            LOG.warn("cannot read the result of trial {}: {}", trial.name(), e.getMessage());
+            return null;
+        }
     }
 
     /**

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -50,7 +49,7 @@ public final class SweepRunner {
         for (Trial trial : manifest.trials()) {
             if (folder.finished(trial)) {
                 skipped++;
-                progress.skipped(trial, metric(trial, manifest.metric()));
+                progress.skipped(trial, folder.metric(trial, manifest.metric()));
             } else {
                 pending.add(trial);
             }
@@ -93,7 +92,7 @@ public final class SweepRunner {
             Path dir = folder.reset(trial);
             int exit = launcher.launch(trial, dir, dir.resolve(SweepFolder.TRIAL_LOG));
             if (exit == 0 && folder.finished(trial)) {
-                progress.finished(trial, true, metric(trial, metric), start, "");
+                progress.finished(trial, true, folder.metric(trial, metric), start, "");
                 return;
             }
             why = exit == 0 ? "exit 0 but no result.json" : "exit " + exit;
@@ -104,16 +103,5 @@ public final class SweepRunner {
         }
         failed.add(trial.name() + ": " + why);
         progress.finished(trial, false, null, start, why);
-    }
-
-    /** The trial's value of {@code metric}, or null when it has none or it cannot be read. */
-    private Double metric(Trial trial, String metric) {
-        try {
-            Map<String, Double> metrics = TrialResult.metrics(folder.result(trial));
-            return metrics.get(metric);
-        } catch (IOException e) {
-            LOG.warn("cannot read the result of trial {}: {}", trial.name(), e.getMessage());
-            return null;
-        }
     }
 }

@@ -305,4 +305,62 @@ class SweepCommandTest {
         assertTrue(out.toString().replaceAll("\\s+", " ").contains("at most N trials run at "
                 + "once (the array's %N)"), out::toString);
     }
+
+    @Test
+    void clusterOptionsNeedClusterAndExcludeWorkersAndSlurm(@TempDir Path dir)
+            throws Exception {
+        Path recipe = recipe(dir, RECIPE);
+        assertEquals(2, sweep(dir, recipe.toString(), "--members", "127.0.0.1:5701"));
+        assertTrue(err.toString().contains("error: --members applies to clustered sweeps "
+                + "only; add --cluster"), err::toString);
+        assertEquals(2, sweep(dir, recipe.toString(), "--slots", "1"));
+        assertTrue(err.toString().contains("error: --slots applies to clustered sweeps only"),
+                err::toString);
+        assertEquals(2, sweep(dir, recipe.toString(), "--cluster", "--workers", "2"));
+        assertTrue(err.toString().contains("error: --workers applies to local sweeps only; "
+                + "with --cluster, each worker's --slots"), err::toString);
+        assertEquals(2, sweep(dir, recipe.toString(), "--cluster", "--emit", "slurm"));
+        assertTrue(err.toString().contains("error: --cluster and --emit exclude each other"),
+                err::toString);
+        assertEquals(2, sweep(dir, recipe.toString(), "--cluster", "--members", "node"));
+        assertTrue(err.toString().contains("error: --members: expected HOST:PORT, found "
+                + "'node'"), err::toString);
+        assertEquals(2, sweep(dir, recipe.toString(), "--cluster", "--slots", "-1"));
+        assertTrue(err.toString().contains("error: --slots: expected 0 or more, found -1"),
+                err::toString);
+        assertEquals(List.of(), runs.launched);
+        assertFalse(Files.exists(dir.resolve("runs")), "nothing is written");
+    }
+
+    @Test
+    void clusteredSweepWhoseCoordinatorTakesTrialsRunsThemAll(@TempDir Path dir)
+            throws Exception {
+        Path recipe = recipe(dir, RECIPE);
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        assertEquals(0, sweep(dir, recipe.toString(), "stages.0.steps=5", "--cluster",
+                "--slots", "2", "--port", Integer.toString(port)), err::toString);
+        Path sweep = dir.resolve("runs/tiny-sweep");
+        String hash = YAML.readTree(sweep.resolve("sweep.yaml").toFile()).get("hash").asText();
+        String name = "sparsa-" + hash.substring("sha256:".length(), "sha256:".length() + 8);
+        assertTrue(out.toString().contains("cluster: " + name + ", coordinator 127.0.0.1:" + port
+                + ", 1 members; add workers with: sparsa worker --join 127.0.0.1:" + port
+                + " --cluster " + name), out::toString);
+        assertEquals(Set.of("0-lr=0.001_seed=0", "1-lr=0.001_seed=1", "2-lr=0.003_seed=0",
+                "3-lr=0.003_seed=1"), new HashSet<>(runs.launched));
+        assertEquals(4, runs.launched.size());
+        assertEquals(List.of(List.of("stages.0.steps=5")), runs.sweepOverrides.stream()
+                .distinct().toList());
+        for (String trial : runs.launched) {
+            Path run = sweep.resolve("trials").resolve(trial);
+            assertTrue(Files.isRegularFile(run.resolve("result.json")), trial);
+            assertEquals("training " + trial + "\n", Files.readString(run.resolve(
+                    "trial.log")));
+        }
+        assertTrue(out.toString().contains("0 skipped (finished before), 4 finished now, "
+                + "0 failed"), out::toString);
+        assertEquals(3, Files.readAllLines(sweep.resolve("results.csv")).size());
+    }
 }

@@ -22,7 +22,7 @@ import picocli.CommandLine;
 
 /**
  * The shipped {@code recipes/cpt-dsa.yaml}, cut to a few steps a stage, run end to end: dense
- * pre-training, the indexer warm-up and the sparse stage log the indexer KL per step and the
+ * training, the indexer warm-up and the sparse stage log the indexer KL per step and the
  * indexer's recall at evaluation, and the report compares the dense and the sparse stage.
  */
 class CptDsaRecipeTest {
@@ -40,7 +40,7 @@ class CptDsaRecipeTest {
             args.add("stages." + stage + ".batch=2");
             args.add("stages." + stage + ".config.eval_examples=2");
         }
-        // The pre-training schedule warms up for longer than the shortened stage.
+        // The dense stage warms up for longer than the shortened stage.
         args.add("stages.0.schedule.warmup=0");
         StringWriter err = new StringWriter();
         CommandLine line = new CommandLine(new RunCommand(ShippedPlugins::new,
@@ -65,7 +65,7 @@ class CptDsaRecipeTest {
         for (JsonNode step : steps) {
             assertTrue(step.get("aux/indexer_kl").asDouble() >= 0, step.toString());
         }
-        assertEquals(List.of("dense-pretrain", "indexer-warmup", "sparse-cpt"),
+        assertEquals(List.of("dense", "indexer-warmup", "sparse"),
                 evaluations.stream().map(e -> e.get("stage").asText()).toList());
         for (JsonNode evaluation : evaluations) {
             double recall = evaluation.get("eval/indexer_recall").asDouble();
@@ -74,14 +74,14 @@ class CptDsaRecipeTest {
         }
 
         String report = Files.readString(run.resolve("report.md"));
-        assertTrue(report.contains("attention mode by stage: dense-pretrain `dense`, "
-                + "indexer-warmup `dense`, sparse-cpt `sparse`"), report);
+        assertTrue(report.contains("attention mode by stage: dense `dense`, "
+                + "indexer-warmup `dense`, sparse `sparse`"), report);
         String header = report.lines().filter(l -> l.startsWith("| stage ")).findFirst()
                 .orElseThrow();
         assertTrue(header.contains("aux/indexer_kl") && header.contains("eval/exact_match")
                 && header.contains("eval/indexer_recall"), header);
-        assertTrue(report.contains("| dense-pretrain | pretrain | 3 |"), report);
-        assertTrue(report.contains("| sparse-cpt | sparse_cpt | 2 |"), report);
+        assertTrue(report.contains("| dense | sft | 3 |"), report);
+        assertTrue(report.contains("| sparse | sparse_cpt | 2 |"), report);
         assertTrue(report.contains("plots/aux-losses.png"), report);
         assertTrue(Files.isRegularFile(run.resolve("plots/aux-losses.png")));
     }

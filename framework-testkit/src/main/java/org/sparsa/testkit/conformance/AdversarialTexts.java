@@ -2,6 +2,7 @@ package org.sparsa.testkit.conformance;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Hostile completion texts and reference answers for the reward suite: what a policy early in
@@ -11,6 +12,10 @@ import java.util.Map;
 final class AdversarialTexts {
     /** The length of the "huge" texts: large against any real completion, quick to scan. */
     static final int HUGE = 1 << 18;
+
+    /** The references the huge texts are scored against. */
+    static final Set<String> HUGE_TEXT_REFERENCES = Set.of("7", "a very long number",
+            "unbalanced");
 
     private AdversarialTexts() {
     }

@@ -41,9 +41,11 @@ import org.sparsa.testkit.TestBackends;
  * <ul>
  *   <li>causality: replacing the inputs after a position leaves every earlier output
  *       bit-identical (and does change later ones);
- *   <li>gradients: the layer's backward against float32 finite differences
- *       ({@link OpGradientCheck}) for the hidden states, q, k, v and the layer's own parameters,
- *       and for each auxiliary loss with respect to the parameters;
+ *   <li>gradients: on Java, the layer's backward against float32 finite differences
+ *       ({@link OpGradientCheck}, its default tolerances) for the hidden states, q, k, v and the
+ *       layer's own parameters, and for each auxiliary loss with respect to the parameters, in
+ *       the smaller {@link #gradientCheckShape()}; the OpenCL backward is held to Java's by the
+ *       backend test;
  *   <li>decode: a prompt prefilled at once, then one position per step, gives the rows of the
  *       parallel forward (when {@link #supportsDecode()});
  *   <li>full attention: in the setting of {@link #reducesToFullAttentionWhen()}, the output is
@@ -56,7 +58,8 @@ import org.sparsa.testkit.TestBackends;
  * </ul>
  *
  * <p>Shapes are tiny (by default 2 sequences of 13 positions, 4 query heads over 2 kv heads of
- * width 8) so that the suite takes seconds. Parameters come from a {@link ParameterStore} seeded
+ * width 8) so that the suite takes seconds. A test that cannot hold for a plugin is overridden
+ * in its subclass with {@code @Disabled} and the reason. Parameters come from a {@link ParameterStore} seeded
  * with {@link #seed()}; inputs are uniform in {@code [-1, 1)}.
  */
 public abstract class AttentionPluginConformance {
@@ -195,6 +198,7 @@ public abstract class AttentionPluginConformance {
         return AttentionValues.random(shape(), batch(), time, seed() + salt);
     }
 
+    /** Replacing positions after the middle leaves the outputs before it bit-identical. */
     @EachBackend
     public void laterPositionsDoNotChangeEarlierOutputs(Ops ops) {
         Setup setup = setup(ops, config(), false);
@@ -219,6 +223,7 @@ public abstract class AttentionPluginConformance {
         }
     }
 
+    /** Output and auxiliary-loss gradients against finite differences, on Java. */
     @Test
     public void gradientsMatchFiniteDifferences() {
         Ops ops = TestBackends.opened().get(0);
@@ -280,6 +285,7 @@ public abstract class AttentionPluginConformance {
                 mode);
     }
 
+    /** A prefilled prompt, then one position per step, gives the parallel forward's rows. */
     @EachBackend
     public void decodingStepByStepGivesTheForwardRows(Ops ops) {
         assumeTrue(supportsDecode(), "the plugin does not decode");
@@ -315,6 +321,7 @@ public abstract class AttentionPluginConformance {
         }
     }
 
+    /** In the plugin's full-attention setting, the output is float64 full attention. */
     @EachBackend
     public void reducesToFullAttention(Ops ops) {
         Optional<PluginConfig> config = reducesToFullAttentionWhen();
@@ -338,6 +345,7 @@ public abstract class AttentionPluginConformance {
         }
     }
 
+    /** Two runs from the same seeds: outputs, losses and gradients bit-identical. */
     @EachBackend
     public void twoRunsAreBitIdentical(Ops ops) {
         for (String mode : setup(ops, config(), false).modes()) {
@@ -349,6 +357,7 @@ public abstract class AttentionPluginConformance {
         }
     }
 
+    /** Outputs, losses and gradients on OpenCL against Java's. */
     @Test
     public void javaAndOpenClAgree() {
         List<Autograd> backends = TestBackends.opened();

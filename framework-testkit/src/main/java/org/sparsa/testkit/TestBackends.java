@@ -40,13 +40,22 @@ public final class TestBackends {
      * kernels build once: the source of {@link EachBackend}.
      */
     public static synchronized Stream<Arguments> all() {
-        if (opened == null) {
-            opened = new ArrayList<>();
-            for (BackendKind kind : kinds()) {
-                opened.add(new Autograd(Backends.open(kind)));
-            }
-        }
-        return opened.stream().map(ops -> Arguments.of(
+        return opened().stream().map(ops -> Arguments.of(
                 Named.of(ops.backend().name().toLowerCase(Locale.ROOT), ops)));
+    }
+
+    /**
+     * The op sets of {@link #all()}, Java first: for tests that compare backends with each
+     * other rather than run once per backend.
+     */
+    public static synchronized List<Autograd> opened() {
+        if (opened == null) {
+            List<Autograd> each = new ArrayList<>();
+            for (BackendKind kind : kinds()) {
+                each.add(new Autograd(Backends.open(kind)));
+            }
+            opened = List.copyOf(each);
+        }
+        return opened;
     }
 }

@@ -3,7 +3,7 @@
  * gradients against float64 finite differences.
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package org.sparsa.testkit;
 
 import org.osgi.annotation.bundle.Export;

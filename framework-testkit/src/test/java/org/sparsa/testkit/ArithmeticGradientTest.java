@@ -12,34 +12,34 @@ import org.sparsa.api.tensor.Tensor;
 /** Finite-difference checks of matmul, the element-wise ops and scale. */
 class ArithmeticGradientTest {
 
-    @TestBackends.Each
+    @EachBackend
     void matmul(Ops ops) {
         check(ops, ops::matmul, random(ops, 1, 3, 4), random(ops, 2, 4, 2));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void batchedMatmul(Ops ops) {
         check(ops, ops::matmul, random(ops, 1, 2, 3, 4), random(ops, 2, 2, 4, 2));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void matmulWithASharedRightOperand(Ops ops) {
         check(ops, ops::matmul, random(ops, 1, 2, 3, 4), random(ops, 2, 4, 2));
         check(ops, ops::matmul, random(ops, 3, 2, 3, 4), random(ops, 4, 1, 4, 2));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void matmulWithASharedLeftOperand(Ops ops) {
         check(ops, ops::matmul, random(ops, 1, 3, 4), random(ops, 2, 2, 4, 2));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void matmulBroadcastOverSomeLeadingAxes(Ops ops) {
         check(ops, ops::matmul, random(ops, 1, 2, 1, 3, 4), random(ops, 2, 1, 2, 4, 2));
         check(ops, ops::matmul, random(ops, 3, 2, 2, 2, 3), random(ops, 4, 2, 1, 3, 2));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void addSubMulBroadcasting(Ops ops) {
         for (BinaryOperator<Variable> f : List.<BinaryOperator<Variable>>of(ops::add, ops::sub,
                 ops::mul)) {
@@ -51,19 +51,19 @@ class ArithmeticGradientTest {
         }
     }
 
-    @TestBackends.Each
+    @EachBackend
     void divBroadcasting(Ops ops) {
         check(ops, ops::div, random(ops, 1, 2, 3), uniform(ops, 2, 0.5, 1.5, 2, 3));
         check(ops, ops::div, random(ops, 3, 2, 1, 3), uniform(ops, 4, -1.5, -0.5, 4, 1));
         check(ops, ops::div, random(ops, 5, 3), uniform(ops, 6, 0.5, 1.5, 2, 3));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void scale(Ops ops) {
         OpGradientCheck.of(ops, in -> ops.scale(in.get(0), -1.75)).check(random(ops, 1, 2, 3));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void expLogReluSiluSigmoid(Ops ops) {
         OpGradientCheck.of(ops, in -> ops.exp(in.get(0))).check(random(ops, 1, 2, 3));
         OpGradientCheck.of(ops, in -> ops.log(in.get(0)))

@@ -14,7 +14,7 @@ import org.sparsa.api.tensor.Tensor;
 /** Finite-difference checks of RoPE and cross-entropy; the straight-through gradient of FP8. */
 class BlockGradientTest {
 
-    @TestBackends.Each
+    @EachBackend
     void ropeOnAllAndOnPartialRotaryDims(Ops ops) {
         // [batch 2, time 3, heads 2, dim 6] with positions that need not start at 0.
         IntTensor positions = IntTensor.vector(0, 1, 5);
@@ -27,7 +27,7 @@ class BlockGradientTest {
                 .check(random(ops, 3, 2, 4));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void crossEntropyWithAnIgnoredTarget(Ops ops) {
         IntTensor targets = IntTensor.of(new int[] {4, -100, 0, 2, 2, 1}, 2, 3);
         OpGradientCheck.of(ops, in -> ops.crossEntropy(in.get(0), targets, -100))
@@ -36,7 +36,7 @@ class BlockGradientTest {
                 .check(uniform(ops, 2, -2, 2, 2, 4));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void crossEntropyWithEveryTargetIgnoredIsZeroWithZeroGradient(Ops ops) {
         Variable logits = ops.leaf(random(ops, 1, 2, 3));
         Variable loss = ops.crossEntropy(logits, IntTensor.vector(-1, -1), -1);
@@ -49,7 +49,7 @@ class BlockGradientTest {
      * Rounding is piecewise constant, so finite differences of FP8 itself say nothing: the
      * check is that the gradient passes straight through, exactly.
      */
-    @TestBackends.Each
+    @EachBackend
     void fp8PassesTheGradientStraightThrough(Ops ops) {
         for (boolean powerOfTwo : new boolean[] {false, true}) {
             Tensor xValue = uniform(ops, 1, -3, 3, 2, 3, 8);
@@ -63,7 +63,7 @@ class BlockGradientTest {
         }
     }
 
-    @TestBackends.Each
+    @EachBackend
     void fp8InsideAComposition(Ops ops) {
         // d/dx sum(fp8(x) * x * w): the straight-through rule treats fp8(x) as x for the
         // derivative, giving fp8(x) * w + x * w.

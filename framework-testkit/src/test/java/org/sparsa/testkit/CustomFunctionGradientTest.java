@@ -84,7 +84,7 @@ class CustomFunctionGradientTest {
         }
     }
 
-    @TestBackends.Each
+    @EachBackend
     void aCorrectCustomBackwardPasses(Ops ops) {
         OpGradientCheck.Result result = OpGradientCheck
                 .of(ops, in -> ops.apply(new Cube(3), in.get(0)).get(0))
@@ -92,7 +92,7 @@ class CustomFunctionGradientTest {
         assertTrue(result.worstRatio() < 1, result.toString());
     }
 
-    @TestBackends.Each
+    @EachBackend
     void aMultiOutputCustomFunction(Ops ops) {
         // Both outputs used, only one used, and an input that needs no gradient.
         OpGradientCheck.of(ops, in -> {
@@ -105,7 +105,7 @@ class CustomFunctionGradientTest {
                 .constant(1).check(random(ops, 5, 4), random(ops, 6, 4));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void aWrongBackwardFailsNamingTheComponent(Ops ops) {
         // 2x^2 instead of 3x^2: off by a third of the gradient.
         AssertionFailedError failure = assertThrows(AssertionFailedError.class,

@@ -8,7 +8,7 @@ import org.sparsa.api.tensor.IntTensor;
 /** Finite-difference checks of indexSelect, gather, scatterAdd, maskedFill and embedding. */
 class IndexingGradientTest {
 
-    @TestBackends.Each
+    @EachBackend
     void indexSelectWithRepeatedIndices(Ops ops) {
         IntTensor indices = IntTensor.of(new int[] {0, 2, 2, 1}, 2, 2);
         OpGradientCheck.of(ops, in -> ops.indexSelect(in.get(0), 1, indices))
@@ -17,7 +17,7 @@ class IndexingGradientTest {
                 .check(random(ops, 2, 3, 2));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void gather(Ops ops) {
         // x [2, 3, 2], index [2, 4, 2] along axis 1 with repeats.
         IntTensor index = IntTensor.of(new int[] {
@@ -30,7 +30,7 @@ class IndexingGradientTest {
                 .check(random(ops, 2, 2, 3));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void scatterAddGradientsForBaseAndSource(Ops ops) {
         // base [2, 3], source and index [2, 4] along axis 1, repeated indices adding up.
         IntTensor index = IntTensor.of(new int[] {0, 2, 2, 1, 1, 1, 0, 2}, 2, 4);
@@ -44,7 +44,7 @@ class IndexingGradientTest {
                 .constant(0).check(random(ops, 5, 2, 3), random(ops, 6, 2, 4));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void maskedFillWithABroadcastMask(Ops ops) {
         IntTensor mask = IntTensor.of(new int[] {1, 0, 0, 1}, 4);
         OpGradientCheck.of(ops, in -> ops.maskedFill(in.get(0), mask, -1e9f))
@@ -54,7 +54,7 @@ class IndexingGradientTest {
                 .check(random(ops, 2, 2, 3, 3));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void embeddingWithRepeatedIds(Ops ops) {
         IntTensor ids = IntTensor.of(new int[] {3, 1, 3, 0, 3, 1}, 2, 3);
         OpGradientCheck.of(ops, in -> ops.embedding(in.get(0), ids))

@@ -8,7 +8,7 @@ import org.sparsa.api.autograd.Ops;
 /** Finite-difference checks of softmax, sums, means and the normalisations. */
 class ReductionGradientTest {
 
-    @TestBackends.Each
+    @EachBackend
     void softmaxAndLogSoftmaxAlongEveryAxis(Ops ops) {
         for (int axis : new int[] {0, 1, -1}) {
             OpGradientCheck.of(ops, in -> ops.softmax(in.get(0), axis))
@@ -18,7 +18,7 @@ class ReductionGradientTest {
         }
     }
 
-    @TestBackends.Each
+    @EachBackend
     void sumOverAxes(Ops ops) {
         for (boolean keepDims : new boolean[] {false, true}) {
             OpGradientCheck.of(ops, in -> ops.sum(in.get(0), keepDims))
@@ -32,7 +32,7 @@ class ReductionGradientTest {
         }
     }
 
-    @TestBackends.Each
+    @EachBackend
     void meanOverAxes(Ops ops) {
         for (boolean keepDims : new boolean[] {false, true}) {
             OpGradientCheck.of(ops, in -> ops.mean(in.get(0), keepDims))
@@ -44,13 +44,13 @@ class ReductionGradientTest {
         }
     }
 
-    @TestBackends.Each
+    @EachBackend
     void rmsNorm(Ops ops) {
         OpGradientCheck.of(ops, in -> ops.rmsNorm(in.get(0), in.get(1), 1e-6))
                 .check(random(ops, 1, 2, 3, 5), uniform(ops, 2, 0.5, 1.5, 5));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void layerNormWithAndWithoutBias(Ops ops) {
         OpGradientCheck.of(ops, in -> ops.layerNorm(in.get(0), in.get(1), in.get(2), 1e-5))
                 .check(random(ops, 1, 2, 3, 5), uniform(ops, 2, 0.5, 1.5, 5),

@@ -7,14 +7,14 @@ import org.sparsa.api.autograd.Ops;
 /** Finite-difference checks of reshape, permute, transpose, slice and concat. */
 class ShapeGradientTest {
 
-    @TestBackends.Each
+    @EachBackend
     void reshape(Ops ops) {
         // Followed by a product so that the gradient depends on where each value lands.
         OpGradientCheck.of(ops, in -> ops.mul(ops.reshape(in.get(0), 6, -1), in.get(1)))
                 .check(random(ops, 1, 2, 3, 4), random(ops, 2, 6, 4));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void permuteAndTranspose(Ops ops) {
         OpGradientCheck.of(ops, in -> ops.permute(in.get(0), 2, 0, 1))
                 .check(random(ops, 1, 2, 3, 4));
@@ -24,7 +24,7 @@ class ShapeGradientTest {
                 .check(random(ops, 3, 2, 3, 4));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void slice(Ops ops) {
         OpGradientCheck.of(ops, in -> ops.slice(in.get(0), 1, 1, 3))
                 .check(random(ops, 1, 2, 4, 3));
@@ -32,7 +32,7 @@ class ShapeGradientTest {
                 .check(random(ops, 2, 2, 4, 3));
     }
 
-    @TestBackends.Each
+    @EachBackend
     void concat(Ops ops) {
         OpGradientCheck.of(ops, in -> ops.concat(1, in.get(0), in.get(1), in.get(2)))
                 .check(random(ops, 1, 2, 1, 3), random(ops, 2, 2, 2, 3), random(ops, 3, 2, 3, 3));

@@ -5,16 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparsa.launcher.DistributionScript.Output;
 
 /**
  * A real sweep through the distribution's script: two learning rates of a shortened quickstart,
@@ -72,30 +69,6 @@ class SweepIT {
     }
 
     private static Output script(Path workingFolder, List<String> args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(DISTRIBUTION.resolve("bin/sparsa").toAbsolutePath().toString());
-        command.addAll(args);
-        File out = workingFolder.resolve("out.txt").toFile();
-        File err = workingFolder.resolve("err.txt").toFile();
-        Process process = new ProcessBuilder(command).directory(workingFolder.toFile())
-                .redirectOutput(out).redirectError(err).start();
-        process.getOutputStream().close();
-        boolean ended = process.waitFor(240, TimeUnit.SECONDS);
-        if (!ended) {
-            process.descendants().forEach(ProcessHandle::destroy);
-            process.destroy();
-        }
-        Output output = new Output(ended ? process.exitValue() : -1,
-                Files.readString(out.toPath(), StandardCharsets.UTF_8),
-                Files.readString(err.toPath(), StandardCharsets.UTF_8));
-        assertTrue(ended, () -> "sparsa did not finish\n" + output);
-        return output;
-    }
-
-    private record Output(int exit, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + exit + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
-        }
+        return DistributionScript.run(DISTRIBUTION, workingFolder, args);
     }
 }

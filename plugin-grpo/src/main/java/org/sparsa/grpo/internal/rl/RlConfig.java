@@ -122,29 +122,42 @@ record RlConfig(String policyId, PluginConfig policyConfig, List<RewardSpec> rew
     }
 
     // The declarations the stage kind publishes, one per key.
-    static final String POLICY_DECLARATION = POLICY + ":map - the policy objective, {id: grpo|dr_grpo|dapo|gspo|v32, config: {...}}"
-                + " overriding the preset's knobs (default grpo)";
-    static final String REWARDS_DECLARATION = REWARDS + ":list - reward models summed at their weights, each {id, weight (default 1),"
-                + " name (default the id), config}; each is logged as reward/{name}";
-    static final String GROUP_SIZE_DECLARATION = GROUP_SIZE + ":int=8 - completions sampled per prompt (G); batch must be a multiple";
-    static final String MAX_NEW_TOKENS_DECLARATION = MAX_NEW_TOKENS + ":int=32 - tokens generated per completion";
-    static final String TEMPERATURE_DECLARATION = TEMPERATURE + ":double=1.0 - sampling temperature of rollouts, above 0";
-    static final String TOP_P_DECLARATION = TOP_P + ":double=1.0 - nucleus mass kept by the sampler, in (0, 1]";
-    static final String TOP_K_DECLARATION = TOP_K + ":int=0 - most likely tokens kept by the sampler, 0 for all";
-    static final String MINIBATCHES_DECLARATION = MINIBATCHES + ":int=1 - policy updates per rollout (mu); all but the first are "
-                + "off-policy";
-    static final String KEEP_SAMPLING_MASK_DECLARATION = KEEP_SAMPLING_MASK + ":boolean=true - renormalise trained log-probabilities over the "
-                + "tokens the sampler kept (DeepSeek-V3.2)";
-    static final String KEEP_ROUTING_DECLARATION = KEEP_ROUTING + ":boolean=true - replay the MoE routing recorded at sampling in the "
-                + "training passes (DeepSeek-V3.2)";
-    static final String REFERENCE_REFRESH_DECLARATION = REFERENCE_REFRESH + ":int=0 - steps between copies of the policy into the KL "
-                + "reference; 0 keeps the stage's starting weights";
-    static final String DYNAMIC_SAMPLING_DECLARATION = DYNAMIC_SAMPLING + ":boolean=false - drop groups whose rewards are all equal and "
-                + "sample more (DAPO)";
-    static final String MAX_RESAMPLE_DECLARATION = MAX_RESAMPLE + ":int=0 - extra groups dynamic sampling may draw per step";
-    static final String OVERLONG_MASK_DECLARATION = OVERLONG_MASK + ":boolean=false - leave completions cut at max_new_tokens out of the "
-                + "loss (DAPO overlong filtering)";
+    static final String POLICY_DECLARATION = POLICY
+            + ":map - the policy objective, {id: grpo|dr_grpo|dapo|gspo|v32, config: {...}} "
+            + "overriding the preset's knobs (default grpo)";
+    static final String REWARDS_DECLARATION = REWARDS
+            + ":list - reward models summed at their weights, each {id, weight (default 1), "
+            + "name (default the id), config}; each is logged as reward/{name}";
+    static final String GROUP_SIZE_DECLARATION = GROUP_SIZE
+            + ":int=8 - completions sampled per prompt (G); batch must be a multiple";
+    static final String MAX_NEW_TOKENS_DECLARATION = MAX_NEW_TOKENS
+            + ":int=32 - tokens generated per completion";
+    static final String TEMPERATURE_DECLARATION = TEMPERATURE
+            + ":double=1.0 - sampling temperature of rollouts, above 0";
+    static final String TOP_P_DECLARATION = TOP_P
+            + ":double=1.0 - nucleus mass kept by the sampler, in (0, 1]";
+    static final String TOP_K_DECLARATION = TOP_K
+            + ":int=0 - most likely tokens kept by the sampler, 0 for all";
+    static final String MINIBATCHES_DECLARATION = MINIBATCHES
+            + ":int=1 - policy updates per rollout (mu); all but the first are off-policy";
+    static final String KEEP_SAMPLING_MASK_DECLARATION = KEEP_SAMPLING_MASK
+            + ":boolean=true - renormalise trained log-probabilities over the tokens the "
+            + "sampler kept (DeepSeek-V3.2)";
+    static final String KEEP_ROUTING_DECLARATION = KEEP_ROUTING
+            + ":boolean=true - replay the MoE routing recorded at sampling in the training "
+            + "passes (DeepSeek-V3.2)";
+    static final String REFERENCE_REFRESH_DECLARATION = REFERENCE_REFRESH
+            + ":int=0 - steps between copies of the policy into the KL reference; 0 keeps the "
+            + "stage's starting weights";
+    static final String DYNAMIC_SAMPLING_DECLARATION = DYNAMIC_SAMPLING
+            + ":boolean=false - drop groups whose rewards are all equal and sample more (DAPO)";
+    static final String MAX_RESAMPLE_DECLARATION = MAX_RESAMPLE
+            + ":int=0 - extra groups dynamic sampling may draw per step";
+    static final String OVERLONG_MASK_DECLARATION = OVERLONG_MASK
+            + ":boolean=false - leave completions cut at max_new_tokens out of the loss (DAPO "
+            + "overlong filtering)";
     static final String EVAL_EXAMPLES_DECLARATION = TrainingStages.EVAL_EXAMPLES_DECLARATION;
-    static final String EVAL_MAX_NEW_TOKENS_DECLARATION = EVAL_MAX_NEW_TOKENS + ":int=0 - tokens generated per evaluation answer (0: the longest "
-                + "reference's plus two)";
+    static final String EVAL_MAX_NEW_TOKENS_DECLARATION = EVAL_MAX_NEW_TOKENS
+            + ":int=0 - tokens generated per evaluation answer (0: the longest reference's plus"
+            + " two)";
 }

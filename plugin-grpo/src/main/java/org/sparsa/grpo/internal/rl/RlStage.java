@@ -35,7 +35,9 @@ import org.sparsa.core.train.TrainStep;
  * <p>Per step it reports {@code reward/mean}, {@code reward/std}, each reward model's mean as
  * {@code reward/{name}}, {@code accuracy} (the task's exact match of the rollouts, when it has
  * one), {@code zero_std_fraction} (of the groups sampled), {@code groups} (trained on),
- * {@code completion_length/mean} and {@code /max}, {@code truncated_fraction}, and, averaged
+ * {@code completion_length/mean} and {@code /max}, {@code truncated_fraction},
+ * {@code samples_per_s} and {@code tokens_per_s} (completions and their tokens generated per
+ * second of the step), and, averaged
  * over the minibatches, {@code loss}, {@code lr}, {@code grad_norm}, the objective's metrics
  * ({@code clip_fraction}, {@code is_ratio_mean}, {@code kl}, {@code masked_fraction},
  * {@code offpolicy_kl}) and {@code entropy}, {@code kept_mass}, {@code routing_agreement}.
@@ -175,9 +177,18 @@ final class RlStage implements Stage {
                 }
                 sums.forEach((k, v) -> metrics.put(k, v / minibatches));
             }
+            // A step whose groups all lacked signal takes no update, but still has a rate.
+            metrics.putIfAbsent("lr", rates.at(step));
             step++;
-            metrics.put("samples_per_s", sampled.size() * config.groupSize()
-                    / ((System.nanoTime() - start) / 1e9));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            metrics.put("samples_per_s", sampled.size() * config.groupSize() / seconds);
+            long generated = 0;
+            for (Rollout rollout : sampled) {
+                for (int length : rollout.lengths()) {
+                    generated += length;
+                }
+            }
+            metrics.put("tokens_per_s", generated / seconds);
             observer.accept(outcomes);
             context.metrics().log(step, metrics);
             if (settings.due(settings.evalEvery(), step)) {

@@ -175,6 +175,34 @@ class RlStageTest {
     }
 
     @Test
+    void aStageResumedFromItsCheckpointContinuesBitForBit() throws Exception {
+        Map<String, Object> keys = keys("minibatches", 2, "top_p", 0.9, "reference_refresh", 3,
+                "dynamic_sampling", true, "max_resample", 2);
+        RlTestContext whole = new RlTestContext(RlTestContext.settings(5, 8, 1e-2, 2), false,
+                Files.createDirectories(folder.resolve("whole")));
+        RlTestContext.kind().create(PluginConfig.of(keys, "test")).run(whole);
+
+        RlTestContext broken = new RlTestContext(RlTestContext.settings(5, 8, 1e-2, 2), false,
+                Files.createDirectories(folder.resolve("broken")));
+        broken.crashAt = 3;
+        assertThrows(IllegalStateException.class,
+                () -> RlTestContext.kind().create(PluginConfig.of(keys, "test")).run(broken));
+        assertEquals(2, broken.saved.step());
+        broken.crashAt = 0;
+        broken.resume = true;
+        RlTestContext.kind().create(PluginConfig.of(keys, "test")).run(broken);
+
+        List<Map<String, Double>> expected = whole.lines;
+        List<Map<String, Double>> resumed = broken.lines;
+        for (List<Map<String, Double>> lines : List.of(expected, resumed)) {
+            lines.forEach(l -> l.keySet().removeAll(List.of("samples_per_s", "tokens_per_s")));
+        }
+        // Steps 1-2 before the crash, then 3-5 and the evaluation after the resume.
+        assertEquals(expected.size(), resumed.size());
+        assertEquals(expected, resumed);
+    }
+
+    @Test
     void keysAreCheckedByName() {
         RlStageKind kind = RlTestContext.kind();
         ConfigException unknown = assertThrows(ConfigException.class, () -> kind.create(

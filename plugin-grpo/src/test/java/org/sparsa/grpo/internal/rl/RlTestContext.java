@@ -37,7 +37,8 @@ import org.sparsa.grpo.internal.V32Objective;
 /**
  * A training context over a tiny byte-level model (dense, or MoE with 4 experts, top 2, in
  * both layers), a three-prompt task and the {@code ascii} test reward, recording every metric
- * line; checkpoints are kept in memory so a resumed stage can be tested.
+ * line; checkpoints (weights, optimiser state, position) are kept in memory, and a crash can be
+ * staged by the metrics sink, so that a resumed stage can be tested.
  */
 final class RlTestContext implements TrainingContext {
     final List<Map<String, Double>> lines = new ArrayList<>();
@@ -45,6 +46,13 @@ final class RlTestContext implements TrainingContext {
     private final StageSettings settings;
     private final Path runFolder;
     StagePosition saved;
+    /** The weights and optimiser state of the last checkpoint, when kept for a resume. */
+    private Map<String, float[]> savedWeights;
+    private org.sparsa.core.train.AdamWState savedOptimizer;
+    /** Whether the next run resumes from the last checkpoint. */
+    boolean resume;
+    /** The step whose metrics make the sink throw, standing for a crash; 0 for none. */
+    long crashAt;
 
     RlTestContext(StageSettings settings, boolean moe, Path runFolder) {
         this.settings = settings;
@@ -62,8 +70,13 @@ final class RlTestContext implements TrainingContext {
 
     /** Constant-rate settings: {@code steps} steps of {@code batch} completions. */
     static StageSettings settings(long steps, int batch, double lr) {
+        return settings(steps, batch, lr, 0);
+    }
+
+    /** Those settings with a checkpoint every {@code checkpointEvery} steps (0: at the end). */
+    static StageSettings settings(long steps, int batch, double lr, long checkpointEvery) {
         return new StageSettings(steps, batch, 16, lr, "constant", 0, 0, 0, 1.0, 1, List.of(),
-                StageSettings.DEFAULT_MODE, 1000, 0);
+                StageSettings.DEFAULT_MODE, 1000, checkpointEvery);
     }
 
     /** The stage kind with the GRPO objectives and the {@code ascii} reward registered. */
@@ -103,7 +116,12 @@ final class RlTestContext implements TrainingContext {
 
     @Override
     public MetricsSink metrics() {
-        return (step, metrics) -> lines.add(new LinkedHashMap<>(metrics));
+        return (step, metrics) -> {
+            if (step == crashAt) {
+                throw new IllegalStateException("crash at step " + step);
+            }
+            lines.add(new LinkedHashMap<>(metrics));
+        };
     }
 
     @Override
@@ -131,12 +149,24 @@ final class RlTestContext implements TrainingContext {
         return new StageCheckpoints() {
             @Override
             public Optional<StagePosition> restore(org.sparsa.core.train.AdamW optimizer) {
-                return Optional.empty();
+                if (!resume || saved == null) {
+                    return Optional.empty();
+                }
+                ParameterStore store = model.parameters();
+                savedWeights.forEach((name, values) -> store.replace(name, store.autograd()
+                        .constant(values, store.get(name).shape()).value()));
+                optimizer.restore(savedOptimizer);
+                return Optional.of(saved);
             }
 
             @Override
             public void save(StagePosition position, org.sparsa.core.train.AdamW optimizer) {
                 saved = position;
+                savedWeights = new LinkedHashMap<>();
+                for (String name : model.parameters().names()) {
+                    savedWeights.put(name, model.parameters().get(name).value().toArray());
+                }
+                savedOptimizer = optimizer.state();
             }
         };
     }

@@ -51,9 +51,9 @@ class DistributionIT {
     /** The plugins of the DSA bundle, shipped in the plugin folder. */
     private static final Set<String> DSA_PLUGINS = Set.of("attention/dsa",
             "stage/indexer_warmup", "stage/sparse_cpt");
-    /** The policy objectives of the GRPO bundle, shipped in the plugin folder. */
+    /** The policy objectives and the rl stage kind of the GRPO bundle, in the plugin folder. */
     private static final Set<String> GRPO_PLUGINS = Set.of("policy/grpo", "policy/dr_grpo",
-            "policy/dapo", "policy/gspo", "policy/v32");
+            "policy/dapo", "policy/gspo", "policy/v32", "stage/rl");
     /** The plugins core registers itself: they are there even with an empty plugin folder. */
     private static final Set<String> CORE_PLUGINS = Set.of("attention/full", "task/corpus",
             "task/mqar", "task/passkey", "task/needle", "task/arithmetic", "stage/pretrain",

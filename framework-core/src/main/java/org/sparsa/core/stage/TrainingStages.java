@@ -1,9 +1,11 @@
 package org.sparsa.core.stage;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.api.stage.Stage;
+import org.sparsa.core.stage.internal.EvalStageKind;
 import org.sparsa.core.stage.internal.PretrainStageKind;
 import org.sparsa.core.stage.internal.SftStageKind;
 
@@ -47,5 +49,19 @@ public final class TrainingStages {
     public static Stage sft(PluginConfig config, List<String> presetKeys,
             UnaryOperator<StageSettings> preset) {
         return SftStageKind.preset(config, presetKeys, preset);
+    }
+
+    /**
+     * The evaluation the built-in stages run when due, for a stage kind that trains its own way
+     * (RL): {@code eval/loss}, the task's metrics ({@code eval/exact_match}, …) and the layers'
+     * measurements, over the first {@code examples} of the task's evaluation set.
+     *
+     * @param settings batch and seq_len of the evaluation batches, and the attention modes
+     * @param examples examples scored, 0 for the whole evaluation set
+     * @param maxNewTokens tokens generated per answer, 0 for the longest reference's plus two
+     */
+    public static Map<String, Double> evaluate(TrainingContext context, StageSettings settings,
+            int examples, int maxNewTokens) {
+        return EvalStageKind.evaluate(context, settings, examples, maxNewTokens);
     }
 }

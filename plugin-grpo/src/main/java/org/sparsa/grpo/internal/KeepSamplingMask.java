@@ -11,7 +11,7 @@ import org.sparsa.api.tensor.IntTensor;
  * policy and the sampler share one support: {@code log_softmax(logits masked to the kept set)}
  * at the sampled token. Differentiable in the logits; the masked-out entries get no gradient.
  */
-final class KeepSamplingMask {
+public final class KeepSamplingMask {
 
     private KeepSamplingMask() {
     }
@@ -25,7 +25,7 @@ final class KeepSamplingMask {
      * @throws IllegalArgumentException on shapes that do not fit, a token id out of range, or a
      *     sampled token outside its kept set (which the sampler cannot have produced)
      */
-    static Variable logProbs(Variable logits, IntTensor tokens, IntTensor keep) {
+    public static Variable logProbs(Variable logits, IntTensor tokens, IntTensor keep) {
         int[] shape = logits.shape();
         if (shape.length != 3 || !Arrays.equals(keep.shape(), shape)
                 || !Arrays.equals(tokens.shape(), new int[] {shape[0], shape[1]})) {

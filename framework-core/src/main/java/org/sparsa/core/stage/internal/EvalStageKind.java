@@ -1,6 +1,7 @@
 package org.sparsa.core.stage.internal;
 
 import java.util.List;
+import java.util.Map;
 import org.osgi.service.component.annotations.Component;
 import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.api.plugin.PluginInfo;
@@ -32,5 +33,15 @@ public final class EvalStageKind implements StageKind {
             training.metrics().log(1, new Evaluation(training, settings, (int) examples,
                     evaluation.maxNewTokens()).run());
         };
+    }
+
+    /** What {@link org.sparsa.core.stage.TrainingStages#evaluate} gives: one evaluation. */
+    public static Map<String, Double> evaluate(TrainingContext context, StageSettings settings,
+            int examples, int maxNewTokens) {
+        if (examples < 0 || maxNewTokens < 0) {
+            throw new IllegalArgumentException("evaluation: examples " + examples
+                    + " and max_new_tokens " + maxNewTokens + " must not be negative");
+        }
+        return new Evaluation(context, settings, examples, maxNewTokens).run();
     }
 }

@@ -22,22 +22,31 @@ import org.sparsa.api.task.TaskSource;
             "operations:list=[+, -, *] - operations to draw from, as a list or a string like +-*",
             "terms:int=2 - operands per problem, at least 2",
             "eval_size:int=200 - examples in the evaluation set",
-            "seed:int=0 - seed of the evaluation set"})
+            "seed:int=0 - seed of the evaluation set",
+            "answer_format:string=plain - the reference: plain (the number), boxed"
+                    + " (\\boxed{number}) or think (<think>the steps</think> \\boxed{number}),"
+                    + " the last two to fine-tune a model on formatted answers"})
 public final class ArithmeticSource implements TaskSource {
     static final String DIGITS = "digits";
     static final String OPERATIONS = "operations";
     static final String TERMS = "terms";
     static final String EVAL_SIZE = "eval_size";
     static final String SEED = "seed";
+    static final String ANSWER_FORMAT = "answer_format";
 
     @Override
     public Task create(PluginConfig config) {
-        config.requireOnly(List.of(DIGITS, OPERATIONS, TERMS, EVAL_SIZE, SEED));
+        config.requireOnly(List.of(DIGITS, OPERATIONS, TERMS, EVAL_SIZE, SEED, ANSWER_FORMAT));
         int digits = TaskConfigs.integer(config, DIGITS, 2, 1, 18);
         int terms = TaskConfigs.integer(config, TERMS, 2, 2, 64);
         int evalSize = TaskConfigs.integer(config, EVAL_SIZE, 200, 0, 1_000_000);
         long seed = TaskConfigs.seed(config, SEED, 0);
-        return new ArithmeticTask(digits, operations(config), terms, seed, evalSize);
+        String format = config.string(ANSWER_FORMAT, ArithmeticTask.PLAIN).strip();
+        if (!ArithmeticTask.FORMATS.contains(format)) {
+            throw new ConfigException(config.origin(), ANSWER_FORMAT, "expected one of "
+                    + ArithmeticTask.FORMATS + ", found '" + format + "'");
+        }
+        return new ArithmeticTask(digits, operations(config), terms, seed, evalSize, format);
     }
 
     /** The operations, from a list of one-symbol strings or one string of symbols. */

@@ -13,7 +13,10 @@ import org.sparsa.api.task.TaskScore;
  * operations to it in turn, left to right (no precedence to get wrong), then is asked for the
  * result in {@code \boxed{}}. Operands have exactly {@code digits} digits; results may be
  * negative and are exact however large. The reference is the result in decimal, which is what
- * the {@code accuracy} reward compares the last box with.
+ * the {@code accuracy} reward compares the last box with; in the {@code boxed} and
+ * {@code think} answer formats it is a formatted answer whose last box holds that result
+ * (the think format works the steps out first, {@code <think>12+30=42</think> \boxed{42}}), so
+ * that fine-tuning on it teaches the format the rewards ask for.
  */
 final class ArithmeticTask extends GeneratedTask {
     private static final List<String> NAMES = List.of("Ava", "Ben", "Chloe", "Dev", "Elena",
@@ -29,15 +32,26 @@ final class ArithmeticTask extends GeneratedTask {
             "Next, %s makes it %s times as large.");
 
     private static final Pattern NUMBER = Pattern.compile("\\d+");
+    static final String PLAIN = "plain";
+    static final String BOXED = "boxed";
+    static final String THINK = "think";
+    static final List<String> FORMATS = List.of(PLAIN, BOXED, THINK);
 
     private final int digits;
     private final List<Character> operations;
     private final int terms;
+    private final String format;
 
     ArithmeticTask(int digits, List<Character> operations, int terms, long seed, int evalSize) {
+        this(digits, operations, terms, seed, evalSize, PLAIN);
+    }
+
+    ArithmeticTask(int digits, List<Character> operations, int terms, long seed, int evalSize,
+            String format) {
         this.digits = digits;
         this.operations = List.copyOf(operations);
         this.terms = terms;
+        this.format = format;
         drawEvaluation(seed, evalSize);
     }
 
@@ -46,9 +60,11 @@ final class ArithmeticTask extends GeneratedTask {
         String name = pick(random, NAMES);
         BigInteger value = operand(random);
         StringBuilder prompt = new StringBuilder(String.format(pick(random, START), name, value));
+        StringBuilder steps = new StringBuilder();
         for (int t = 1; t < terms; t++) {
             char op = operations.get(random.nextInt(operations.size()));
             BigInteger operand = operand(random);
+            BigInteger before = value;
             List<String> phrasings = switch (op) {
                 case '+' -> ADD;
                 case '-' -> SUBTRACT;
@@ -60,10 +76,17 @@ final class ArithmeticTask extends GeneratedTask {
                 default -> value.multiply(operand);
             };
             prompt.append(' ').append(String.format(pick(random, phrasings), name, operand));
+            steps.append(steps.length() == 0 ? "" : " ").append(before).append(op)
+                    .append(operand).append('=').append(value);
         }
         prompt.append(" What number does ").append(name)
                 .append(" end up with? Put the final answer in \\boxed{}.");
-        return new Example(prompt.toString(), value.toString(), List.of());
+        String reference = switch (format) {
+            case BOXED -> "\\boxed{" + value + "}";
+            case THINK -> "<think>" + steps + "</think> \\boxed{" + value + "}";
+            default -> value.toString();
+        };
+        return new Example(prompt.toString(), reference, List.of());
     }
 
     /**

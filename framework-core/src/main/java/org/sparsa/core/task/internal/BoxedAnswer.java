@@ -8,7 +8,8 @@ import java.util.Optional;
  * does, so that a task's exact match and that reward agree: the answer region is the text after
  * the last {@code </think>}; its last box opening, braces balanced, holds the answer (none when
  * it never closes); white space and {@code $} around it and trailing dots are dropped; numbers
- * compare by value ({@code 12.0} equals {@code 12}).
+ * compare by value ({@code 12.0} equals {@code 12}). A reference that holds a box is read the
+ * same way: its final answer is what the completion's must equal.
  */
 final class BoxedAnswer {
     private static final String OPEN = "\\boxed{";
@@ -44,7 +45,8 @@ final class BoxedAnswer {
         if (answer.isEmpty() || answer.get().isEmpty()) {
             return false;
         }
-        String expected = trim(reference);
+        // A formatted reference (a worked solution) is compared by its own final answer.
+        String expected = reference.contains(OPEN) ? of(reference).orElse("") : trim(reference);
         if (answer.get().equals(expected)) {
             return true;
         }

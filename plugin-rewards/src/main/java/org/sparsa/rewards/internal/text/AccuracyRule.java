@@ -4,7 +4,8 @@ import java.util.Optional;
 
 /**
  * The accuracy check of the spec, shared by the accuracy reward and the length reward: take the
- * answer region, take the last boxed answer in it, and compare that with the reference.
+ * answer region, take the last boxed answer in it, and compare that with the reference (with the
+ * reference's own last boxed answer when it holds one: a worked solution as reference).
  */
 public final class AccuracyRule {
     private AccuracyRule() {
@@ -17,6 +18,15 @@ public final class AccuracyRule {
         }
         String region = AnswerRegion.of(text);
         Optional<String> answer = BoxedAnswer.lastIn(region);
-        return answer.isPresent() && AnswerEquality.matches(answer.get(), reference.get());
+        // A formatted reference (a worked solution) is compared by its own final answer.
+        String expected = reference.get();
+        if (expected.contains("\\boxed{")) {
+            Optional<String> boxed = BoxedAnswer.lastIn(AnswerRegion.of(expected));
+            if (boxed.isEmpty()) {
+                return false;
+            }
+            expected = boxed.get();
+        }
+        return answer.isPresent() && AnswerEquality.matches(answer.get(), expected);
     }
 }

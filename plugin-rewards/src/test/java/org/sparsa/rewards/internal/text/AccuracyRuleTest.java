@@ -86,4 +86,15 @@ class AccuracyRuleTest {
         assertEquals("no tags", AnswerRegion.of("no tags"));
         assertEquals("", AnswerRegion.of("<think>x</think>"));
     }
+
+    @Test
+    void aWorkedSolutionAsReferenceIsReadByItsLastBox() {
+        Optional<String> worked = Optional.of("<think>7+5=12</think> \\boxed{12}");
+        assertTrue(AccuracyRule.isCorrect("<think>7+5=12</think> \\boxed{12}", worked));
+        assertTrue(AccuracyRule.isCorrect("\\boxed{12.0}", worked));
+        assertFalse(AccuracyRule.isCorrect("\\boxed{13}", worked));
+        // A box inside the reference's reasoning is not its answer.
+        assertFalse(AccuracyRule.isCorrect("\\boxed{7}", Optional.of(
+                "<think>\\boxed{7}</think> no final box")));
+    }
 }

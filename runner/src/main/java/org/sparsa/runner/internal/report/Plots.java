@@ -19,8 +19,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * The report's line charts of metrics against the global step, drawn to PNG in memory:
  * training loss and learning rate with one series per stage, evaluation metrics with one series
  * per metric, evaluation loss with one series per stage, and the attention layers' auxiliary
- * losses ({@link AuxiliarySeries}) with one series per stage and loss. A chart with no points is left
- * out. Rendering draws into an off-screen image only, so it works on a machine without a
+ * losses ({@link AuxiliarySeries}) with one series per stage and loss, and an RL stage's rewards
+ * and rollout accuracy ({@code reward/*}, {@code accuracy}) with one series per stage and metric.
+ * A chart with no points is left out. Rendering draws into an off-screen image only, so it works on a machine without a
  * display as long as the JVM runs with {@code java.awt.headless=true}, which the launcher sets.
  */
 final class Plots {
@@ -32,9 +33,10 @@ final class Plots {
     static final String EVAL_PNG = "eval.png";
     static final String EVAL_LOSS_PNG = "eval-loss.png";
     static final String AUX_PNG = "aux-losses.png";
+    static final String REWARDS_PNG = "rewards.png";
     /** Every image a report may hold. */
     static final Set<String> FILE_NAMES = Set.of(LOSS_PNG, LR_PNG, EVAL_PNG, EVAL_LOSS_PNG,
-            AUX_PNG);
+            AUX_PNG, REWARDS_PNG);
 
     // Above this many points a series is drawn as a bare line; below it each point gets a
     // marker, so that a sparse evaluation series, or one with a single point, stays visible.
@@ -45,6 +47,9 @@ final class Plots {
     private static final String LOSS = "loss";
     private static final String LR = "lr";
     private static final String EVAL_LOSS = "eval/loss";
+    private static final String REWARD_PREFIX = "reward/";
+    private static final String ACCURACY = "accuracy";
+    private static final String REWARD_STD = "reward/std";
 
     /**
      * One chart of the report.
@@ -76,7 +81,26 @@ final class Plots {
         add(plots, EVAL_LOSS_PNG, "Evaluation loss", EVAL_LOSS,
                 seriesByStage(lines, EVAL_LOSS), false);
         add(plots, AUX_PNG, "Auxiliary losses", "loss", AuxiliarySeries.of(lines), false);
+        add(plots, REWARDS_PNG, "Rewards and rollout accuracy", "value",
+                rewardSeries(lines), true);
         return plots;
+    }
+
+    /**
+     * The per-step rewards of RL stages (their mean and each reward model's, not the spread)
+     * and the accuracy of their rollouts, a series per stage and metric.
+     */
+    private static Map<String, TreeMap<Long, Double>> rewardSeries(List<MetricsLine> lines) {
+        Map<String, TreeMap<Long, Double>> series = new LinkedHashMap<>();
+        for (MetricsLine line : lines) {
+            line.values().forEach((key, value) -> {
+                if ((key.startsWith(REWARD_PREFIX) && !key.equals(REWARD_STD))
+                        || key.equals(ACCURACY)) {
+                    put(series, line.stage() + ": " + key, line.step(), value);
+                }
+            });
+        }
+        return series;
     }
 
     /** Every evaluation metric but the loss, each its own series named by its key. */

@@ -39,6 +39,21 @@ class PlotsTest {
     }
 
     @Test
+    void rlStagesGetARewardChartWithoutTheSpread() {
+        List<Plots.Plot> plots = Plots.of(List.of(
+                line("rl", 1, values("reward/mean", 0.25, "reward/std", 0.4, "accuracy",
+                        0.125)),
+                line("rl", 2, values("reward/mean", 0.5, "reward/accuracy", 0.5))));
+        Plots.Plot rewards = plots.stream().filter(p -> p.fileName().equals("rewards.png"))
+                .findFirst().orElseThrow();
+        XYChart chart = rewards.chart();
+        assertEquals(List.of("rl: reward/mean", "rl: accuracy", "rl: reward/accuracy"),
+                List.copyOf(chart.getSeriesMap().keySet()));
+        assertArrayEquals(new double[] {0.25, 0.5}, series(chart, "rl: reward/mean").getYData());
+        assertEquals(1.0, chart.getStyler().getYAxisMax());
+    }
+
+    @Test
     void evaluationValuesOutsideTheUnitRangeKeepAFreeAxis() {
         List<Plots.Plot> plots = Plots.of(List.of(
                 line("s", 1, values("eval/perplexity", 12.5)),

@@ -29,6 +29,7 @@ import org.sparsa.grpo.internal.DrGrpoObjective;
 import org.sparsa.grpo.internal.GrpoObjective;
 import org.sparsa.grpo.internal.GspoObjective;
 import org.sparsa.grpo.internal.V32Objective;
+import org.sparsa.grpo.internal.rl.RlStageKind;
 import org.sparsa.nsa.internal.NsaPlugin;
 import org.sparsa.runner.internal.plugins.PluginSource;
 import org.sparsa.runner.internal.recipe.PluginLookup;
@@ -52,7 +53,7 @@ public final class ShippedPlugins implements PluginLookup, PluginSource {
                 new EvalStageKind(), new NsaPlugin(), new DsaPlugin(),
                 new IndexerWarmupStageKind(), new SparseCptStageKind(), new GrpoObjective(),
                 new DrGrpoObjective(), new DapoObjective(), new GspoObjective(),
-                new V32Objective())) {
+                new V32Objective(), new RlStageKind())) {
             with(plugin);
         }
     }

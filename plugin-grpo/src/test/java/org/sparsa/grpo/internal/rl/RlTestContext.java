@@ -1,0 +1,215 @@
+package org.sparsa.grpo.internal.rl;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+import org.sparsa.api.attention.AttentionPlugin;
+import org.sparsa.api.parameter.Parameters;
+import org.sparsa.api.plugin.PluginConfig;
+import org.sparsa.api.plugin.PluginProperties;
+import org.sparsa.api.reward.RewardModel;
+import org.sparsa.api.reward.RewardResult;
+import org.sparsa.api.stage.MetricsSink;
+import org.sparsa.api.task.Example;
+import org.sparsa.api.task.Task;
+import org.sparsa.core.attention.internal.FullAttentionPlugin;
+import org.sparsa.core.autograd.Autograd;
+import org.sparsa.core.compute.internal.JavaBackend;
+import org.sparsa.core.model.LlamaModel;
+import org.sparsa.core.model.ModelConfig;
+import org.sparsa.core.model.MoeConfig;
+import org.sparsa.core.parameter.ParameterStore;
+import org.sparsa.core.stage.StageCheckpoints;
+import org.sparsa.core.stage.StagePosition;
+import org.sparsa.core.stage.StageSettings;
+import org.sparsa.core.stage.TrainingContext;
+import org.sparsa.core.tokenizer.ByteTokenizer;
+import org.sparsa.core.tokenizer.Tokenizer;
+import org.sparsa.grpo.internal.DapoObjective;
+import org.sparsa.grpo.internal.GrpoObjective;
+import org.sparsa.grpo.internal.V32Objective;
+
+/**
+ * A training context over a tiny byte-level model (dense, or MoE with 4 experts, top 2, in
+ * both layers), a three-prompt task and the {@code ascii} test reward, recording every metric
+ * line; checkpoints (weights, optimiser state, position) are kept in memory, and a crash can be
+ * staged by the metrics sink, so that a resumed stage can be tested.
+ */
+final class RlTestContext implements TrainingContext {
+    final List<Map<String, Double>> lines = new ArrayList<>();
+    private final LlamaModel model;
+    private final StageSettings settings;
+    private final Path runFolder;
+    StagePosition saved;
+    /** The weights and optimiser state of the last checkpoint, when kept for a resume. */
+    private Map<String, float[]> savedWeights;
+    private org.sparsa.core.train.AdamWState savedOptimizer;
+    /** Whether the next run resumes from the last checkpoint. */
+    boolean resume;
+    /** The step whose metrics make the sink throw, standing for a crash; 0 for none. */
+    long crashAt;
+
+    RlTestContext(StageSettings settings, boolean moe, Path runFolder) {
+        this.settings = settings;
+        this.runFolder = runFolder;
+        Tokenizer tokenizer = ByteTokenizer.instance();
+        ModelConfig config = ModelConfig.llama(tokenizer.vocabSize(), 16, 2, 2, 2, 32)
+                .withMaxSequence(32);
+        if (moe) {
+            config = config.withMoe(MoeConfig.everyLayer(4, 2, false, 16));
+        }
+        this.model = new LlamaModel(config, new ParameterStore(new Autograd(new JavaBackend()),
+                11), Collections.<AttentionPlugin>nCopies(config.layers(),
+                new FullAttentionPlugin()));
+    }
+
+    /** Constant-rate settings: {@code steps} steps of {@code batch} completions. */
+    static StageSettings settings(long steps, int batch, double lr) {
+        return settings(steps, batch, lr, 0);
+    }
+
+    /** Those settings with a checkpoint every {@code checkpointEvery} steps (0: at the end). */
+    static StageSettings settings(long steps, int batch, double lr, long checkpointEvery) {
+        return new StageSettings(steps, batch, 16, lr, "constant", 0, 0, 0, 1.0, 1, List.of(),
+                StageSettings.DEFAULT_MODE, 1000, checkpointEvery);
+    }
+
+    /** The stage kind with the GRPO objectives and the {@code ascii} reward registered. */
+    static RlStageKind kind() {
+        RlStageKind kind = new RlStageKind();
+        kind.addObjective(new GrpoObjective(), Map.of(PluginProperties.ID, "grpo"));
+        kind.addObjective(new DapoObjective(), Map.of(PluginProperties.ID, "dapo"));
+        kind.addObjective(new V32Objective(), Map.of(PluginProperties.ID, "v32"));
+        kind.addReward(new AsciiReward(), Map.of(PluginProperties.ID, "ascii"));
+        return kind;
+    }
+
+    /** The metric {@code key} of every line that has it, in order. */
+    List<Double> series(String key) {
+        return lines.stream().filter(l -> l.containsKey(key)).map(l -> l.get(key)).toList();
+    }
+
+    @Override
+    public String name() {
+        return "rl-test";
+    }
+
+    @Override
+    public Path runFolder() {
+        return runFolder;
+    }
+
+    @Override
+    public long seed() {
+        return 5;
+    }
+
+    @Override
+    public Parameters parameters() {
+        return model.parameters().view("");
+    }
+
+    @Override
+    public MetricsSink metrics() {
+        return (step, metrics) -> {
+            if (step == crashAt) {
+                throw new IllegalStateException("crash at step " + step);
+            }
+            lines.add(new LinkedHashMap<>(metrics));
+        };
+    }
+
+    @Override
+    public LlamaModel model() {
+        return model;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return ByteTokenizer.instance();
+    }
+
+    @Override
+    public Task task() {
+        return new PromptTask();
+    }
+
+    @Override
+    public StageSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public StageCheckpoints checkpoints() {
+        return new StageCheckpoints() {
+            @Override
+            public Optional<StagePosition> restore(org.sparsa.core.train.AdamW optimizer) {
+                if (!resume || saved == null) {
+                    return Optional.empty();
+                }
+                ParameterStore store = model.parameters();
+                savedWeights.forEach((name, values) -> store.replace(name, store.autograd()
+                        .constant(values, store.get(name).shape()).value()));
+                optimizer.restore(savedOptimizer);
+                return Optional.of(saved);
+            }
+
+            @Override
+            public void save(StagePosition position, org.sparsa.core.train.AdamW optimizer) {
+                saved = position;
+                savedWeights = new LinkedHashMap<>();
+                for (String name : model.parameters().names()) {
+                    savedWeights.put(name, model.parameters().get(name).value().toArray());
+                }
+                savedOptimizer = optimizer.state();
+            }
+        };
+    }
+
+    /**
+     * Three prompts; the one starting with {@code z} is the one the {@code ascii} reward gives
+     * a constant, so its groups carry no signal.
+     */
+    static final class PromptTask implements Task {
+        private static final List<Example> EXAMPLES = List.of(
+                new Example("ab", "c", List.of()), new Example("de", "f", List.of()),
+                new Example("zz", "z", List.of()));
+
+        @Override
+        public Example sample(RandomGenerator random) {
+            return EXAMPLES.get(random.nextInt(EXAMPLES.size()));
+        }
+
+        @Override
+        public List<Example> evaluationSet() {
+            return EXAMPLES;
+        }
+    }
+
+    /**
+     * {@code ascii}: the share of the completion's characters below 128 (an untrained byte
+     * model draws about half of its bytes there), reported with the component {@code chars};
+     * a constant 0.5 for prompts starting with {@code z}.
+     */
+    static final class AsciiReward implements RewardModel {
+        @Override
+        public org.sparsa.api.reward.RewardFunction create(PluginConfig config,
+                org.sparsa.api.reward.RewardContext context) {
+            config.requireOnly(List.of());
+            return completion -> {
+                String text = completion.text();
+                if (completion.prompt().startsWith("z")) {
+                    return new RewardResult(0.5, Map.of("chars", (double) text.length()));
+                }
+                long ascii = text.chars().filter(c -> c < 128).count();
+                return new RewardResult(text.isEmpty() ? 0 : (double) ascii / text.length(),
+                        Map.of("chars", (double) text.length()));
+            };
+        }
+    }
+}

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class KernelCaches {
     private static final Logger LOG = LoggerFactory.getLogger(KernelCaches.class);
     /** Kernels that have run at least once, held weakly: their owner decides their life. */
-    private static final Map<Kernel, Boolean> RAN = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final Map<Kernel, Boolean> RAN =
+            Collections.synchronizedMap(new WeakHashMap<>());
 
     private KernelCaches() {
     }

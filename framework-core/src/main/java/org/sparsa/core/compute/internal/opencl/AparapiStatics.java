@@ -186,7 +186,7 @@ public final class AparapiStatics {
         return field.get(null);
     }
 
-    /** A field that {@link KernelManager} declares, read from {@code manager} (maybe a subclass). */
+    /** A field {@link KernelManager} declares, read from {@code manager} (maybe a subclass). */
     private static Object instanceField(KernelManager manager, String name)
             throws ReflectiveOperationException {
         return instanceField(KernelManager.class, manager, name);

@@ -20,7 +20,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.FrameworkEvent;
@@ -33,7 +36,11 @@ import org.sparsa.core.compute.opencl.Launcher;
  * update and a refresh the new revision's kernel code runs, on OpenCL and on Aparapi's Java
  * thread pool, and after many swaps no old revision's class loader is left behind. OpenCL parts
  * run where a device is present and must run under {@code CI=true} (PoCL).
+ *
+ * <p>The swap test goes first: where no earlier swap in this JVM switched Aparapi's binary cache
+ * off, it shows that the first swap does.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KernelSwapIT {
     private static final Path DISTRIBUTION = Path.of(System.getProperty("sparsa.distribution",
             "target/sparsa"));
@@ -59,6 +66,7 @@ class KernelSwapIT {
     }
 
     @Test
+    @Order(1)
     void swappedKernelBundleRunsTheNewKernelCode(@TempDir Path home) throws Exception {
         try (EmbeddedFramework framework = boot(home)) {
             Bundle bundle = framework.context().installBundle("test:kernelswap",
@@ -87,6 +95,7 @@ class KernelSwapIT {
     }
 
     @Test
+    @Order(2)
     void hundredSwapsLeaveNoClassLoaderBehind(@TempDir Path home) throws Exception {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         List<WeakReference<ClassLoader>> oldLoaders = new ArrayList<>();

@@ -142,6 +142,8 @@ public final class Launcher {
             kernel.execute(range);
             warnings = capture.messages();
         }
+        // It has run, so it may be disposed when its bundle revision is discarded.
+        KernelCaches.ran(kernel);
         // The target is the first device still preferred; a failure removes the device.
         Device target = kernel.getTargetDevice();
         if (!device.equals(target)) {

@@ -1,10 +1,15 @@
 package org.sparsa.core.stage;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.api.stage.Stage;
+import org.sparsa.api.task.Task;
+import org.sparsa.core.model.LlamaModel;
+import org.sparsa.core.stage.internal.EvalStageKind;
 import org.sparsa.core.stage.internal.PretrainStageKind;
+import org.sparsa.core.tokenizer.Tokenizer;
 
 /**
  * The built-in training stages for stage kinds of other bundles that train the model the same
@@ -37,5 +42,18 @@ public final class TrainingStages {
     public static Stage pretrain(PluginConfig config, List<String> presetKeys,
             UnaryOperator<StageSettings> preset) {
         return PretrainStageKind.preset(config, presetKeys, preset);
+    }
+
+    /**
+     * Scores {@code model} on the first {@code examples} examples (0: all) of {@code task}'s
+     * evaluation set, as an evaluation of a training stage does: {@code eval/loss} and the
+     * task's metrics ({@code eval/exact_match}, ...) of greedy answers of at most
+     * {@code maxNewTokens} tokens (0: the longest reference's plus two), in batches of
+     * {@code settings.batch()} under its attention mode. The model and task need not be the
+     * stage's own: a distillation stage scores teachers and student on every teacher's task.
+     */
+    public static Map<String, Double> evaluate(LlamaModel model, Tokenizer tokenizer, Task task,
+            StageSettings settings, int examples, int maxNewTokens) {
+        return EvalStageKind.evaluate(model, tokenizer, task, settings, examples, maxNewTokens);
     }
 }

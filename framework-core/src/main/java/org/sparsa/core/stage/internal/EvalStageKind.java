@@ -1,14 +1,18 @@
 package org.sparsa.core.stage.internal;
 
 import java.util.List;
+import java.util.Map;
 import org.osgi.service.component.annotations.Component;
 import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.api.plugin.PluginInfo;
 import org.sparsa.api.plugin.PluginKind;
 import org.sparsa.api.stage.Stage;
 import org.sparsa.api.stage.StageKind;
+import org.sparsa.api.task.Task;
+import org.sparsa.core.model.LlamaModel;
 import org.sparsa.core.stage.StageSettings;
 import org.sparsa.core.stage.TrainingContext;
+import org.sparsa.core.tokenizer.Tokenizer;
 
 /**
  * {@code eval}: scores the model on the task's evaluation set without training
@@ -32,5 +36,14 @@ public final class EvalStageKind implements StageKind {
             training.metrics().log(1, new Evaluation(training, settings, (int) examples,
                     evaluation.maxNewTokens()).run());
         };
+    }
+
+    /**
+     * Scores {@code model} on {@code task} as an {@code eval} stage would; reached through
+     * {@link org.sparsa.core.stage.TrainingStages#evaluate}.
+     */
+    public static Map<String, Double> evaluate(LlamaModel model, Tokenizer tokenizer, Task task,
+            StageSettings settings, int examples, int maxNewTokens) {
+        return new Evaluation(model, tokenizer, task, settings, examples, maxNewTokens).run();
     }
 }

@@ -39,7 +39,7 @@ final class DistillStage implements Stage {
                     config, reward, context.seed());
             data.write(context.runFolder().resolve("stages").resolve(context.name()));
             extras.putAll(data.stats());
-            loss = new SequenceDistillation(context.name(), teachers, data.kept(),
+            loss = new SequenceDistillation(context.name(), teachers, data,
                     context.model(), context.tokenizer(), settings);
         }
         Map<String, Double> last = new DistillLoop(context, settings, loss,

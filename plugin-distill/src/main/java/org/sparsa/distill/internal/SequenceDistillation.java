@@ -31,8 +31,9 @@ final class SequenceDistillation implements StudentLoss {
     /**
      * @throws IllegalStateException naming the stage when no teacher kept a completion
      */
-    SequenceDistillation(String stage, List<Teacher> all, List<DistilledCompletion> kept,
+    SequenceDistillation(String stage, List<Teacher> all, TeacherCompletions data,
             LlamaModel student, Tokenizer tokenizer, StageSettings settings) {
+        List<DistilledCompletion> kept = data.kept();
         for (Teacher teacher : all) {
             List<DistilledCompletion> own = kept.stream()
                     .filter(c -> c.teacher().equals(teacher.name())).toList();
@@ -42,9 +43,13 @@ final class SequenceDistillation implements StudentLoss {
             }
         }
         if (teachers.isEmpty()) {
-            throw new IllegalStateException("stage '" + stage + "': no teacher completion passed "
-                    + "the filter, so there is nothing to train on; lower min_reward, raise "
-                    + "prompts or samples, or train the teachers longer");
+            Map<String, Double> stats = data.stats();
+            throw new IllegalStateException("stage '" + stage + "': no teacher completion was "
+                    + "kept (generated " + stats.get("distill/generated").longValue()
+                    + ", unfinished within completion_tokens "
+                    + stats.get("distill/unfinished").longValue() + ", kept 0), so there is "
+                    + "nothing to train on; lower min_reward, raise prompts, samples or "
+                    + "completion_tokens, or train the teachers longer");
         }
         this.student = student;
         this.tokenizer = tokenizer;

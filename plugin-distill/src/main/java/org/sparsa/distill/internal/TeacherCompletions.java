@@ -25,7 +25,8 @@ import org.sparsa.core.tokenizer.Tokenizer;
 
 /**
  * The data of the {@code sequences} mode: each teacher writes {@code samples} completions of
- * each of {@code prompts} prompts of its task; a completion that does not end within the token
+ * each of {@code prompts} prompts of its task (a prompt that leaves no room below the model's
+ * {@code max_seq} is skipped and counted); a completion that does not end within the token
  * budget is dropped, and with a reward only those scoring at least {@code min_reward} are kept
  * (rejection sampling). What is kept is written, one JSON object a line, to
  * {@code stages/{stage}/distill-data.jsonl} in the run folder. The prompts and samples of a
@@ -50,6 +51,7 @@ final class TeacherCompletions {
         TeacherCompletions out = new TeacherCompletions();
         long written = 0;
         long unfinished = 0;
+        long tooLong = 0;
         for (Teacher teacher : teachers) {
             SplitMix64 random = SplitMix64.forPurpose(seed, "distill/" + teacher.name());
             int budgetCap = config.completionTokens() > 0 ? config.completionTokens()
@@ -67,6 +69,7 @@ final class TeacherCompletions {
                 int budget = Math.min(budgetCap,
                         teacher.model().config().maxSequence() - prompt.length);
                 if (prompt.length == 0 || budget < 1) {
+                    tooLong++;
                     continue;
                 }
                 int[] prompts = new int[config.samples() * prompt.length];
@@ -101,6 +104,7 @@ final class TeacherCompletions {
         }
         out.stats.put("distill/generated", (double) written);
         out.stats.put("distill/unfinished", (double) unfinished);
+        out.stats.put("distill/prompts_too_long", (double) tooLong);
         out.stats.put("distill/kept", (double) out.kept.size());
         out.stats.put("distill/keep_rate", written == 0 ? 0 : out.kept.size() / (double) written);
         return out;

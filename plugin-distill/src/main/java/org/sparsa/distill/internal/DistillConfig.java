@@ -22,6 +22,7 @@ import org.sparsa.api.plugin.PluginConfig;
  * @param rewardId the reward plugin that filters completions, or null to keep every finished one
  * @param rewardConfig the reward's configuration
  * @param minReward the reward a completion needs to be kept
+ * @param requireCorrect whether a completion must also be correct by the task's own exact match
  * @param evalExamples examples of each teacher's task scored at each evaluation (0: all)
  * @param maxNewTokens tokens generated per evaluation answer (0: longest reference's plus two)
  * @param scoreTable whether the stage's end scores every teacher and the student on every task
@@ -29,7 +30,8 @@ import org.sparsa.api.plugin.PluginConfig;
 record DistillConfig(DistillMode mode, List<TeacherSpec> teachers, KlDirection kl,
         double temperature, int prompts, int samples, double sampleTemperature,
         int completionTokens, String rewardId, Map<String, Object> rewardConfig,
-        double minReward, int evalExamples, int maxNewTokens, boolean scoreTable) {
+        double minReward, boolean requireCorrect, int evalExamples, int maxNewTokens,
+        boolean scoreTable) {
     static final String MODE = "mode";
     static final String TEACHERS = "teachers";
     static final String KL = "kl";
@@ -40,6 +42,7 @@ record DistillConfig(DistillMode mode, List<TeacherSpec> teachers, KlDirection k
     static final String COMPLETION_TOKENS = "completion_tokens";
     static final String REWARD = "reward";
     static final String MIN_REWARD = "min_reward";
+    static final String REQUIRE_CORRECT = "require_correct";
     static final String EVAL_EXAMPLES = "eval_examples";
     static final String MAX_NEW_TOKENS = "max_new_tokens";
     static final String SCORE_TABLE = "score_table";
@@ -52,7 +55,7 @@ record DistillConfig(DistillMode mode, List<TeacherSpec> teachers, KlDirection k
     /** Reads and checks {@code config}. */
     static DistillConfig read(PluginConfig config) {
         config.requireOnly(List.of(MODE, TEACHERS, KL, TEMPERATURE, PROMPTS, SAMPLES,
-                SAMPLE_TEMPERATURE, COMPLETION_TOKENS, REWARD, MIN_REWARD, EVAL_EXAMPLES,
+                SAMPLE_TEMPERATURE, COMPLETION_TOKENS, REWARD, MIN_REWARD, REQUIRE_CORRECT, EVAL_EXAMPLES,
                 MAX_NEW_TOKENS, SCORE_TABLE));
         String modeText = config.string(MODE, "logits");
         DistillMode mode = DistillMode.named(modeText);
@@ -104,6 +107,7 @@ record DistillConfig(DistillMode mode, List<TeacherSpec> teachers, KlDirection k
         return new DistillConfig(mode, teachers, kl, temperature,
                 count(config, PROMPTS, 64, 1), count(config, SAMPLES, 4, 1), sampleTemperature,
                 count(config, COMPLETION_TOKENS, 0, 0), rewardId, rewardConfig, minReward,
+                config.bool(REQUIRE_CORRECT, false),
                 count(config, EVAL_EXAMPLES, 128, 0), count(config, MAX_NEW_TOKENS, 0, 0),
                 config.bool(SCORE_TABLE, true));
     }

@@ -36,6 +36,8 @@ import org.sparsa.api.stage.StageKind;
             "reward:map - sequences mode: {id, config} of the reward that filters the"
                     + " completions (rejection sampling); absent: every finished one is kept",
             "min_reward:double=1.0 - sequences mode: the reward a completion needs to be kept",
+            "require_correct:boolean=false - sequences mode: keep only completions the task's"
+                    + " own exact match judges correct (with or without a reward)",
             "eval_examples:int=128 - examples of each teacher's task scored at each evaluation"
                     + " (0: all)",
             "max_new_tokens:int=0 - tokens generated per evaluation answer (0: the longest"

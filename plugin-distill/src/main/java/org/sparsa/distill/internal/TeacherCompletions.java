@@ -28,7 +28,7 @@ import org.sparsa.core.tokenizer.Tokenizer;
  * each of {@code prompts} prompts of its task (a prompt that leaves no room below the model's
  * {@code max_seq} is skipped and counted); a completion that does not end within the token
  * budget is dropped, and with a reward only those scoring at least {@code min_reward} are kept
- * (rejection sampling). What is kept is written, one JSON object a line, to
+ * (rejection sampling), with {@code require_correct} only those the task's exact match accepts. What is kept is written, one JSON object a line, to
  * {@code stages/{stage}/distill-data.jsonl} in the run folder. The prompts and samples of a
  * teacher come from its own random stream of the stage's seed, so the data is the same on every
  * run of the recipe, resumed or not.
@@ -97,7 +97,7 @@ final class TeacherCompletions {
                     }
                 }
                 out.keep(teacher, example, prompt, finished, tokenizer, reward,
-                        config.minReward());
+                        config.minReward(), config.requireCorrect());
             }
             out.stats.put("distill/kept/" + teacher.name(),
                     (double) (out.kept.size() - keptBefore));
@@ -111,11 +111,14 @@ final class TeacherCompletions {
     }
 
     private void keep(Teacher teacher, Example example, int[] prompt, List<int[]> finished,
-            Tokenizer tokenizer, RewardFunction reward, double minReward) {
+            Tokenizer tokenizer, RewardFunction reward, double minReward,
+            boolean requireCorrect) {
         List<String> texts = finished.stream().map(tokenizer::decode).toList();
         List<Completion> group = new ArrayList<>();
+        List<Boolean> correct = new ArrayList<>();
         for (int i = 0; i < finished.size(); i++) {
             TaskScore score = teacher.task().score(example, texts.get(i));
+            correct.add(score.get(TaskScore.EXACT_MATCH).orElse(0) == 1);
             Completion.Builder completion = Completion.builder(texts.get(i))
                     .prompt(example.prompt()).reference(example.reference())
                     .lengthTokens(finished.get(i).length).rubric(example.rubric());
@@ -126,7 +129,7 @@ final class TeacherCompletions {
                 : reward.scoreGroup(group);
         for (int i = 0; i < finished.size(); i++) {
             double value = rewards == null ? Double.NaN : rewards.get(i).value();
-            if (rewards == null || value >= minReward) {
+            if ((rewards == null || value >= minReward) && (!requireCorrect || correct.get(i))) {
                 kept.add(new DistilledCompletion(teacher.name(), teacher.taskLabel(),
                         example.prompt(), texts.get(i), example.reference(), value, prompt,
                         finished.get(i)));

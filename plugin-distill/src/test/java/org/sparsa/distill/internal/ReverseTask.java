@@ -7,7 +7,7 @@ import org.sparsa.api.task.Example;
 import org.sparsa.api.task.Task;
 
 /** A tiny task for the tests: a word of {@code letters} and '>', answered by the word reversed. */
-final class ReverseTask implements Task {
+class ReverseTask implements Task {
     private final String letters;
 
     ReverseTask(String letters) {

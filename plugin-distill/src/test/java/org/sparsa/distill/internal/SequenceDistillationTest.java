@@ -15,6 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.api.reward.RewardFunction;
 import org.sparsa.api.reward.RewardResult;
+import org.sparsa.api.task.Example;
+import org.sparsa.api.task.TaskScore;
 
 /** The sequences mode keeps exactly the completions that pass the reward, and writes them. */
 class SequenceDistillationTest {
@@ -56,5 +58,42 @@ class SequenceDistillationTest {
         assertEquals(passing, written);
         assertEquals((double) passing.size(), context.series("distill/kept").get(0));
         assertEquals(3, context.series(SequenceDistillation.SFT_METRIC).size());
+    }
+
+    @Test
+    void requireCorrectKeepsOnlyWhatTheTasksOwnScoreAccepts() throws Exception {
+        List<String> judged = new ArrayList<>();
+        // Judges a completion correct when it has an odd number of characters.
+        ReverseTask task = new ReverseTask("abcd") {
+            @Override
+            public TaskScore score(Example example, String completion) {
+                judged.add(completion);
+                return TaskScore.exactMatch(completion.strip().length() % 2 == 1);
+            }
+        };
+        TestContext context = new TestContext(TinyModels.dense(16, 2),
+                TestContext.settings(2, 1e-2), run)
+                .teacher("specialist", TinyModels.dense(16, 1), task);
+        new DistillStageKind().create(PluginConfig.of(Map.of("mode", "sequences",
+                "prompts", 8, "samples", 4, "completion_tokens", 6, "eval_examples", 4,
+                "require_correct", true, "score_table", false,
+                "teachers", List.of(Map.of("stage", "specialist"))), "test")).run(context);
+
+        // The generation judged its completions first; evaluation's judgements come after.
+        List<String> generated = judged.subList(0,
+                context.series("distill/generated").get(0).intValue()
+                - context.series("distill/unfinished").get(0).intValue());
+        List<String> correct = generated.stream().filter(t -> t.strip().length() % 2 == 1)
+                .toList();
+        assertTrue(!correct.isEmpty() && correct.size() < generated.size(), generated.toString());
+        ObjectMapper json = new ObjectMapper();
+        List<String> written = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("stages/generalist/"
+                + TeacherCompletions.FILE))) {
+            JsonNode node = json.readTree(line);
+            assertTrue(!node.has("reward"), "no reward without a reward filter");
+            written.add(node.get("completion").asText());
+        }
+        assertEquals(correct, written);
     }
 }

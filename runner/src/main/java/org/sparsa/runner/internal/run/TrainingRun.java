@@ -184,7 +184,9 @@ public final class TrainingRun {
             MetricsSink sink = (step, values) -> {
                 metrics.metrics(spec.name(), spec.kind(), offset + step, step, values);
                 last.putAll(values);
-                if (values.keySet().stream().anyMatch(k -> k.startsWith("eval/"))) {
+                // Evaluations and score tables (distill) carry no training loss to show.
+                if (values.keySet().stream().anyMatch(k -> k.startsWith("eval/")
+                        || k.startsWith("score/"))) {
                     progress.evaluation(step, values);
                 } else {
                     progress.step(step, values);

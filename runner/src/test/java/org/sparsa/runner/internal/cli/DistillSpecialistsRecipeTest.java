@@ -96,6 +96,44 @@ class DistillSpecialistsRecipeTest {
         assertTrue(report.lines().anyMatch(l -> l.startsWith("| generalist |")), report);
         String resolved = Files.readString(run.resolve("config.resolved.yaml"));
         assertTrue(resolved.contains("id: mqar"), "the stage's task is in the resolved recipe");
+
+        // Another run, with a smaller student, takes spec-mqar from this run's folder: the
+        // teacher, scored the same way, scores what it scored here.
+        Path other = dir.resolve("from-run.yaml");
+        Files.writeString(other, """
+                name: from-run
+                model: {tokenizer: byte, dim: 32, layers: 1, heads: 2, max_seq: 128}
+                task: {id: arithmetic}
+                stages:
+                  - name: student
+                    kind: distill
+                    steps: 2
+                    batch: 2
+                    config:
+                      eval_examples: 2
+                      teachers:
+                        - {run: "%s", stage: spec-mqar}
+                """.formatted(run.toAbsolutePath().toString().replace("\\", "/")));
+        StringWriter err = new StringWriter();
+        CommandLine line = new CommandLine(new RunCommand(ShippedPlugins::new,
+                ShippedPlugins::new, () -> List.of("org.sparsa.runner 0.1.0"), dir,
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        line.setOut(new PrintWriter(new StringWriter(), true));
+        line.setErr(new PrintWriter(err, true));
+        assertEquals(0, line.execute(other.toString(), "output.dir=out-other", "backend=java"),
+                err.toString());
+        JsonNode otherScores = null;
+        for (String text : Files.readAllLines(dir.resolve("out-other/metrics.jsonl"))) {
+            JsonNode node = JSON.readTree(text);
+            if (node.has("score/spec-mqar/mqar/loss")) {
+                otherScores = node;
+            }
+        }
+        assertTrue(otherScores != null, "the other run logged its score table");
+        for (String metric : List.of("loss", "recall", "exact_match")) {
+            String key = "score/spec-mqar/mqar/" + metric;
+            assertEquals(scores.get(key).asDouble(), otherScores.get(key).asDouble(), key);
+        }
     }
 
     /**

@@ -1,12 +1,11 @@
 package org.sparsa.distill.internal;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.sparsa.api.autograd.Variable;
 import org.sparsa.core.model.LlamaModel;
 import org.sparsa.core.parameter.ParameterStore;
 import org.sparsa.core.random.SplitMix64;
@@ -86,10 +85,11 @@ final class DistillLoop {
             long start = System.nanoTime();
             Map<String, Double> parts = new LinkedHashMap<>();
             SplitMix64 stream = data;
-            List<Long> tokenCounts = new ArrayList<>();
+            long[] tokens = {0};
             TrainStep.Result result = trainStep.run(settings.accumulate(), i -> {
-                tokenCounts.add((long) rows * seqLen);
-                return loss.next(rows, seqLen, stream, parts);
+                Variable value = loss.next(rows, seqLen, stream, parts);
+                tokens[0] += loss.lastTokens();
+                return value;
             });
             drawn += settings.batch();
             step++;
@@ -98,8 +98,7 @@ final class DistillLoop {
             metrics.put("loss", result.loss());
             metrics.put("lr", result.lr());
             metrics.put("grad_norm", result.gradNorm());
-            metrics.put("tokens_per_s", tokenCounts.stream().mapToLong(Long::longValue).sum()
-                    / seconds);
+            metrics.put("tokens_per_s", tokens[0] / seconds);
             parts.forEach((name, sum) -> metrics.put(name, sum / settings.accumulate()));
             if (step == 1) {
                 metrics.putAll(firstStepExtras);

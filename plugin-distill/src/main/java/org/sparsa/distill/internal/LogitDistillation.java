@@ -40,6 +40,13 @@ final class LogitDistillation implements StudentLoss {
         this.kl = new DistillationKl(direction, temperature);
     }
 
+    private long lastTokens;
+
+    @Override
+    public long lastTokens() {
+        return lastTokens;
+    }
+
     @Override
     public Variable next(int rows, int seqLen, RandomGenerator data, Map<String, Double> parts) {
         Teacher teacher = teachers.get(Teacher.draw(teachers, data));
@@ -62,6 +69,7 @@ final class LogitDistillation implements StudentLoss {
             }
         }
         IntTensor batch = IntTensor.of(tokens, rows, time);
+        lastTokens = tokens.length;
         float[] targets;
         int[] shape;
         try (GradScope noGraph = teacher.model().parameters().autograd().noGrad()) {

@@ -56,6 +56,13 @@ final class SequenceDistillation implements StudentLoss {
         this.settings = settings;
     }
 
+    private long lastTokens;
+
+    @Override
+    public long lastTokens() {
+        return lastTokens;
+    }
+
     @Override
     public Variable next(int rows, int seqLen, RandomGenerator data, Map<String, Double> parts) {
         List<int[]> documents = new ArrayList<>(rows);
@@ -81,6 +88,7 @@ final class SequenceDistillation implements StudentLoss {
             }
         }
         IntTensor batch = IntTensor.of(tokens, rows, time);
+        lastTokens = tokens.length;
         ModelOutput out = student.forward(batch, settings.modes(student.config().layers()), null);
         Variable loss = LlamaModel.nextTokenLoss(out.logits(), batch,
                 IntTensor.of(mask, rows, time));

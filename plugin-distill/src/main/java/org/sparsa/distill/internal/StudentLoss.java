@@ -13,4 +13,7 @@ interface StudentLoss {
      * loss is added to {@code parts} by metric name.
      */
     Variable next(int rows, int seqLen, RandomGenerator data, Map<String, Double> parts);
+
+    /** The tokens (padding included) of the micro-batch {@link #next} drew last. */
+    long lastTokens();
 }

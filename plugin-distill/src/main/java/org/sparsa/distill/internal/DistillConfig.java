@@ -14,6 +14,7 @@ import org.sparsa.api.plugin.PluginConfig;
  * @param teachers the teachers, at least one
  * @param kl the KL direction (logits mode)
  * @param temperature the softening temperature of both distributions (logits mode)
+ * @param answerOnly whether only the positions that predict the answer count (logits mode)
  * @param prompts prompts drawn from each teacher's task (sequences mode)
  * @param samples completions the teacher writes per prompt (sequences mode)
  * @param sampleTemperature the teachers' sampling temperature, 0 for greedy (sequences mode)
@@ -28,7 +29,7 @@ import org.sparsa.api.plugin.PluginConfig;
  * @param scoreTable whether the stage's end scores every teacher and the student on every task
  */
 record DistillConfig(DistillMode mode, List<TeacherSpec> teachers, KlDirection kl,
-        double temperature, int prompts, int samples, double sampleTemperature,
+        double temperature, boolean answerOnly, int prompts, int samples, double sampleTemperature,
         int completionTokens, String rewardId, Map<String, Object> rewardConfig,
         double minReward, boolean requireCorrect, int evalExamples, int maxNewTokens,
         boolean scoreTable) {
@@ -36,6 +37,7 @@ record DistillConfig(DistillMode mode, List<TeacherSpec> teachers, KlDirection k
     static final String TEACHERS = "teachers";
     static final String KL = "kl";
     static final String TEMPERATURE = "temperature";
+    static final String POSITIONS = "positions";
     static final String PROMPTS = "prompts";
     static final String SAMPLES = "samples";
     static final String SAMPLE_TEMPERATURE = "sample_temperature";
@@ -54,7 +56,7 @@ record DistillConfig(DistillMode mode, List<TeacherSpec> teachers, KlDirection k
 
     /** Reads and checks {@code config}. */
     static DistillConfig read(PluginConfig config) {
-        config.requireOnly(List.of(MODE, TEACHERS, KL, TEMPERATURE, PROMPTS, SAMPLES,
+        config.requireOnly(List.of(MODE, TEACHERS, KL, TEMPERATURE, POSITIONS, PROMPTS, SAMPLES,
                 SAMPLE_TEMPERATURE, COMPLETION_TOKENS, REWARD, MIN_REWARD, REQUIRE_CORRECT, EVAL_EXAMPLES,
                 MAX_NEW_TOKENS, SCORE_TABLE));
         String modeText = config.string(MODE, "logits");
@@ -83,6 +85,11 @@ record DistillConfig(DistillMode mode, List<TeacherSpec> teachers, KlDirection k
             throw new ConfigException(config.origin(), TEMPERATURE, "expected a temperature "
                     + "above 0, found " + temperature);
         }
+        String positions = config.string(POSITIONS, "all");
+        if (!positions.equals("all") && !positions.equals("answer")) {
+            throw new ConfigException(config.origin(), POSITIONS, "expected all or answer, found '"
+                    + positions + "'");
+        }
         double sampleTemperature = config.number(SAMPLE_TEMPERATURE, 1);
         if (!(sampleTemperature >= 0) || !Double.isFinite(sampleTemperature)) {
             throw new ConfigException(config.origin(), SAMPLE_TEMPERATURE, "expected 0 (greedy) "
@@ -104,7 +111,7 @@ record DistillConfig(DistillMode mode, List<TeacherSpec> teachers, KlDirection k
             throw new ConfigException(config.origin(), MIN_REWARD, "expected a finite reward, "
                     + "found " + minReward);
         }
-        return new DistillConfig(mode, teachers, kl, temperature,
+        return new DistillConfig(mode, teachers, kl, temperature, positions.equals("answer"),
                 count(config, PROMPTS, 64, 1), count(config, SAMPLES, 4, 1), sampleTemperature,
                 count(config, COMPLETION_TOKENS, 0, 0), rewardId, rewardConfig, minReward,
                 config.bool(REQUIRE_CORRECT, false),

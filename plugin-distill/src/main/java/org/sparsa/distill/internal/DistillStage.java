@@ -31,7 +31,7 @@ final class DistillStage implements Stage {
         StudentLoss loss;
         if (config.mode() == DistillMode.LOGITS) {
             loss = new LogitDistillation(teachers, context.model(), context.tokenizer(),
-                    settings, config.kl(), config.temperature());
+                    settings, config.kl(), config.temperature(), config.answerOnly());
         } else {
             RewardFunction reward = config.rewardId() == null ? null
                     : context.resources().reward(config.rewardId(), config.rewardConfig());

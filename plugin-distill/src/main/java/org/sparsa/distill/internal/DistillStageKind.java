@@ -27,6 +27,8 @@ import org.sparsa.api.stage.StageKind;
                     + " KL(student||teacher)",
             "temperature:double=1.0 - logits mode: both distributions are softmax(logits / T);"
                     + " the loss is T^2 KL",
+            "positions:string=all - logits mode: all (every position of the documents) or"
+                    + " answer (only those that predict the answer and end of sequence)",
             "prompts:int=64 - sequences mode: prompts drawn from each teacher's task",
             "samples:int=4 - sequences mode: completions each teacher writes per prompt",
             "sample_temperature:double=1.0 - sequences mode: the teachers' sampling"

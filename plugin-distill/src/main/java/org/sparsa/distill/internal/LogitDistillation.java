@@ -18,7 +18,8 @@ import org.sparsa.core.tokenizer.Tokenizer;
  * The {@code logits} mode: each micro-batch draws a teacher by weight and rows of whole
  * documents of its task (prompt, answer, end of sequence); the teacher's logits on them,
  * computed without a graph, are the targets of the student's {@link DistillationKl} at every
- * position that predicts a real token. Teacher and student see the same tokens, whatever
+ * position that predicts a real token, or with {@code positions: answer} at those that predict
+ * the answer and end of sequence. Teacher and student see the same tokens, whatever
  * attention each runs.
  */
 final class LogitDistillation implements StudentLoss {
@@ -30,14 +31,17 @@ final class LogitDistillation implements StudentLoss {
     private final Tokenizer tokenizer;
     private final StageSettings settings;
     private final DistillationKl kl;
+    private final boolean answerOnly;
 
     LogitDistillation(List<Teacher> teachers, LlamaModel student, Tokenizer tokenizer,
-            StageSettings settings, KlDirection direction, double temperature) {
+            StageSettings settings, KlDirection direction, double temperature,
+            boolean answerOnly) {
         this.teachers = List.copyOf(teachers);
         this.student = student;
         this.tokenizer = tokenizer;
         this.settings = settings;
         this.kl = new DistillationKl(direction, temperature);
+        this.answerOnly = answerOnly;
     }
 
     private long lastTokens;
@@ -51,10 +55,15 @@ final class LogitDistillation implements StudentLoss {
     public Variable next(int rows, int seqLen, RandomGenerator data, Map<String, Double> parts) {
         Teacher teacher = teachers.get(Teacher.draw(teachers, data));
         List<int[]> documents = new ArrayList<>(rows);
+        int[] firstCounted = new int[rows];
         int time = 2;
         for (int r = 0; r < rows; r++) {
-            int[] document = Documents.document(tokenizer, teacher.task().sample(data));
+            var example = teacher.task().sample(data);
+            int[] document = Documents.document(tokenizer, example);
             documents.add(document);
+            // The last prompt token is the position that predicts the answer's first token.
+            firstCounted[r] = answerOnly
+                    ? Math.max(0, tokenizer.encode(example.prompt()).length - 1) : 0;
             time = Math.max(time, Math.min(seqLen, document.length));
         }
         int[] tokens = new int[rows * time];
@@ -64,7 +73,7 @@ final class LogitDistillation implements StudentLoss {
             int n = Math.min(time, documents.get(r).length);
             System.arraycopy(documents.get(r), 0, tokens, r * time, n);
             // Position i predicts token i + 1: the last real token predicts nothing here.
-            for (int i = 0; i < n - 1; i++) {
+            for (int i = firstCounted[r]; i < n - 1; i++) {
                 counted[r * time + i] = 1;
             }
         }

@@ -43,6 +43,9 @@ class DistillConfigTest {
         config.put("kl", "sideways");
         assertEquals("kl", failingKey(config));
         config = valid();
+        config.put("positions", "prompt");
+        assertEquals("positions", failingKey(config));
+        config = valid();
         config.put("temperature", 0);
         assertEquals("temperature", failingKey(config));
         config = valid();

@@ -17,6 +17,7 @@ class LogitDistillationTest {
 
     private static PluginConfig config(String kl) {
         return PluginConfig.of(Map.of("mode", "logits", "kl", kl, "eval_examples", 4,
+                "positions", kl.equals("reverse") ? "answer" : "all",
                 "teachers", List.of(Map.of("stage", "specialist"))), "test");
     }
 
@@ -30,6 +31,7 @@ class LogitDistillationTest {
 
     @Test
     void klIntoACopyOfTheTeachersArchitectureFallsTowardsZero() throws Exception {
+        // Forward KL over every position, reverse KL over the answers' positions only.
         for (String kl : List.of("forward", "reverse")) {
             TestContext context = distil(TinyModels.dense(16, 1), TinyModels.dense(16, 2), 60,
                     1e-2, kl);

@@ -54,6 +54,8 @@ class DistributionIT {
     /** The policy objectives and the rl stage kind of the GRPO bundle, in the plugin folder. */
     private static final Set<String> GRPO_PLUGINS = Set.of("policy/grpo", "policy/dr_grpo",
             "policy/dapo", "policy/gspo", "policy/v32", "stage/rl");
+    /** The stage kind of the distillation bundle, shipped in the plugin folder. */
+    private static final Set<String> DISTILL_PLUGINS = Set.of("stage/distill");
     /** The plugins core registers itself: they are there even with an empty plugin folder. */
     private static final Set<String> CORE_PLUGINS = Set.of("attention/full", "task/corpus",
             "task/mqar", "task/passkey", "task/needle", "task/arithmetic", "stage/pretrain",
@@ -81,11 +83,12 @@ class DistributionIT {
             // full attention and the Llama model; the NSA bundle its plugin and golden-case op;
             // the DSA bundle its plugin and the golden-case ops of its attention and two losses;
             // the GRPO bundle its objectives and the golden-case ops policy.loss and
-            // policy.masked_logprobs.
+            // policy.masked_logprobs; the distillation bundle its stage kind.
             assertEquals(Map.of("org.sparsa.plugin.rewards", REWARD_PLUGINS.size(),
                     "org.sparsa.plugin.nsa", NSA_PLUGINS.size() + 1,
                     "org.sparsa.plugin.dsa", DSA_PLUGINS.size() + 3,
                     "org.sparsa.plugin.grpo", GRPO_PLUGINS.size() + 2,
+                    "org.sparsa.plugin.distill", DISTILL_PLUGINS.size(),
                     "org.sparsa.core", CORE_PLUGINS.size() + 3), componentsPerBundle);
         }
     }
@@ -97,6 +100,7 @@ class DistributionIT {
             Bundle nsa = bundle(framework, "org.sparsa.plugin.nsa");
             Bundle dsa = bundle(framework, "org.sparsa.plugin.dsa");
             Bundle grpo = bundle(framework, "org.sparsa.plugin.grpo");
+            Bundle distill = bundle(framework, "org.sparsa.plugin.distill");
             Bundle core = bundle(framework, "org.sparsa.core");
             Output plugins = run(framework, "plugins", "--json");
             assertEquals(0, plugins.exit(), plugins::toString);
@@ -107,14 +111,15 @@ class DistributionIT {
                 Bundle from = CORE_PLUGINS.contains(name) ? core
                         : NSA_PLUGINS.contains(name) ? nsa
                         : DSA_PLUGINS.contains(name) ? dsa
-                        : GRPO_PLUGINS.contains(name) ? grpo : rewards;
+                        : GRPO_PLUGINS.contains(name) ? grpo
+                        : DISTILL_PLUGINS.contains(name) ? distill : rewards;
                 assertEquals(from.getVersion().toString(), plugin.get("version").asText());
                 assertEquals(from.getSymbolicName(), plugin.get("bundle").asText());
                 assertEquals("ACTIVE", plugin.get("state").asText());
                 assertFalse(plugin.get("description").asText().isBlank(), plugin::toString);
             }
-            assertEquals(union(union(union(union(REWARD_PLUGINS, NSA_PLUGINS), DSA_PLUGINS),
-                    GRPO_PLUGINS), CORE_PLUGINS), listed);
+            assertEquals(union(union(union(union(union(REWARD_PLUGINS, NSA_PLUGINS),
+                    DSA_PLUGINS), GRPO_PLUGINS), DISTILL_PLUGINS), CORE_PLUGINS), listed);
 
             Output table = run(framework, "plugins");
             assertTrue(table.out().startsWith("KIND"), table::toString);

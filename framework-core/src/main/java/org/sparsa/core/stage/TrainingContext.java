@@ -29,6 +29,16 @@ public interface TrainingContext extends StageContext {
     StageCheckpoints checkpoints();
 
     /**
+     * Other models, tasks and rewards the run can make for this stage.
+     *
+     * @throws IllegalStateException when the run offers none (a bare test context)
+     */
+    default StageResources resources() {
+        throw new IllegalStateException("stage '" + name() + "': the run offers no other models, "
+                + "tasks or rewards to this stage");
+    }
+
+    /**
      * {@code context} as a training context.
      *
      * @throws IllegalArgumentException naming the stage when the run gave no model

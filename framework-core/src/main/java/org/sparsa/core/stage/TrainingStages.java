@@ -5,9 +5,12 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.api.stage.Stage;
+import org.sparsa.api.task.Task;
+import org.sparsa.core.model.LlamaModel;
 import org.sparsa.core.stage.internal.EvalStageKind;
 import org.sparsa.core.stage.internal.PretrainStageKind;
 import org.sparsa.core.stage.internal.SftStageKind;
+import org.sparsa.core.tokenizer.Tokenizer;
 
 /**
  * The built-in training stages for stage kinds of other bundles that train the model the same
@@ -52,16 +55,28 @@ public final class TrainingStages {
     }
 
     /**
-     * The evaluation the built-in stages run when due, for a stage kind that trains its own way
-     * (RL): {@code eval/loss}, the task's metrics ({@code eval/exact_match}, …) and the layers'
-     * measurements, over the first {@code examples} of the task's evaluation set.
+     * Scores {@code model} on the first {@code examples} examples (0: all) of {@code task}'s
+     * evaluation set, as an evaluation of a training stage does: {@code eval/loss}, the task's
+     * metrics ({@code eval/exact_match}, ...) of greedy answers of at most
+     * {@code maxNewTokens} tokens (0: the longest reference's plus two) and the layers'
+     * measurements, in batches of {@code settings.batch()} under its attention mode. The model
+     * and task need not be the stage's own: a distillation stage scores teachers and student on
+     * every teacher's task.
      *
-     * @param settings batch and seq_len of the evaluation batches, and the attention modes
-     * @param examples examples scored, 0 for the whole evaluation set
-     * @param maxNewTokens tokens generated per answer, 0 for the longest reference's plus two
+     * @throws IllegalArgumentException when {@code examples} or {@code maxNewTokens} is negative
+     */
+    public static Map<String, Double> evaluate(LlamaModel model, Tokenizer tokenizer, Task task,
+            StageSettings settings, int examples, int maxNewTokens) {
+        return EvalStageKind.evaluate(model, tokenizer, task, settings, examples, maxNewTokens);
+    }
+
+    /**
+     * {@link #evaluate(LlamaModel, Tokenizer, Task, StageSettings, int, int)} of the stage's own
+     * model on its own task, for a stage kind that trains its own way (RL).
      */
     public static Map<String, Double> evaluate(TrainingContext context, StageSettings settings,
             int examples, int maxNewTokens) {
-        return EvalStageKind.evaluate(context, settings, examples, maxNewTokens);
+        return evaluate(context.model(), context.tokenizer(), context.task(), settings, examples,
+                maxNewTokens);
     }
 }

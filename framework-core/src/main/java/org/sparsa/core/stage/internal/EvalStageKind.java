@@ -8,8 +8,11 @@ import org.sparsa.api.plugin.PluginInfo;
 import org.sparsa.api.plugin.PluginKind;
 import org.sparsa.api.stage.Stage;
 import org.sparsa.api.stage.StageKind;
+import org.sparsa.api.task.Task;
+import org.sparsa.core.model.LlamaModel;
 import org.sparsa.core.stage.StageSettings;
 import org.sparsa.core.stage.TrainingContext;
+import org.sparsa.core.tokenizer.Tokenizer;
 
 /**
  * {@code eval}: scores the model on the task's evaluation set without training
@@ -35,13 +38,16 @@ public final class EvalStageKind implements StageKind {
         };
     }
 
-    /** What {@link org.sparsa.core.stage.TrainingStages#evaluate} gives: one evaluation. */
-    public static Map<String, Double> evaluate(TrainingContext context, StageSettings settings,
-            int examples, int maxNewTokens) {
+    /**
+     * Scores {@code model} on {@code task} as an {@code eval} stage would; reached through
+     * {@link org.sparsa.core.stage.TrainingStages#evaluate}.
+     */
+    public static Map<String, Double> evaluate(LlamaModel model, Tokenizer tokenizer, Task task,
+            StageSettings settings, int examples, int maxNewTokens) {
         if (examples < 0 || maxNewTokens < 0) {
             throw new IllegalArgumentException("evaluation: examples " + examples
                     + " and max_new_tokens " + maxNewTokens + " must not be negative");
         }
-        return new Evaluation(context, settings, examples, maxNewTokens).run();
+        return new Evaluation(model, tokenizer, task, settings, examples, maxNewTokens).run();
     }
 }

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import org.sparsa.api.autograd.GradScope;
 import org.sparsa.api.autograd.Variable;
 import org.sparsa.api.task.Example;
+import org.sparsa.api.task.Task;
 import org.sparsa.api.task.TaskScore;
 import org.sparsa.api.tensor.IntTensor;
 import org.sparsa.core.model.Generation;
@@ -35,7 +36,9 @@ final class Evaluation {
     /** The prefix of every metric an evaluation reports. */
     static final String PREFIX = "eval/";
 
-    private final TrainingContext context;
+    private final LlamaModel model;
+    private final Tokenizer tokenizer;
+    private final Task task;
     private final StageSettings settings;
     private final int limit;
     private final int maxNewTokens;
@@ -46,20 +49,29 @@ final class Evaluation {
      * @param maxNewTokens tokens generated per answer, 0 for the longest reference plus two
      */
     Evaluation(TrainingContext context, StageSettings settings, int limit, int maxNewTokens) {
-        this.context = context;
+        this(context.model(), context.tokenizer(), context.task(), settings, limit, maxNewTokens);
+    }
+
+    /** Scores {@code model} on {@code task}, which need not be the stage's own. */
+    Evaluation(LlamaModel model, Tokenizer tokenizer, Task task, StageSettings settings,
+            int limit, int maxNewTokens) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.task = task;
         this.settings = settings;
         this.limit = limit;
         this.maxNewTokens = maxNewTokens;
     }
 
+    /** The scores, recorded without a graph, as {@code eval/...} metrics. */
     Map<String, Double> run() {
-        List<Example> all = context.task().evaluationSet();
+        List<Example> all = task.evaluationSet();
         List<Example> examples = limit > 0 && limit < all.size() ? all.subList(0, limit) : all;
         Map<String, Double> metrics = new LinkedHashMap<>();
         if (examples.isEmpty()) {
             return metrics;
         }
-        try (GradScope noGraph = context.model().parameters().autograd().noGrad()) {
+        try (GradScope noGraph = model.parameters().autograd().noGrad()) {
             metrics.put(PREFIX + "loss", loss(examples, metrics));
             metrics.putAll(scores(examples));
         }
@@ -73,8 +85,6 @@ final class Evaluation {
      * batch go into {@code metrics}.
      */
     private double loss(List<Example> examples, Map<String, Double> metrics) {
-        LlamaModel model = context.model();
-        Tokenizer tokenizer = context.tokenizer();
         int seqLen = Math.min(settings.seqLen(), model.config().maxSequence());
         int rows = settings.batch();
         List<String> modes = settings.modes(model.config().layers());
@@ -135,8 +145,6 @@ final class Evaluation {
 
     /** The task's metrics, averaged over the examples that report each. */
     private Map<String, Double> scores(List<Example> examples) {
-        LlamaModel model = context.model();
-        Tokenizer tokenizer = context.tokenizer();
         int steps = maxNewTokens > 0 ? maxNewTokens : examples.stream()
                 .filter(e -> e.reference() != null)
                 .mapToInt(e -> ExampleTokens.answer(tokenizer, e).length + 1).max().orElse(0);
@@ -161,7 +169,7 @@ final class Evaluation {
                         ? chunk.stream().map(e -> "").toList()
                         : complete(generator, chunk, length, budget);
                 for (int i = 0; i < chunk.size(); i++) {
-                    TaskScore score = context.task().score(chunk.get(i), completions.get(i));
+                    TaskScore score = task.score(chunk.get(i), completions.get(i));
                     score.metrics().forEach((name, value) -> {
                         double[] t = totals.computeIfAbsent(PREFIX + name, k -> new double[2]);
                         t[0] += value;
@@ -178,7 +186,6 @@ final class Evaluation {
     /** Greedy completions of prompts of {@code length} tokens, each cut at end of sequence. */
     private List<String> complete(Generator generator, List<Example> chunk, int length,
             int budget) {
-        Tokenizer tokenizer = context.tokenizer();
         int[] prompts = new int[chunk.size() * length];
         for (int i = 0; i < chunk.size(); i++) {
             System.arraycopy(ExampleTokens.prompt(tokenizer, chunk.get(i)), 0, prompts,
@@ -186,7 +193,7 @@ final class Evaluation {
         }
         Generation generation = generator.generate(IntTensor.of(prompts, chunk.size(), length),
                 budget, Sampler.greedy(), SplitMix64.seeded(0),
-                settings.modes(context.model().config().layers()));
+                settings.modes(model.config().layers()));
         int[] all = generation.tokens().toArray();
         int total = length + budget;
         List<String> completions = new ArrayList<>(chunk.size());

@@ -10,9 +10,9 @@ import org.sparsa.api.reward.RewardModel;
 
 /** Makes rewards and judges from the plugin services registered in the framework. */
 public final class ServiceRewardContext implements RewardContext {
-    private final PluginServices services;
+    private final PluginSource services;
 
-    public ServiceRewardContext(PluginServices services) {
+    public ServiceRewardContext(PluginSource services) {
         this.services = services;
     }
 

@@ -296,11 +296,25 @@ public final class RecipeLoader {
         }
         s.require("steps", "a positive integer");
         long steps = s.integer("steps", 1L, 1);
+        // A stage's own task and model (a specialist); the run's tokenizer is shared by all.
+        PluginRef stageTask = s.has("task")
+                ? pluginCheck.read(s.section("task"), PluginKind.TASK, null) : null;
+        ModelSpec stageModel = null;
+        if (s.has("model")) {
+            Section m = s.section("model");
+            stageModel = readModel(m, true);
+            if (!stageModel.tokenizer().equals(model.tokenizer())) {
+                m.error("tokenizer", "expected the recipe's tokenizer '" + model.tokenizer()
+                        + "': every model of a run shares it, found '" + stageModel.tokenizer()
+                        + "'");
+            }
+        }
+        ModelSpec trained = stageModel == null ? model : stageModel;
         int batch = s.smallInteger("batch", BATCH, 1);
-        int seqLen = s.smallInteger("seq_len", model.maxSeq(), 1);
-        if (seqLen > model.maxSeq()) {
-            s.error("seq_len", "expected at most model.max_seq (" + model.maxSeq() + "), found "
-                    + seqLen);
+        int seqLen = s.smallInteger("seq_len", trained.maxSeq(), 1);
+        if (seqLen > trained.maxSeq()) {
+            s.error("seq_len", "expected at most model.max_seq (" + trained.maxSeq()
+                    + "), found " + seqLen);
         }
         double lr = s.positive("lr", LR, true);
         Section sched = s.section("schedule");
@@ -342,7 +356,7 @@ public final class RecipeLoader {
         return new StageSpec(name == null ? "" : name, kind, steps, batch, seqLen, lr,
                 new Schedule(scheduleKind, warmup, minLr), weightDecay, gradClip, accumulate,
                 frozen, attentionMode, evalEvery, checkpointEvery, stageConfig, trainable,
-                lrGroups, lmLossWeight, auxLossWeight);
+                lrGroups, lmLossWeight, auxLossWeight, stageTask, stageModel);
     }
 
     /** The list of parameter-name globs at {@code key}, each entry checked. */

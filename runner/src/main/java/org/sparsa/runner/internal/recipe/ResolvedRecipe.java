@@ -105,6 +105,12 @@ public record ResolvedRecipe(Recipe recipe, Provenance provenance) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", s.name());
         out.put("kind", s.kind());
+        if (s.task() != null) {
+            out.put("task", plugin(s.task()));
+        }
+        if (s.model() != null) {
+            out.put("model", model(s.model()));
+        }
         out.put("steps", s.steps());
         out.put("batch", s.batch());
         out.put("seq_len", s.seqLen());

@@ -28,17 +28,31 @@ import org.sparsa.core.stage.StageSettings;
  * @param lrGroups peak learning rates by parameter-name glob, the first match winning
  * @param lmLossWeight the weight of the language-model loss
  * @param auxLossWeight the weight of the attention layers' auxiliary losses
+ * @param task the stage's own task, or null for the recipe's
+ * @param model the stage's own model, trained from fresh weights and kept in the run folder's
+ *     {@code stages/NAME/}, or null for the run's model
  */
 public record StageSpec(String name, String kind, long steps, int batch, int seqLen, double lr,
         Schedule schedule, double weightDecay, double gradClip, int accumulate,
         List<String> frozen, String attentionMode, long evalEvery, long checkpointEvery,
         Map<String, Object> config, List<String> trainable, Map<String, Double> lrGroups,
-        double lmLossWeight, double auxLossWeight) {
+        double lmLossWeight, double auxLossWeight, PluginRef task, ModelSpec model) {
     public StageSpec {
         frozen = List.copyOf(frozen);
         config = Collections.unmodifiableMap(new LinkedHashMap<>(config));
         trainable = List.copyOf(trainable);
         lrGroups = Collections.unmodifiableMap(new LinkedHashMap<>(lrGroups));
+    }
+
+    /** A stage of the recipe's task and the run's model. */
+    public StageSpec(String name, String kind, long steps, int batch, int seqLen, double lr,
+            Schedule schedule, double weightDecay, double gradClip, int accumulate,
+            List<String> frozen, String attentionMode, long evalEvery, long checkpointEvery,
+            Map<String, Object> config, List<String> trainable, Map<String, Double> lrGroups,
+            double lmLossWeight, double auxLossWeight) {
+        this(name, kind, steps, batch, seqLen, lr, schedule, weightDecay, gradClip, accumulate,
+                frozen, attentionMode, evalEvery, checkpointEvery, config, trainable, lrGroups,
+                lmLossWeight, auxLossWeight, null, null);
     }
 
     /** A stage where every parameter trains at {@code lr} on both losses at weight 1. */

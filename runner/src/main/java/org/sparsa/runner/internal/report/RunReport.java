@@ -87,6 +87,13 @@ public final class RunReport {
             out.addAll(table);
         }
         out.add("");
+        List<String> scores = ScoreTable.markdown(lines);
+        if (!scores.isEmpty()) {
+            out.add("## Scores by model and task");
+            out.add("");
+            out.addAll(scores);
+            out.add("");
+        }
         if (!plots.isEmpty()) {
             out.add("## Plots");
             out.add("");

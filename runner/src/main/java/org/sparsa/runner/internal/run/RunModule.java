@@ -117,7 +117,11 @@ public final class RunModule extends AbstractModule {
     @Provides
     @Singleton
     ModelConfig modelConfig(Tokenizer tokenizer) {
-        ModelSpec m = recipe.model();
+        return modelConfig(recipe.model(), tokenizer);
+    }
+
+    /** The model configuration {@code m} describes over {@code tokenizer}'s vocabulary. */
+    static ModelConfig modelConfig(ModelSpec m, Tokenizer tokenizer) {
         int vocab = m.vocab() == null ? tokenizer.vocabSize() : m.vocab();
         if (vocab < tokenizer.vocabSize()) {
             throw new IllegalArgumentException("model.vocab " + vocab + " is smaller than the "
@@ -135,6 +139,11 @@ public final class RunModule extends AbstractModule {
     @Provides
     @Singleton
     LlamaModel model(ModelConfig config, ParameterStore store) {
+        return model(config, store, plugins);
+    }
+
+    /** A model of {@code config} in {@code store}, each layer's attention from {@code plugins}. */
+    static LlamaModel model(ModelConfig config, ParameterStore store, PluginSource plugins) {
         List<AttentionPlugin> attention = new ArrayList<>();
         for (int layer = 0; layer < config.layers(); layer++) {
             attention.add(plugins.get(PluginKind.ATTENTION, config.attentionOf(layer).plugin(),

@@ -28,6 +28,7 @@ import org.sparsa.core.checkpoint.TrainerState;
 import org.sparsa.core.compute.Backend;
 import org.sparsa.core.model.LlamaModel;
 import org.sparsa.core.random.SplitMix64;
+import org.sparsa.core.stage.StageCheckpoints;
 import org.sparsa.core.tokenizer.Tokenizer;
 import org.sparsa.runner.internal.plugins.PluginSource;
 import org.sparsa.runner.internal.recipe.Recipe;
@@ -183,15 +184,33 @@ public final class TrainingRun {
             MetricsSink sink = (step, values) -> {
                 metrics.metrics(spec.name(), spec.kind(), offset + step, step, values);
                 last.putAll(values);
-                if (values.keySet().stream().anyMatch(k -> k.startsWith("eval/"))) {
+                // Evaluations and score tables (distill) carry no training loss to show.
+                if (values.keySet().stream().anyMatch(k -> k.startsWith("eval/")
+                        || k.startsWith("score/"))) {
                     progress.evaluation(step, values);
                 } else {
                     progress.step(step, values);
                 }
             };
             long seed = SplitMix64.forPurpose(recipe.seed(), "stage/" + spec.name()).nextLong();
-            stage.run(new RunContext(spec.name(), folder.path(), seed, model, tokenizer, task,
-                    spec.settings(), checkpoints, sink));
+            RunStageResources resources = new RunStageResources(recipe, folder.path(), plugins,
+                    tokenizer, backend, task, index);
+            Task stageTask = spec.task() == null ? task
+                    : resources.task(spec.task().id(), spec.task().config());
+            LlamaModel stageModel = model;
+            StageCheckpoints stageCheckpoints = checkpoints;
+            if (spec.model() != null) {
+                // A model of its own (a specialist): fresh weights, checkpoints in its folder.
+                Path own = folder.path().resolve(RunStageResources.STAGES).resolve(spec.name());
+                DurableFiles.deleteTree(own.resolve("checkpoints"));
+                stageModel = RunStageResources.freshModel(spec.model(), tokenizer, backend,
+                        plugins, RunStageResources.modelSeed(recipe.seed(), spec.name()));
+                stageCheckpoints = new RunCheckpoints(new Checkpoints(own),
+                        stageModel.parameters(), stageModel.config().toHuggingFaceJson(),
+                        spec.name(), index, offset, null);
+            }
+            stage.run(new RunContext(spec.name(), folder.path(), seed, stageModel, tokenizer,
+                    stageTask, spec.settings(), stageCheckpoints, sink, resources));
         }
         return new StageResult(spec, last);
     }

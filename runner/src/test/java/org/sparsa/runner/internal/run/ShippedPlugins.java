@@ -21,6 +21,7 @@ import org.sparsa.core.task.internal.CorpusSource;
 import org.sparsa.core.task.internal.MqarSource;
 import org.sparsa.core.task.internal.NeedleSource;
 import org.sparsa.core.task.internal.PasskeySource;
+import org.sparsa.distill.internal.DistillStageKind;
 import org.sparsa.dsa.internal.DsaPlugin;
 import org.sparsa.dsa.internal.IndexerWarmupStageKind;
 import org.sparsa.dsa.internal.SparseCptStageKind;
@@ -38,7 +39,7 @@ import org.w3c.dom.NodeList;
 import org.xml.sax.SAXException;
 
 /**
- * The plugins the distribution ships (core's and the NSA, DSA and GRPO bundles') as plain
+ * The plugins the distribution ships (core's and the NSA, DSA, GRPO and distillation bundles') as plain
  * objects, standing in for the OSGi registry: validation reads the keys each declares in its
  * {@link PluginInfo}, the run gets the objects themselves.
  */
@@ -53,7 +54,7 @@ public final class ShippedPlugins implements PluginLookup, PluginSource {
                 new EvalStageKind(), new NsaPlugin(), new DsaPlugin(),
                 new IndexerWarmupStageKind(), new SparseCptStageKind(), new GrpoObjective(),
                 new DrGrpoObjective(), new DapoObjective(), new GspoObjective(),
-                new V32Objective(), new RlStageKind())) {
+                new V32Objective(), new RlStageKind(), new DistillStageKind())) {
             with(plugin);
         }
     }

@@ -1,6 +1,7 @@
 package org.sparsa.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +34,23 @@ public final class TestBackends {
                     + "on it (" + Launcher.unavailableReason() + ")");
         }
         return openCl ? List.of(BackendKind.JAVA, BackendKind.OPENCL) : List.of(BackendKind.JAVA);
+    }
+
+    /**
+     * The CI rule for a test class that needs a plugin's own OpenCL kernels: under
+     * {@code CI=true} a missing device fails the test; elsewhere the test is skipped.
+     *
+     * @param available whether the kernels can run here (the plugin's own check, which may
+     *     ask more of the device than {@link #kinds} does, such as double precision)
+     * @param what what must be checked on the device, for the message
+     */
+    public static void requireOpenCl(boolean available, String what) {
+        if ("true".equals(System.getenv("CI"))) {
+            assertTrue(available, "CI=true but no OpenCL device: " + what
+                    + " must be checked on it (" + Launcher.unavailableReason() + ")");
+        } else {
+            assumeTrue(available, "no OpenCL device");
+        }
     }
 
     /**

@@ -2,7 +2,6 @@ package org.sparsa.dsa.internal;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.UnaryOperator;
 import org.sparsa.api.plugin.ConfigException;
 import org.sparsa.api.plugin.PluginConfig;
@@ -45,10 +44,5 @@ enum PresetData {
         return this == DOCUMENTS
                 ? TrainingStages.pretrain(config, keys, preset)
                 : TrainingStages.sft(config, keys, preset);
-    }
-
-    @Override
-    public String toString() {
-        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -1,8 +1,6 @@
 package org.sparsa.dsa.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +25,7 @@ import org.sparsa.core.compute.Backends;
 import org.sparsa.core.parameter.ParameterStore;
 import org.sparsa.core.random.SplitMix64;
 import org.sparsa.core.tensor.DenseTensor;
+import org.sparsa.testkit.TestBackends;
 
 /**
  * The sparse layer on the OpenCL backend, where its selection, attention and sparse decode
@@ -49,12 +48,7 @@ class DsaLayerOpenClTest {
 
     @BeforeAll
     static void openTheBackends() {
-        if ("true".equals(System.getenv("CI"))) {
-            assertTrue(OpenClDsaKernel.isAvailable(),
-                    "CI=true but no OpenCL device: the DSA layer must be checked on it");
-        } else {
-            assumeTrue(OpenClDsaKernel.isAvailable(), "no OpenCL device");
-        }
+        TestBackends.requireOpenCl(OpenClDsaKernel.isAvailable(), "the DSA layer");
         java = Backends.open(BackendKind.JAVA);
         openCl = Backends.open(BackendKind.OPENCL);
     }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -24,6 +23,7 @@ import org.sparsa.core.compute.Backend;
 import org.sparsa.core.compute.Backends;
 import org.sparsa.testkit.GoldenCases;
 import org.sparsa.testkit.OpGradientCheck;
+import org.sparsa.testkit.TestBackends;
 
 /**
  * {@link OpenClDsaKernel} against the Java {@link DsaKernel} over the shapes that reach the edge
@@ -83,12 +83,7 @@ class OpenClDsaKernelTest {
 
     @BeforeAll
     static void openTheDevice() {
-        if ("true".equals(System.getenv("CI"))) {
-            assertTrue(OpenClDsaKernel.isAvailable(),
-                    "CI=true but no OpenCL device: the DSA kernels must be checked on it");
-        } else {
-            assumeTrue(OpenClDsaKernel.isAvailable(), "no OpenCL device");
-        }
+        TestBackends.requireOpenCl(OpenClDsaKernel.isAvailable(), "the DSA kernels");
         device = new OpenClDsaKernel();
     }
 

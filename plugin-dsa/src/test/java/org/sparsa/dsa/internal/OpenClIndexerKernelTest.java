@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.aparapi.Kernel;
 import java.util.Arrays;
@@ -22,6 +21,7 @@ import org.sparsa.api.compute.BackendKind;
 import org.sparsa.core.autograd.Autograd;
 import org.sparsa.core.compute.Backend;
 import org.sparsa.core.compute.Backends;
+import org.sparsa.testkit.TestBackends;
 
 /**
  * {@link OpenClIndexerKernel} against the Java {@link IndexerKernel} over the shapes that reach
@@ -68,12 +68,7 @@ class OpenClIndexerKernelTest {
 
     @BeforeAll
     static void openTheDevice() {
-        if ("true".equals(System.getenv("CI"))) {
-            assertTrue(OpenClIndexerKernel.isAvailable(),
-                    "CI=true but no OpenCL device: the indexer loss kernel must be checked on it");
-        } else {
-            assumeTrue(OpenClIndexerKernel.isAvailable(), "no OpenCL device");
-        }
+        TestBackends.requireOpenCl(OpenClIndexerKernel.isAvailable(), "the indexer loss kernel");
         device = new OpenClIndexerKernel();
     }
 

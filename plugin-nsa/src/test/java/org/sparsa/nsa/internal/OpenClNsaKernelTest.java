@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -25,6 +24,7 @@ import org.sparsa.core.autograd.Autograd;
 import org.sparsa.core.compute.Backend;
 import org.sparsa.core.compute.Backends;
 import org.sparsa.testkit.GoldenCases;
+import org.sparsa.testkit.TestBackends;
 
 /**
  * {@link OpenClNsaKernel} against the Java {@link NsaKernel} over the shapes that reach the edge
@@ -72,12 +72,7 @@ class OpenClNsaKernelTest {
 
     @BeforeAll
     static void openTheDevice() {
-        if ("true".equals(System.getenv("CI"))) {
-            assertTrue(OpenClNsaKernel.isAvailable(),
-                    "CI=true but no OpenCL device: the NSA kernel must be checked on it");
-        } else {
-            assumeTrue(OpenClNsaKernel.isAvailable(), "no OpenCL device");
-        }
+        TestBackends.requireOpenCl(OpenClNsaKernel.isAvailable(), "the NSA kernel");
         device = new OpenClNsaKernel();
     }
 

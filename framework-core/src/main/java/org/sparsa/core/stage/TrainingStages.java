@@ -79,4 +79,15 @@ public final class TrainingStages {
         return evaluate(context.model(), context.tokenizer(), context.task(), settings, examples,
                 maxNewTokens);
     }
+
+    /**
+     * {@link #evaluate(TrainingContext, StageSettings, int, int)} as the evaluation of the
+     * stage's step {@code step}: it also writes what the model answered, one JSON line per
+     * example, to {@code stages/<stage>/eval/step-<step>.jsonl} in the run folder, as the
+     * built-in stages do.
+     */
+    public static Map<String, Double> evaluate(TrainingContext context, StageSettings settings,
+            int examples, int maxNewTokens, long step) {
+        return EvalStageKind.evaluate(context, settings, examples, maxNewTokens, step);
+    }
 }

@@ -34,7 +34,7 @@ public final class EvalStageKind implements StageKind {
             StageSettings settings = training.settings();
             long examples = Math.min(Integer.MAX_VALUE, settings.steps() * settings.batch());
             training.metrics().log(1, new Evaluation(training, settings, (int) examples,
-                    evaluation.maxNewTokens()).run());
+                    evaluation.maxNewTokens()).run(1));
         };
     }
 
@@ -44,10 +44,21 @@ public final class EvalStageKind implements StageKind {
      */
     public static Map<String, Double> evaluate(LlamaModel model, Tokenizer tokenizer, Task task,
             StageSettings settings, int examples, int maxNewTokens) {
+        requireCounts(examples, maxNewTokens);
+        return new Evaluation(model, tokenizer, task, settings, examples, maxNewTokens).run();
+    }
+
+    /** The stage's own evaluation at {@code step}, writing its samples. */
+    public static Map<String, Double> evaluate(TrainingContext context, StageSettings settings,
+            int examples, int maxNewTokens, long step) {
+        requireCounts(examples, maxNewTokens);
+        return new Evaluation(context, settings, examples, maxNewTokens).run(step);
+    }
+
+    private static void requireCounts(int examples, int maxNewTokens) {
         if (examples < 0 || maxNewTokens < 0) {
             throw new IllegalArgumentException("evaluation: examples " + examples
                     + " and max_new_tokens " + maxNewTokens + " must not be negative");
         }
-        return new Evaluation(model, tokenizer, task, settings, examples, maxNewTokens).run();
     }
 }

@@ -1,5 +1,6 @@
 package org.sparsa.core.stage.internal;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -30,7 +31,8 @@ import org.sparsa.core.tokenizer.Tokenizer;
  * greedy decoding from the prompt until the end-of-sequence token. The measurements of the
  * attention layers that offer them ({@link LlamaModel#diagnostics}, such as DSA's
  * {@code indexer_recall}) are taken on the first batch of the loss and reported as
- * {@code eval/{name}}, each averaged over the layers.
+ * {@code eval/{name}}, each averaged over the layers. Run for a stage at a step, it also
+ * writes what the model answered ({@link EvaluationSamples}).
  */
 final class Evaluation {
     /** The prefix of every metric an evaluation reports. */
@@ -42,6 +44,8 @@ final class Evaluation {
     private final StageSettings settings;
     private final int limit;
     private final int maxNewTokens;
+    private final TrainingContext context;
+    private final List<EvaluationSamples.Sample> samples = new ArrayList<>();
 
     /**
      * @param settings the stage's settings: batch, seq_len and attention modes
@@ -49,12 +53,19 @@ final class Evaluation {
      * @param maxNewTokens tokens generated per answer, 0 for the longest reference plus two
      */
     Evaluation(TrainingContext context, StageSettings settings, int limit, int maxNewTokens) {
-        this(context.model(), context.tokenizer(), context.task(), settings, limit, maxNewTokens);
+        this(context.model(), context.tokenizer(), context.task(), settings, limit, maxNewTokens,
+                context);
     }
 
     /** Scores {@code model} on {@code task}, which need not be the stage's own. */
     Evaluation(LlamaModel model, Tokenizer tokenizer, Task task, StageSettings settings,
             int limit, int maxNewTokens) {
+        this(model, tokenizer, task, settings, limit, maxNewTokens, null);
+    }
+
+    private Evaluation(LlamaModel model, Tokenizer tokenizer, Task task, StageSettings settings,
+            int limit, int maxNewTokens, TrainingContext context) {
+        this.context = context;
         this.model = model;
         this.tokenizer = tokenizer;
         this.task = task;
@@ -63,8 +74,22 @@ final class Evaluation {
         this.maxNewTokens = maxNewTokens;
     }
 
+    /**
+     * The scores at the stage's step {@code step}, as {@link #run()}; what the model answered
+     * goes to the stage's {@link EvaluationSamples#file} when this evaluation is the stage's own.
+     */
+    Map<String, Double> run(long step) {
+        Map<String, Double> metrics = run();
+        if (context != null && !samples.isEmpty()) {
+            EvaluationSamples.write(EvaluationSamples.file(context.runFolder(), context.name(),
+                    step), samples);
+        }
+        return metrics;
+    }
+
     /** The scores, recorded without a graph, as {@code eval/...} metrics. */
     Map<String, Double> run() {
+        samples.clear();
         List<Example> all = task.evaluationSet();
         List<Example> examples = limit > 0 && limit < all.size() ? all.subList(0, limit) : all;
         Map<String, Double> metrics = new LinkedHashMap<>();
@@ -170,6 +195,8 @@ final class Evaluation {
                         : complete(generator, chunk, length, budget);
                 for (int i = 0; i < chunk.size(); i++) {
                     TaskScore score = task.score(chunk.get(i), completions.get(i));
+                    samples.add(new EvaluationSamples.Sample(chunk.get(i).prompt(),
+                            chunk.get(i).reference(), completions.get(i), score.metrics()));
                     score.metrics().forEach((name, value) -> {
                         double[] t = totals.computeIfAbsent(PREFIX + name, k -> new double[2]);
                         t[0] += value;

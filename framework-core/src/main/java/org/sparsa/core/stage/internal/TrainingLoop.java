@@ -109,7 +109,7 @@ final class TrainingLoop {
             stepParts.forEach((name, sum) -> metrics.put(name, sum / micro.size()));
             context.metrics().log(step, metrics);
             if (settings.due(settings.evalEvery(), step)) {
-                context.metrics().log(step, evaluation.run());
+                context.metrics().log(step, evaluation.run(step));
             }
             if (settings.due(settings.checkpointEvery(), step)) {
                 context.checkpoints().save(new StagePosition(step, drawn,

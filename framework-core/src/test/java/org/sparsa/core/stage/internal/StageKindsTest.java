@@ -51,6 +51,27 @@ class StageKindsTest {
     }
 
     @Test
+    void everyEvaluationWritesWhatTheModelAnswered() throws Exception {
+        TestContext context = new TestContext(new FixedTask(),
+                TestContext.settings(60, 8, List.of()));
+        new SftStageKind().create(PluginConfig.empty()).run(context);
+        java.nio.file.Path file = EvaluationSamples.file(context.runFolder(), "test", 60);
+        List<String> lines = java.nio.file.Files.readAllLines(file);
+        assertEquals(4, lines.size(), "one line per evaluation example");
+        com.fasterxml.jackson.databind.JsonNode first = new com.fasterxml.jackson.databind
+                .ObjectMapper().readTree(lines.get(0));
+        assertEquals("a", first.get("prompt").asText());
+        assertEquals("b", first.get("reference").asText());
+        // The stage learns the task, so the recorded answer (after the separating space the
+        // prompt's tokens end before) is the reference and scores 1.
+        assertEquals(" b", first.get("completion").asText());
+        assertEquals(1.0, first.get("exact_match").asDouble());
+        assertEquals(context.lines.get(context.lines.size() - 1).get("eval/exact_match"),
+                lines.stream().mapToDouble(l -> l.contains("\"exact_match\":1.0") ? 1 : 0)
+                        .average().orElseThrow());
+    }
+
+    @Test
     void frozenParametersStayBitForBitAndTheRestTrain() throws Exception {
         TestContext context = new TestContext(new FixedTask(),
                 TestContext.settings(3, 4, List.of("model.embed_tokens.*")));

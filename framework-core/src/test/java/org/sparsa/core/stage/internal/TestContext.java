@@ -26,7 +26,8 @@ import org.sparsa.core.train.AdamW;
 
 /**
  * A training context over a tiny byte-level model on the Java backend, recording every metric
- * line and keeping checkpoints out of the file system.
+ * line and keeping checkpoints out of the file system. Its run folder, where evaluations write
+ * their samples, is a fresh temporary folder.
  */
 final class TestContext implements TrainingContext {
     final List<Map<String, Double>> lines = Collections.synchronizedList(new ArrayList<>());
@@ -35,8 +36,14 @@ final class TestContext implements TrainingContext {
     private final LlamaModel model;
     private final Task task;
     private final StageSettings settings;
+    private final Path runFolder;
 
     TestContext(Task task, StageSettings settings) {
+        try {
+            this.runFolder = java.nio.file.Files.createTempDirectory("stage-test");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         this.task = task;
         this.settings = settings;
         Tokenizer tokenizer = ByteTokenizer.instance();
@@ -59,7 +66,7 @@ final class TestContext implements TrainingContext {
 
     @Override
     public Path runFolder() {
-        return Path.of("unused");
+        return runFolder;
     }
 
     @Override

@@ -193,7 +193,7 @@ final class RlStage implements Stage {
             context.metrics().log(step, metrics);
             if (settings.due(settings.evalEvery(), step)) {
                 context.metrics().log(step, TrainingStages.evaluate(context, settings,
-                        config.evalExamples(), config.evalMaxNewTokens()));
+                        config.evalExamples(), config.evalMaxNewTokens(), step));
             }
             if (settings.due(settings.checkpointEvery(), step)) {
                 Files.createDirectories(referenceFile.getParent());

@@ -23,8 +23,9 @@ import org.sparsa.core.tokenizer.Tokenizer;
  * <p>A prompt too long for the judge's {@code max_seq} together with {@code max_new_tokens} is
  * judged unparsed (and so counted), not cut: a judge that sees half a completion would score
  * something else. Greedy decoding makes the same item and completion always get the same
- * verdict. The model is only ever run without a graph, and never trained; judgements are
- * serialised, since the model's caches are not meant to be shared between threads.
+ * verdict. The model is only ever run without a graph, and never trained. Judgements are
+ * serialised: a model runs one forward pass at a time, and a rubric reward called from several
+ * threads must not interleave two.
  */
 final class ModelJudge implements JudgeFunction {
     private final LlamaModel model;

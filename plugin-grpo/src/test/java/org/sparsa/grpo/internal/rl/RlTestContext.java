@@ -39,8 +39,9 @@ import org.sparsa.grpo.internal.V32Objective;
 
 /**
  * A training context over a tiny byte-level model (dense, or MoE with 4 experts, top 2, in
- * both layers), a three-prompt task and the {@code ascii} test reward, recording every metric
- * line (or over a given model and task); earlier stages' models can be offered to it; checkpoints (weights, optimiser state, position) are kept in memory, and a crash can be
+ * both layers), a three-prompt task and the {@code ascii} test reward (or over a given model
+ * and task), recording every metric line; earlier stages' models can be offered to it;
+ * checkpoints (weights, optimiser state, position) are kept in memory, and a crash can be
  * staged by the metrics sink, so that a resumed stage can be tested.
  */
 final class RlTestContext implements TrainingContext {

@@ -65,9 +65,18 @@ final class PluginRegistry implements RewardContext {
         return find("policy objective", objectives, id);
     }
 
+    /**
+     * The reward model {@code id}, for a context that makes rewards with itself.
+     *
+     * @throws IllegalArgumentException naming the id and the known ones when none is registered
+     */
+    RewardModel rewardModel(String id) {
+        return find("reward", rewards, id);
+    }
+
     @Override
     public RewardFunction reward(String id, PluginConfig config) {
-        return find("reward", rewards, id).create(config, this);
+        return rewardModel(id).create(config, this);
     }
 
     @Override

@@ -81,7 +81,8 @@ final class RlStage implements Stage {
                     + "evenly into minibatches " + config.minibatches());
         }
         PolicyLoss loss = plugins.objective(config.policyId()).create(config.policyConfig());
-        WeightedRewards rewards = new WeightedRewards(config.rewards(), plugins);
+        WeightedRewards rewards = new WeightedRewards(config.rewards(),
+                new StageRewardContext(plugins, context));
         LlamaModel model = context.model();
         ParameterStore store = model.parameters();
         if (settings.trainable().isEmpty()) {

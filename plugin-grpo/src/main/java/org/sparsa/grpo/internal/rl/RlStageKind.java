@@ -19,7 +19,8 @@ import org.sparsa.api.stage.StageKind;
 /**
  * {@code rl}: GRPO-family reinforcement learning ({@link RlStage}). The policy objective and
  * the reward models are plugins named in the stage's keys; Declarative Services hands this
- * component every one registered, by plugin id, as they come and go.
+ * component every one registered, by plugin id, as they come and go. A rubric reward's judge
+ * {@code model} is no plugin: each stage makes it ({@link StageRewardContext}).
  */
 @Component(service = StageKind.class)
 @PluginInfo(kind = PluginKind.STAGE, id = "rl",

@@ -12,6 +12,7 @@ import org.sparsa.api.attention.AttentionPlugin;
 import org.sparsa.api.parameter.Parameters;
 import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.api.plugin.PluginProperties;
+import org.sparsa.api.reward.RewardFunction;
 import org.sparsa.api.reward.RewardModel;
 import org.sparsa.api.reward.RewardResult;
 import org.sparsa.api.stage.MetricsSink;
@@ -26,7 +27,9 @@ import org.sparsa.core.model.MoeConfig;
 import org.sparsa.core.parameter.ParameterStore;
 import org.sparsa.core.stage.StageCheckpoints;
 import org.sparsa.core.stage.StagePosition;
+import org.sparsa.core.stage.StageResources;
 import org.sparsa.core.stage.StageSettings;
+import org.sparsa.core.stage.TrainedModel;
 import org.sparsa.core.stage.TrainingContext;
 import org.sparsa.core.tokenizer.ByteTokenizer;
 import org.sparsa.core.tokenizer.Tokenizer;
@@ -36,8 +39,9 @@ import org.sparsa.grpo.internal.V32Objective;
 
 /**
  * A training context over a tiny byte-level model (dense, or MoE with 4 experts, top 2, in
- * both layers), a three-prompt task and the {@code ascii} test reward, recording every metric
- * line; checkpoints (weights, optimiser state, position) are kept in memory, and a crash can be
+ * both layers), a three-prompt task and the {@code ascii} test reward (or over a given model
+ * and task), recording every metric line; earlier stages' models can be offered to it;
+ * checkpoints (weights, optimiser state, position) are kept in memory, and a crash can be
  * staged by the metrics sink, so that a resumed stage can be tested.
  */
 final class RlTestContext implements TrainingContext {
@@ -45,6 +49,8 @@ final class RlTestContext implements TrainingContext {
     private final LlamaModel model;
     private final StageSettings settings;
     private final Path runFolder;
+    private final Task task;
+    private final Map<String, TrainedModel> earlierStages = new LinkedHashMap<>();
     StagePosition saved;
     /** The weights and optimiser state of the last checkpoint, when kept for a resume. */
     private Map<String, float[]> savedWeights;
@@ -55,17 +61,37 @@ final class RlTestContext implements TrainingContext {
     long crashAt;
 
     RlTestContext(StageSettings settings, boolean moe, Path runFolder) {
+        this(settings, model(moe, 16, 32, 11), new PromptTask(), runFolder);
+    }
+
+    /** A context over {@code model} and {@code task}. */
+    RlTestContext(StageSettings settings, LlamaModel model, Task task, Path runFolder) {
         this.settings = settings;
         this.runFolder = runFolder;
+        this.model = model;
+        this.task = task;
+    }
+
+    /**
+     * A tiny byte-level model of width {@code dim} (dense, or MoE with 4 experts, top 2, in
+     * both layers), its weights drawn from {@code seed}.
+     */
+    static LlamaModel model(boolean moe, int dim, int maxSequence, long seed) {
         Tokenizer tokenizer = ByteTokenizer.instance();
-        ModelConfig config = ModelConfig.llama(tokenizer.vocabSize(), 16, 2, 2, 2, 32)
-                .withMaxSequence(32);
+        ModelConfig config = ModelConfig.llama(tokenizer.vocabSize(), dim, 2, 2, 2, 2 * dim)
+                .withMaxSequence(maxSequence);
         if (moe) {
             config = config.withMoe(MoeConfig.everyLayer(4, 2, false, 16));
         }
-        this.model = new LlamaModel(config, new ParameterStore(new Autograd(new JavaBackend()),
-                11), Collections.<AttentionPlugin>nCopies(config.layers(),
+        return new LlamaModel(config, new ParameterStore(new Autograd(new JavaBackend()),
+                seed), Collections.<AttentionPlugin>nCopies(config.layers(),
                 new FullAttentionPlugin()));
+    }
+
+    /** Offers {@code model} as the model the earlier stage {@code stage} of the run trained. */
+    RlTestContext earlierStage(String stage, LlamaModel model) {
+        earlierStages.put(stage, new TrainedModel(stage, model, task, "prompts"));
+        return this;
     }
 
     /** Constant-rate settings: {@code steps} steps of {@code batch} completions. */
@@ -136,7 +162,43 @@ final class RlTestContext implements TrainingContext {
 
     @Override
     public Task task() {
-        return new PromptTask();
+        return task;
+    }
+
+    /**
+     * The earlier stages' models given to {@link #earlierStage}; no other run folder, task or
+     * reward, which the rl stage never asks for.
+     */
+    @Override
+    public StageResources resources() {
+        return new StageResources() {
+            @Override
+            public TrainedModel stageModel(String stage) {
+                TrainedModel trained = earlierStages.get(stage);
+                if (trained == null) {
+                    throw new IllegalArgumentException("no stage named '" + stage + "' runs "
+                            + "before stage '" + name() + "'; earlier stages: "
+                            + String.join(", ", earlierStages.keySet()));
+                }
+                return trained;
+            }
+
+            @Override
+            public TrainedModel runModel(Path folder, String stage) {
+                throw new IllegalArgumentException("teacher '" + stage + "': the run in "
+                        + folder + " has no stage of that name");
+            }
+
+            @Override
+            public Task task(String id, Map<String, Object> config) {
+                throw new UnsupportedOperationException("no task plugins in this test");
+            }
+
+            @Override
+            public RewardFunction reward(String id, Map<String, Object> config) {
+                throw new UnsupportedOperationException("no reward plugins in this test");
+            }
+        };
     }
 
     @Override

@@ -68,8 +68,8 @@ public final class BenchTable {
         return rows;
     }
 
-    /** {@code value} as the table shows field {@code field}: times with a unit. */
-    static String cell(String field, Object value) {
+    /** {@code value} as the table shows field {@code field}: times with a unit, "-" for none. */
+    public static String cell(String field, Object value) {
         if (value == null) {
             return "-";
         }

@@ -21,6 +21,7 @@ import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.api.plugin.PluginKind;
 import org.sparsa.core.compute.Backend;
 import org.sparsa.core.compute.Backends;
+import org.sparsa.core.compute.Calibration;
 import org.sparsa.runner.internal.bench.AttentionPasses;
 import org.sparsa.runner.internal.bench.AttentionPlot;
 import org.sparsa.runner.internal.bench.AttentionWorkload;
@@ -28,6 +29,7 @@ import org.sparsa.runner.internal.bench.BenchContext;
 import org.sparsa.runner.internal.bench.BenchModel;
 import org.sparsa.runner.internal.bench.BenchReport;
 import org.sparsa.runner.internal.bench.BenchTable;
+import org.sparsa.runner.internal.bench.Calibrator;
 import org.sparsa.runner.internal.bench.DecodeWorkload;
 import org.sparsa.runner.internal.bench.GemmWorkload;
 import org.sparsa.runner.internal.bench.GrowthExponent;
@@ -67,9 +69,21 @@ public final class BenchCommand implements Callable<Integer> {
     private final Supplier<PluginSource> plugins;
     private final Path workingFolder;
 
-    @Parameters(arity = "1..*", paramLabel = "WORKLOAD",
+    @Parameters(arity = "0..*", paramLabel = "WORKLOAD",
             description = "gemm, attention, train, decode or all.")
-    List<String> workloads;
+    List<String> workloads = new ArrayList<>();
+
+    @Option(names = "--calibrate",
+            description = "Instead of workloads: time matmul (--sizes' first, default 1024), "
+                    + "full attention and element-wise ops (--lengths' first, default 1024) on "
+                    + "java and opencl, and write this machine's calibration, from which "
+                    + "--backend auto then picks per op, to --calibration.")
+    boolean calibrate;
+
+    @Option(names = "--calibration", paramLabel = "FILE",
+            description = "Where --calibrate writes (default: ~/.sparsa/calibration.json, "
+                    + "where auto reads).")
+    Path calibration;
 
     @Option(names = "--plugin", split = ",", paramLabel = "ID", defaultValue = "full",
             description = "Attention plugins for attention, train and decode "
@@ -188,6 +202,13 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (calibrate) {
+            return calibrate(stdout, err);
+        }
+        if (workloads.isEmpty()) {
+            throw new IllegalArgumentException("name a WORKLOAD (gemm, attention, train, decode "
+                    + "or all), or --calibrate");
+        }
         if (compare != null && torch != null) {
             throw new IllegalArgumentException("--compare and --torch both give a baseline; "
                     + "use one");
@@ -264,6 +285,41 @@ public final class BenchCommand implements Callable<Integer> {
             summary.println("plot: " + plot);
         }
         summary.flush();
+        return 0;
+    }
+
+    /** Measures this machine's op families and writes its calibration. */
+    private int calibrate(PrintWriter stdout, PrintWriter err) throws Exception {
+        if (!workloads.isEmpty()) {
+            throw new IllegalArgumentException("--calibrate measures workloads of its own; "
+                    + "leave out " + String.join(" ", workloads));
+        }
+        Path file = calibration == null ? Calibration.defaultFile()
+                : workingFolder.resolve(calibration);
+        Calibrator calibrator = new Calibrator(
+                sizes != null ? sizes.get(0) : Calibrator.DEFAULT_SIZE,
+                lengths != null ? lengths.get(0) : Calibrator.DEFAULT_SIZE);
+        PluginSource source = plugins.get();
+        Calibration measured;
+        try {
+            measured = calibrator.measure(source, warmup, repeats, seed, err);
+        } finally {
+            if (source instanceof AutoCloseable closeable) {
+                closeable.close();
+            }
+        }
+        measured.write(file);
+        TextTable table = new TextTable("op", "java", "opencl", "auto picks");
+        measured.choices().forEach((op, choice) -> {
+            Map<String, Double> times = measured.seconds().getOrDefault(op, Map.of());
+            table.row(op, BenchTable.cell("seconds", times.get("java")),
+                    BenchTable.cell("seconds", times.get("opencl")),
+                    choice.name().toLowerCase(Locale.ROOT));
+        });
+        stdout.println("machine: " + measured.machine());
+        table.print(stdout);
+        stdout.println("calibration: " + file);
+        stdout.flush();
         return 0;
     }
 

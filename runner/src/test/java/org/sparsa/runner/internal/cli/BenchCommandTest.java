@@ -16,9 +16,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparsa.core.compute.Calibration;
+import org.sparsa.core.compute.OpenClInventory;
+import org.sparsa.core.compute.OpenClProbe;
 import org.sparsa.runner.internal.run.ShippedPlugins;
 import picocli.CommandLine;
 
@@ -228,7 +232,42 @@ class BenchCommandTest {
     }
 
     @Test
+    void calibratesEveryBackendThisMachineHasForAuto(@TempDir Path dir) throws IOException {
+        assertEquals(0, bench(dir, "--calibrate", "--calibration", "cal/calibration.json",
+                "--sizes", "32", "--lengths", "32", "--warmup", "0", "--repeats", "1"),
+                err::toString);
+        Path file = dir.resolve("cal/calibration.json");
+        OpenClInventory inventory = OpenClProbe.probe();
+        Calibration calibration = Calibration.read(file).orElseThrow();
+        assertEquals(Calibration.machineKey(inventory), calibration.machine());
+        for (String op : Calibration.OPS) {
+            Map<String, Double> seconds = calibration.seconds().get(op);
+            assertTrue(seconds.get("java") > 0, op + ": " + seconds);
+            // CI and this project's machines have PoCL at least; a machine without OpenCL
+            // calibrates Java alone.
+            assertEquals(!inventory.devices().isEmpty(), seconds.containsKey("opencl"),
+                    op + ": " + seconds + ", " + err);
+        }
+        String table = out.toString();
+        assertTrue(table.contains("auto picks"), table);
+        for (String op : Calibration.OPS) {
+            String row = table.lines().filter(l -> l.startsWith(op + " ")).findFirst()
+                    .orElseThrow(() -> new AssertionError(table));
+            assertTrue(row.endsWith(calibration.choice(op).name().toLowerCase(Locale.ROOT)),
+                    row);
+        }
+        assertTrue(table.contains("calibration: " + file), table);
+
+        assertEquals(CommandLineEntry.USAGE_ERROR, bench(dir, "--calibrate", "gemm"));
+        assertTrue(err.toString().contains("--calibrate measures workloads of its own; leave "
+                + "out gemm"), err::toString);
+    }
+
+    @Test
     void refusesWhatItCannotMeasure(@TempDir Path dir) {
+        assertEquals(CommandLineEntry.USAGE_ERROR, bench(dir));
+        assertTrue(err.toString().contains("name a WORKLOAD"), err::toString);
+
         assertEquals(CommandLineEntry.USAGE_ERROR, bench(dir, "softmax"));
         assertTrue(err.toString().contains("unknown workload 'softmax'; expected gemm, "
                 + "attention, train, decode or all"), err::toString);

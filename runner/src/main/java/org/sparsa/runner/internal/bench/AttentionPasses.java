@@ -6,7 +6,10 @@ import java.util.Locale;
 public enum AttentionPasses {
     /** The forward pass alone, recording the graph as training does: {@code fwd_seconds}. */
     FWD,
-    /** Forward and backward of the output's sum and the auxiliary losses: {@code fwd_bwd_seconds}. */
+    /**
+     * Forward and backward of the output's sum and the auxiliary losses:
+     * {@code fwd_bwd_seconds}.
+     */
     FWD_BWD,
     /** Both of the above, as the baseline measures. */
     BOTH;

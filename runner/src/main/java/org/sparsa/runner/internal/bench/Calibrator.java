@@ -13,6 +13,7 @@ import org.sparsa.api.compute.BackendKind;
 import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.core.compute.AxisLayout;
 import org.sparsa.core.compute.Backend;
+import org.sparsa.core.compute.BinaryFunction;
 import org.sparsa.core.compute.Backends;
 import org.sparsa.core.compute.Calibration;
 import org.sparsa.core.compute.OpenClProbe;
@@ -24,8 +25,9 @@ import org.sparsa.runner.internal.plugins.PluginSource;
  * ({@code java}, and {@code opencl} when an OpenCL device runs the kernels), with the
  * workloads of {@code sparsa bench}: {@link Calibration#MATMUL} a {@code gemm} of size
  * {@code n}, {@link Calibration#ATTENTION} full attention's forward and backward at {@code T}
- * (H = 4 heads of 64, as the baseline), {@link Calibration#ELEMENTWISE} a SiLU and a softmax
- * over {@code T} rows of 1024.
+ * (H = 4 heads of 64, as the baseline), {@link Calibration#ELEMENTWISE} an RMSNorm, a SiLU,
+ * a product and a softmax on {@code T x 256} activations, as in a block of the baseline's
+ * model.
  *
  * @param n the matrix size
  * @param length the sequence length and the element-wise rows
@@ -33,7 +35,14 @@ import org.sparsa.runner.internal.plugins.PluginSource;
 public record Calibrator(int n, int length) {
     /** The calibration sizes when none are given: the middle of the baseline's. */
     public static final int DEFAULT_SIZE = 1024;
-    private static final int ROW = 1024;
+    /**
+     * Untimed runs before each op's timed ones when none are asked for: enough for the JIT to
+     * have compiled the Java loops, or their first, interpreted runs would make OpenCL look
+     * faster than it is.
+     */
+    public static final int WARMUP = 3;
+    /** The width of the element-wise ops' activations: the baseline model's. */
+    private static final int WIDTH = 256;
 
     /**
      * Measures this machine and says how each backend did on {@code log}.
@@ -83,15 +92,30 @@ public record Calibrator(int n, int length) {
         return made.get(0).number(field);
     }
 
-    /** A SiLU over {@code T x 1024} values, then a softmax over its rows. */
+    /**
+     * What a block of the baseline's model does besides its products, on activations of
+     * {@code T x 256} (the baseline's width): an RMSNorm, a SiLU, an element-wise product and
+     * a softmax over each row. Sizes like these, not one large array, decide between the
+     * backends, since each OpenCL call pays its transfers.
+     */
     private double elementwise(BenchContext context) {
-        float[] x = context.gaussian("calibrate.elementwise", length * ROW);
-        float[] y = new float[x.length];
-        float[] z = new float[x.length];
-        AxisLayout rows = new AxisLayout(length, ROW, 1);
+        int size = length * WIDTH;
+        int[] shape = {length, WIDTH};
+        float[] x = context.gaussian("calibrate.x", size);
+        float[] gate = context.gaussian("calibrate.gate", size);
+        float[] gain = context.gaussian("calibrate.gain", WIDTH);
+        float[] normed = new float[size];
+        float[] inverseRms = new float[length];
+        float[] activated = new float[size];
+        float[] product = new float[size];
+        float[] probabilities = new float[size];
+        AxisLayout rows = new AxisLayout(length, WIDTH, 1);
+        Backend backend = context.backend();
         return context.timer(3).seconds(() -> () -> {
-            context.backend().map(UnaryFunction.SILU, x, y);
-            context.backend().softmax(rows, y, z, false);
+            backend.rmsNorm(length, WIDTH, x, gain, 1e-6f, normed, inverseRms);
+            backend.map(UnaryFunction.SILU, normed, activated);
+            backend.binary(BinaryFunction.MUL, activated, shape, gate, shape, product, shape);
+            backend.softmax(rows, product, probabilities, false);
         });
     }
 }

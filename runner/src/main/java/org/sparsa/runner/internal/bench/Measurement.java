@@ -15,7 +15,10 @@ import java.util.Objects;
  * @param fields the values (strings and numbers), unmodifiable
  */
 public record Measurement(Map<String, Object> fields) {
-    /** The field naming the workload: {@code gemm}, {@code attention}, {@code train}, {@code decode}. */
+    /**
+     * The field naming the workload: {@code gemm}, {@code attention}, {@code train} or
+     * {@code decode}.
+     */
     public static final String BENCH = "bench";
     /** The field naming the attention plugin. */
     public static final String PLUGIN = "plugin";

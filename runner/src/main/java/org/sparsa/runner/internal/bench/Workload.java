@@ -5,10 +5,10 @@ import java.util.function.Consumer;
 /** One of the PyTorch baseline's workloads, measured on Sparsa's side with the same shapes. */
 public interface Workload {
 
-    /** The workload's name, as {@code torch_baseline.py} calls it and as {@code bench} records it. */
+    /** The workload's name, as {@code torch_baseline.py} calls it and {@code bench} records it. */
     String name();
 
-    /** How many timed runs the baseline takes the median of, used when {@code --repeats} is not given. */
+    /** How many timed runs the baseline takes the median of; used without {@code --repeats}. */
     int baselineRepeats();
 
     /**

@@ -108,9 +108,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "java, opencl or auto (default: ${DEFAULT-VALUE}).")
     String backend;
 
-    @Option(names = "--warmup", defaultValue = "1",
-            description = "Untimed runs before the timed ones (default: ${DEFAULT-VALUE}).")
-    int warmup;
+    @Option(names = "--warmup",
+            description = "Untimed runs before the timed ones (default: 1, the baseline's; "
+                    + "with --calibrate " + Calibrator.WARMUP + ", so that Java's JIT has "
+                    + "compiled the loops before they are compared with OpenCL).")
+    Integer warmup;
 
     @Option(names = "--repeats",
             description = "Timed runs whose median is reported (default: the baseline's: 5 "
@@ -249,7 +251,8 @@ public final class BenchCommand implements Callable<Integer> {
         List<Measurement> measurements = new ArrayList<>();
         Map<String, Object> setting = new LinkedHashMap<>();
         try (Backend compute = Backends.open(kind)) {
-            BenchContext context = new BenchContext(compute, warmup, repeats, seed, source,
+            int warmupRuns = warmup == null ? 1 : warmup;
+            BenchContext context = new BenchContext(compute, warmupRuns, repeats, seed, source,
                     configs);
             List<String> commandLine = new ArrayList<>(List.of("sparsa", "bench"));
             commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
@@ -259,7 +262,7 @@ public final class BenchCommand implements Callable<Integer> {
             setting.put("device", compute.description());
             setting.put("jvm", Provenance.currentJvm());
             setting.put("processors", Runtime.getRuntime().availableProcessors());
-            setting.put("warmup", warmup);
+            setting.put("warmup", warmupRuns);
             setting.put("repeats", repeats == null ? "baseline" : repeats);
             setting.put("seed", seed);
             // With --json the measurements are the output; otherwise they show progress.
@@ -302,7 +305,8 @@ public final class BenchCommand implements Callable<Integer> {
         PluginSource source = plugins.get();
         Calibration measured;
         try {
-            measured = calibrator.measure(source, warmup, repeats, seed, err);
+            measured = calibrator.measure(source, warmup == null ? Calibrator.WARMUP : warmup,
+                    repeats, seed, err);
         } finally {
             if (source instanceof AutoCloseable closeable) {
                 closeable.close();
@@ -380,7 +384,7 @@ public final class BenchCommand implements Callable<Integer> {
         return chosen;
     }
 
-    /** {@code --config} as one section per plugin; a section for a plugin not benched is refused. */
+    /** {@code --config} as a section per plugin; one for a plugin not benched is refused. */
     private PluginConfig pluginConfigs() throws java.io.IOException {
         PluginConfig configs = ConfigArguments.parse(config);
         for (String key : configs.keys()) {

@@ -96,7 +96,8 @@ class BenchCommandTest {
         JsonNode report = JSON.readTree(dir.resolve("out/bench.json").toFile());
         assertEquals("java", report.get("backend").asText());
         assertEquals(1, report.get("repeats").asInt());
-        assertEquals(lines, toList(report.get("measurements")), "bench.json holds what was printed");
+        assertEquals(lines, toList(report.get("measurements")),
+                "bench.json holds what was printed");
         for (String plugin : List.of("full", "nsa", "dsa")) {
             JsonNode growth = report.get("growth_exponent").get(plugin);
             assertTrue(growth.has("fwd_seconds") && growth.has("fwd_bwd_seconds"),
@@ -174,8 +175,10 @@ class BenchCommandTest {
         Files.writeString(baseline, """
                 a warning the baseline printed
                 {"bench": "gemm", "n": 32, "seconds": 0.25, "gflops": 0.0003}
-                {"bench": "attention", "T": 32, "H": 4, "D": 64, "fwd_seconds": 0.5, "fwd_bwd_seconds": 2.0}
-                {"bench": "attention", "T": 4096, "H": 4, "D": 64, "fwd_seconds": 9.0, "fwd_bwd_seconds": 30.0}
+                {"bench": "attention", "T": 32, "H": 4, "D": 64, "fwd_seconds": 0.5, \
+                "fwd_bwd_seconds": 2.0}
+                {"bench": "attention", "T": 4096, "H": 4, "D": 64, "fwd_seconds": 9.0, \
+                "fwd_bwd_seconds": 30.0}
                 """);
         assertEquals(0, bench(dir, "attention", "gemm", "--lengths", "32,48", "--sizes", "32",
                 "--backend", "java", "--warmup", "0", "--repeats", "1", "--compare",

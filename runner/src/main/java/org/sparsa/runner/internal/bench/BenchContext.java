@@ -38,9 +38,14 @@ public record BenchContext(Backend backend, int warmup, Integer repeats, long se
         return new MedianTimer(warmup, repeats == null ? baselineRepeats : repeats);
     }
 
-    /** The backend's name as measurements record it: {@code java} or {@code opencl}. */
+    /**
+     * The backend's name as measurements record it: {@code java}, {@code opencl}, or
+     * {@code mixed} when a calibrated {@code auto} runs op families on different backends (its
+     * description, which starts with {@code mixed:}, says which; {@code bench.json} keeps it).
+     */
     public String backendName() {
-        return backend.kind().name().toLowerCase(Locale.ROOT);
+        return backend.description().startsWith("mixed:") ? "mixed"
+                : backend.kind().name().toLowerCase(Locale.ROOT);
     }
 
     /** The attention plugin registered under {@code id}. */

@@ -318,6 +318,31 @@ class DistributionIT {
         }
     }
 
+    /**
+     * {@code sparsa bench} gets every attention plugin from the registry, NSA and DSA from their
+     * bundles in the plugin folder, and writes its report and plot inside the framework.
+     */
+    @Test
+    void benchMeasuresEveryShippedAttentionPlugin(@TempDir Path folder) throws Exception {
+        Path out = folder.resolve("bench");
+        try (EmbeddedFramework framework = boot(Distribution.at(DISTRIBUTION))) {
+            Output output = run(framework, "bench", "attention", "--plugin", "full,nsa,dsa",
+                    "--lengths", "32", "--backend", "java", "--warmup", "0", "--repeats", "1",
+                    "--json", "--out", out.toString());
+            assertEquals(0, output.exit(), output::toString);
+            List<String> plugins = new ArrayList<>();
+            for (String line : output.out().strip().split("\n")) {
+                JsonNode measurement = JSON.readTree(line);
+                assertTrue(measurement.get("fwd_bwd_seconds").asDouble() > 0, line);
+                plugins.add(measurement.get("plugin").asText());
+            }
+            assertEquals(List.of("full", "nsa", "dsa"), plugins, output::toString);
+            assertEquals(3, JSON.readTree(out.resolve("bench.json").toFile())
+                    .get("measurements").size());
+            assertTrue(Files.size(out.resolve("bench-attention.png")) > 0);
+        }
+    }
+
     @Test
     void verifyRunsGoldenCasesAndFailsOnBadOnes(@TempDir Path folder) throws Exception {
         Path good = folder.resolve("fp8-e4m3.safetensors");

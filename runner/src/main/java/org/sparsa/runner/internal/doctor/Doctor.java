@@ -4,6 +4,8 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
 import javax.management.JMException;
 import javax.management.ObjectName;
 import org.osgi.framework.Bundle;
@@ -16,6 +18,8 @@ import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
 import org.sparsa.core.compute.BackendChoice;
+import org.sparsa.core.compute.Backends;
+import org.sparsa.core.compute.Calibration;
 import org.sparsa.core.compute.OpenClInventory;
 import org.sparsa.core.compute.OpenClProbe;
 import org.sparsa.runner.internal.plugins.BundleStates;
@@ -33,6 +37,14 @@ public final class Doctor {
         List<String> problems = new ArrayList<>();
         OpenClInventory opencl = OpenClProbe.probe();
         BackendChoice auto = BackendChoice.auto(opencl);
+        // A calibration of this machine overrides the rule, op family by op family.
+        Optional<Calibration> calibration = Backends.calibration(opencl);
+        String autoBackend = calibration.map(c -> c.choices().entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue().name().toLowerCase(Locale.ROOT))
+                .collect(Collectors.joining(", ")))
+                .orElse(auto.backend().name().toLowerCase(Locale.ROOT));
+        String autoReason = calibration.map(c -> "measured " + c.measured() + ", "
+                + Calibration.defaultFile()).orElse(auto.reason());
         List<DoctorReport.BundleStatus> bundles = bundles(problems);
         List<DoctorReport.ComponentStatus> components = components(problems);
         Runtime runtime = Runtime.getRuntime();
@@ -43,7 +55,7 @@ public final class Doctor {
                         + System.getProperty("os.arch"),
                 runtime.availableProcessors(), runtime.maxMemory(), physicalMemory(),
                 opencl.devices(), opencl.problem().orElse(null),
-                auto.backend().name().toLowerCase(Locale.ROOT), auto.reason(),
+                autoBackend, autoReason,
                 bundles, components, problems);
     }
 

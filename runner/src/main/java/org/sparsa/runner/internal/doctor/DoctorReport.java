@@ -13,7 +13,8 @@ import org.sparsa.api.compute.DeviceInfo;
  * @param physicalMemoryBytes the machine's memory, or -1 when the JVM cannot tell
  * @param openclDevices every OpenCL device Aparapi sees
  * @param openclProblem why OpenCL could not be listed, or null
- * @param autoBackend the backend {@code auto} picks ({@code java} or {@code opencl})
+ * @param autoBackend the backend {@code auto} picks ({@code java} or {@code opencl}), or with
+ *     a calibration of this machine each op family's ({@code matmul java, attention opencl, …})
  * @param autoReason why it picks that one
  * @param bundles every installed bundle
  * @param components every Declarative Services component

@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
             WorkerCommand.class,
             AggregateCommand.class, ExportCommand.class,
             ImportCommand.class,
+            NewCommand.class,
             picocli.CommandLine.HelpCommand.class})
 public final class SparsaCommand implements Runnable {
 

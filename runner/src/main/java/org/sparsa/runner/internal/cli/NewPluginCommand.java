@@ -1,13 +1,18 @@
 package org.sparsa.runner.internal.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.Callable;
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.Version;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.FrameworkUtil;
+import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.runner.internal.scaffold.PluginScaffold;
 import org.sparsa.runner.internal.scaffold.PluginTemplate;
 import picocli.CommandLine.Command;
@@ -27,7 +32,8 @@ import picocli.CommandLine.Spec;
                 + "the kind has one), pom.xml, bnd.bnd, README.md and the Maven wrapper. "
                 + "`./mvnw verify` in DIR builds the bundle; drop it into bundles/plugins/.")
 public final class NewPluginCommand implements Callable<Integer> {
-    private final BundleContext context;
+    private static final String API_POM_PROPERTIES =
+            "META-INF/maven/org.sparsa/framework-api/pom.properties";
 
     @Option(names = "--kind", required = true, paramLabel = "KIND",
             description = "attention, policy, reward, stage or task.")
@@ -49,10 +55,6 @@ public final class NewPluginCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    public NewPluginCommand(BundleContext context) {
-        this.context = context;
-    }
-
     @Override
     public Integer call() throws Exception {
         Optional<Path> home = Optional.ofNullable(System.getProperty("sparsa.home"))
@@ -60,7 +62,7 @@ public final class NewPluginCommand implements Callable<Integer> {
         Optional<Path> repository = home.map(h -> h.resolve("repository"))
                 .filter(Files::isDirectory);
         PluginScaffold scaffold = new PluginScaffold(PluginTemplate.of(kind), id, groupId,
-                mavenVersion(context.getBundle().getVersion()), repository,
+                apiMavenVersion(), repository,
                 home.map(h -> h.resolve("maven-wrapper")));
         List<Path> files = scaffold.write(folder);
         PrintWriter out = spec.commandLine().getOut();
@@ -77,9 +79,21 @@ public final class NewPluginCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The Maven version of an OSGi bundle version: {@code 0.1.0.SNAPSHOT} is {@code 0.1.0-SNAPSHOT}. */
-    static String mavenVersion(Version version) {
-        String base = version.getMajor() + "." + version.getMinor() + "." + version.getMicro();
-        return version.getQualifier().isEmpty() ? base : base + "-" + version.getQualifier();
+    /**
+     * The Maven version of the running framework API, from the {@code pom.properties} Maven
+     * packs into its bundle (the bundle version itself has a build timestamp for a snapshot).
+     */
+    private static String apiMavenVersion() throws IOException {
+        Bundle api = FrameworkUtil.getBundle(PluginConfig.class);
+        URL entry = api == null ? null : api.getEntry(API_POM_PROPERTIES);
+        if (entry == null) {
+            throw new IllegalStateException("the framework API bundle has no "
+                    + API_POM_PROPERTIES + "; cannot tell which API version to build against");
+        }
+        Properties properties = new Properties();
+        try (InputStream in = entry.openStream()) {
+            properties.load(in);
+        }
+        return properties.getProperty("version");
     }
 }

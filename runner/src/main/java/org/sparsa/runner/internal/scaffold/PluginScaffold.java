@@ -24,7 +24,8 @@ import javax.lang.model.SourceVersion;
  * Writes a standalone Maven project for a third-party plugin of one kind: a minimal but working
  * plugin, a test of it (the testkit's conformance suite where the kind has one), a
  * {@code pom.xml} that builds an OSGi bundle against the distribution's API, a {@code bnd.bnd},
- * a README and, when the distribution ships one, the Maven wrapper.
+ * a README and, when the distribution ships them, a {@code .mvn/maven.config} that finds the API
+ * and testkit in the distribution's Maven repository and the Maven wrapper.
  *
  * <p>Templates are plain text with {@code {{name}}} placeholders; every placeholder must be
  * known, so a template cannot silently keep one.
@@ -53,8 +54,8 @@ public final class PluginScaffold {
      * @param id the plugin id recipes name it by, {@code [a-z][a-z0-9_]*}
      * @param groupId the Maven group id; with the id it names the package and the bundle
      * @param sparsaVersion the Maven version of the framework API the plugin builds against
-     * @param repository a Maven repository (a folder) holding that API and the testkit, declared
-     *     in the pom; empty when they come from the user's own repositories
+     * @param repository a Maven repository (a folder) holding that API and the testkit, chained
+     *     behind the user's local repository; empty when they come from the user's own
      * @param wrapper a folder with the Maven wrapper ({@code mvnw}, {@code mvnw.cmd},
      *     {@code .mvn/wrapper}) to copy into the project; empty to build with {@code mvn}
      * @throws IllegalArgumentException when the id or group id is not valid
@@ -145,6 +146,8 @@ public final class PluginScaffold {
             files.put(Path.of("src/test/java", packagePath, javaFile(name)),
                     fill(kind.id() + "/" + name, values));
         }
+        repository.ifPresent(shipped -> files.put(Path.of(".mvn/maven.config"),
+                mavenConfig(shipped)));
         List<Path> written = new ArrayList<>();
         for (Map.Entry<Path, String> file : files.entrySet()) {
             Path target = folder.resolve(file.getKey());
@@ -176,34 +179,28 @@ public final class PluginScaffold {
         Map<String, String> values = new LinkedHashMap<>();
         values.put("id", id);
         values.put("kind", kind.id());
-        values.put("kindConstant", kind.name());
         values.put("groupId", groupId);
         values.put("artifactId", artifactId());
         values.put("package", packageName());
         values.put("className", className());
         values.put("bundleSymbolicName", bundleSymbolicName());
         values.put("sparsaVersion", sparsaVersion);
-        values.put("repositories", repository.map(PluginScaffold::repositoryBlock).orElse(
-                "  <!-- framework-api and framework-testkit " + sparsaVersion + " come from your "
-                + "local Maven repository:\n       see README.md. -->\n"));
         values.put("repositoryNote", repository.map(folder -> "The framework's API and testkit "
                 + "come from the Maven repository the\ndistribution ships, `" + folder
-                + "`, declared in `pom.xml`.").orElse("Install the framework's API and testkit "
+                + "`,\nwhich `.mvn/maven.config` chains behind your local repository (read "
+                + "only; Maven 3.9 or\nnewer).").orElse("Install the framework's API and testkit "
                 + "into your local Maven repository first: in a\nSparsa checkout, `./mvnw "
                 + "install -DskipTests -pl framework-testkit -am`."));
         values.put("mvn", wrapper.isPresent() ? "./mvnw" : "mvn");
         return values;
     }
 
-    private static String repositoryBlock(Path folder) {
-        return "  <!-- The framework's API and testkit, from the distribution that made this "
-                + "project. -->\n"
-                + "  <repositories>\n"
-                + "    <repository>\n"
-                + "      <id>sparsa-distribution</id>\n"
-                + "      <url>" + folder.toAbsolutePath().normalize().toUri() + "</url>\n"
-                + "    </repository>\n"
-                + "  </repositories>\n";
+    /**
+     * Chains the distribution's repository behind the user's local one, read only: the API and
+     * testkit resolve from it as if installed, before any release is published.
+     */
+    private static String mavenConfig(Path repository) {
+        return "-Dmaven.repo.local.tail=" + repository.toAbsolutePath().normalize() + "\n";
     }
 
     private String fill(String template, Map<String, String> values) {

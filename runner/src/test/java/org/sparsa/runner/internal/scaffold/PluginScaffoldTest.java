@@ -81,7 +81,8 @@ class PluginScaffoldTest {
         assertEquals(text(parent, "version"), properties.get("sparsa.version"),
                 "the framework's own version");
         for (String key : List.of("osgi.annotation.version", "osgi.component.version",
-                "slf4j.version", "junit.version")) {
+                "osgi.function.version", "osgi.promise.version", "slf4j.version",
+                "junit.version")) {
             assertEquals(parentProperties.get(key), properties.get(key), key);
         }
         Map<String, String> parentPlugins = pluginVersions(parent, parentProperties);
@@ -96,7 +97,7 @@ class PluginScaffoldTest {
     }
 
     @Test
-    void declaresTheShippedRepositoryAndCopiesTheWrapper(@TempDir Path folder)
+    void chainsTheShippedRepositoryAndCopiesTheWrapper(@TempDir Path folder)
             throws IOException {
         Path repository = Files.createDirectories(folder.resolve("sparsa/repository"));
         Path wrapper = Files.createDirectories(folder.resolve("sparsa/maven-wrapper/.mvn/wrapper"))
@@ -109,8 +110,8 @@ class PluginScaffoldTest {
         Path project = folder.resolve("project");
         List<Path> files = scaffold.write(project);
 
-        String pom = Files.readString(project.resolve("pom.xml"));
-        assertTrue(pom.contains("<url>" + repository.toUri() + "</url>"), pom);
+        assertEquals("-Dmaven.repo.local.tail=" + repository + "\n",
+                Files.readString(project.resolve(".mvn/maven.config")));
         assertTrue(files.contains(Path.of("mvnw")), files::toString);
         assertTrue(Files.isExecutable(project.resolve("mvnw")));
         assertEquals("distributionUrl=x\n",
@@ -119,7 +120,7 @@ class PluginScaffoldTest {
 
         Path bare = folder.resolve("bare");
         scaffold(PluginTemplate.REWARD, "bare").write(bare);
-        assertFalse(Files.readString(bare.resolve("pom.xml")).contains("<repositories>"));
+        assertFalse(Files.exists(bare.resolve(".mvn/maven.config")));
         assertFalse(Files.exists(bare.resolve("mvnw")));
         assertTrue(Files.readString(bare.resolve("README.md")).contains("mvn verify"));
         assertTrue(Files.readString(bare.resolve("README.md")).contains("./mvnw install"));

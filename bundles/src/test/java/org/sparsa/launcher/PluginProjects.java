@@ -68,8 +68,9 @@ final class PluginProjects {
     }
 
     /**
-     * The tests the project's last build ran, from its surefire reports; fails when there were
-     * none or any failed, was in error or was skipped.
+     * The tests the project's last build ran and passed, from its surefire reports; fails when
+     * any failed or was in error, or none passed. Skipped ones are allowed: the conformance
+     * suites skip their OpenCL comparison where there is no device, except under {@code CI=true}.
      */
     static int passedTests(Path project) throws Exception {
         Path reports = project.resolve("target/surefire-reports");
@@ -80,13 +81,14 @@ final class PluginProjects {
                     .sorted().toList()) {
                 Element suite = DocumentBuilderFactory.newInstance().newDocumentBuilder()
                         .parse(report.toFile()).getDocumentElement();
-                for (String bad : List.of("failures", "errors", "skipped")) {
+                for (String bad : List.of("failures", "errors")) {
                     assertEquals("0", suite.getAttribute(bad), bad + " in " + report);
                 }
-                tests += Integer.parseInt(suite.getAttribute("tests"));
+                tests += Integer.parseInt(suite.getAttribute("tests"))
+                        - Integer.parseInt(suite.getAttribute("skipped"));
             }
         }
-        assertTrue(tests > 0, "no tests ran in " + project);
+        assertTrue(tests > 0, "no test passed in " + project);
         return tests;
     }
 

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
             VerifyCommand.class, ValidateCommand.class, RunCommand.class, SweepCommand.class,
             WorkerCommand.class,
             AggregateCommand.class, ExportCommand.class,
-            ImportCommand.class, BenchCommand.class,
+            ImportCommand.class, BenchCommand.class, NewCommand.class,
             picocli.CommandLine.HelpCommand.class})
 public final class SparsaCommand implements Runnable {
 

@@ -1,5 +1,6 @@
 package org.sparsa.runner.internal.run;
 
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +17,13 @@ import org.sparsa.core.model.LlamaModel;
  * over the same parameters ({@link AttentionSwap}), or the revision is refused and the run keeps
  * the layers it has. Either way the log says so and {@code metrics.jsonl} gets an event line
  * ({@value #SWAP_EVENT} or {@value #REFUSED_EVENT}) at the run step after which it happened.
+ *
+ * <p>The class loaders of the layers in use are kept from {@link KernelCaches#forget} while the
+ * model uses them: the refresh that discards a revision the run refused to replace would
+ * otherwise dispose the kernels its layers still run. A loader is released (and forgotten then,
+ * if its revision was discarded) once no layer uses it, and when the run ends.
  */
-final class PluginSwapper {
+final class PluginSwapper implements AutoCloseable {
     /** The event of a plugin swapped. */
     static final String SWAP_EVENT = "plugin_swap";
     /** The event of a new revision refused. */
@@ -28,11 +34,13 @@ final class PluginSwapper {
     private final LlamaModel model;
     private final PluginRevisions revisions;
     private final MetricsWriter metrics;
+    private final Map<ClassLoader, KernelCaches.Kept> kept = new IdentityHashMap<>();
 
     PluginSwapper(LlamaModel model, PluginRevisions revisions, MetricsWriter metrics) {
         this.model = model;
         this.revisions = revisions;
         this.metrics = metrics;
+        keepLoadersInUse();
     }
 
     /** Inside a stage's loop, after {@code step} run steps. */
@@ -59,7 +67,8 @@ final class PluginSwapper {
                 continue;
             }
             revisions.accepted(revision);
-            forgetKernels(replaced.values(), revision);
+            keepLoadersInUse();
+            forgetReplaced(replaced.values(), revision);
             LOG.info("attention plugin '{}' swapped from {} to {} after step {} (layers {}); "
                     + "it trains on with the same parameters", revision.pluginId(),
                     revision.from(), revision.to(), step, replaced.keySet());
@@ -78,19 +87,50 @@ final class PluginSwapper {
         metrics.event(REFUSED_EVENT, step, fields);
     }
 
+    /** Keeps the bundle class loader of every layer the model uses now. */
+    private void keepLoadersInUse() {
+        for (int layer = 0; layer < model.config().layers(); layer++) {
+            ClassLoader loader = model.attention(layer).getClass().getClassLoader();
+            if (loader instanceof BundleReference && !kept.containsKey(loader)) {
+                kept.put(loader, KernelCaches.keep(loader));
+            }
+        }
+    }
+
     /**
-     * Lets go of the replaced layers' Aparapi kernels. Core does this when a refresh discards
-     * their bundle revision; this covers a revision the framework dropped without one.
+     * Lets go of the replaced layers' Aparapi kernels: their keep is released, which forgets
+     * them if a refresh discarded their revision meanwhile, and they are forgotten in any case
+     * (a framework may drop a revision without a refresh).
      */
-    private static void forgetKernels(Iterable<AttentionLayer> replaced,
-            PluginRevision revision) {
+    private void forgetReplaced(Iterable<AttentionLayer> replaced, PluginRevision revision) {
         ClassLoader current = revision.plugin().getClass().getClassLoader();
         for (AttentionLayer layer : replaced) {
             ClassLoader old = layer.getClass().getClassLoader();
-            if (old != current && old instanceof BundleReference) {
-                KernelCaches.forget(old);
+            if (old == current || !(old instanceof BundleReference) || inUse(old)) {
+                continue;
+            }
+            KernelCaches.Kept keep = kept.remove(old);
+            if (keep != null) {
+                keep.release();
+            }
+            KernelCaches.forget(old);
+        }
+    }
+
+    private boolean inUse(ClassLoader loader) {
+        for (int layer = 0; layer < model.config().layers(); layer++) {
+            if (model.attention(layer).getClass().getClassLoader() == loader) {
+                return true;
             }
         }
+        return false;
+    }
+
+    /** Releases every loader kept; the ones a refresh discarded meanwhile are forgotten now. */
+    @Override
+    public void close() {
+        kept.values().forEach(KernelCaches.Kept::release);
+        kept.clear();
     }
 
     private static Map<String, Object> fields(PluginRevision revision) {

@@ -158,11 +158,11 @@ public final class TrainingRun {
             MetricsWriter.truncateAfter(dir, 0);
         }
         String configJson = model.config().toHuggingFaceJson();
-        try (MetricsWriter metrics = new MetricsWriter(dir, timeOffset)) {
+        try (MetricsWriter metrics = new MetricsWriter(dir, timeOffset);
+                PluginSwapper swapper = new PluginSwapper(model, revisions, metrics)) {
             if (latest.isPresent()) {
                 metrics.event("resume", offsets[firstStage] + resumeStep);
             }
-            PluginSwapper swapper = new PluginSwapper(model, revisions, metrics);
             for (int i = firstStage; i < stages.size(); i++) {
                 StageSpec spec = stages.get(i);
                 RunCheckpoints stageCheckpoints = new RunCheckpoints(checkpoints,

@@ -102,23 +102,23 @@ final class PluginSwaps implements PluginRevisions, ServiceListener, Synchronous
 
     @Override
     public void serviceChanged(ServiceEvent event) {
-        Object id = event.getServiceReference().getProperty(PluginProperties.ID);
+        String id = String.valueOf(event.getServiceReference().getProperty(PluginProperties.ID));
         synchronized (this) {
-            InUse plugin = inUse.get(String.valueOf(id));
+            InUse plugin = inUse.get(id);
             if (plugin == null) {
                 return;
             }
             lastChange = System.nanoTime();
             if (event.getType() == ServiceEvent.UNREGISTERING
                     && event.getServiceReference().equals(plugin.reference())
-                    && changing.add((String) id)) {
+                    && changing.add(id)) {
                 LOG.info("attention plugin '{}' {} is going away; the run takes up its next "
                         + "revision at the next step boundary", id, plugin.version());
             } else if (event.getType() == ServiceEvent.REGISTERED
                     && plugin.reference().getBundle() == null) {
                 // The revision in use is long gone (an earlier swap was refused): a revision
                 // registered now is the next candidate.
-                changing.add((String) id);
+                changing.add(id);
             }
             notifyAll();
         }

@@ -2,6 +2,9 @@ package org.sparsa.runner.internal.report;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -231,10 +234,29 @@ final class Plots {
         for (Map.Entry<Long, String> swap : swaps.entrySet()) {
             String label = "swap " + swap.getValue();
             chart.addAnnotation(new AnnotationLine(swap.getKey(), true, false));
-            chart.addAnnotation(new AnnotationText(label, swap.getKey(), unitRange ? 1.0 : top,
-                    false));
+            chart.addAnnotation(new AnnotationText(rightOfCentre(chart, label), swap.getKey(),
+                    unitRange ? 1.0 : top, false));
             marks.add(label);
         }
         return marks;
+    }
+
+    /**
+     * {@code label} preceded by spaces half as wide as itself: XChart centres the visible part
+     * of a text on its x but draws it after its leading spaces, so they move the label from
+     * across the marker line to just right of it.
+     */
+    private static String rightOfCentre(XYChart chart, String label) {
+        Graphics2D graphics = new BufferedImage(1, 1, BufferedImage.TYPE_INT_ARGB)
+                .createGraphics();
+        try {
+            FontMetrics metrics = graphics.getFontMetrics(
+                    chart.getStyler().getAnnotationTextFont());
+            int spaces = (int) Math.ceil(metrics.stringWidth(label) / 2.0
+                    / Math.max(1, metrics.charWidth(' '))) + 1;
+            return " ".repeat(spaces) + label;
+        } finally {
+            graphics.dispose();
+        }
     }
 }

@@ -30,7 +30,7 @@ class RunSwapIT {
     private static final Path DISTRIBUTION = Path.of(System.getProperty("sparsa.distribution",
             "target/sparsa"));
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long STEPS = 500;
+    private static final long STEPS = 400;
     /** The model's head dimension, the size of the test plugin's gate. */
     private static final int HEAD_DIM = 8;
     /** How long the test waits for the run to react to one jar. */
@@ -42,19 +42,23 @@ class RunSwapIT {
         Path home = privateDistribution(folder.resolve("sparsa"));
         Path jar = home.resolve("bundles/plugins/swaptest.jar");
         Files.write(jar, SwapAttentionBundles.jar("1.0.0", HEAD_DIM, null));
+        // Built before the run starts, so that the run's steps are spent on swapping.
+        byte[] unresolvable = SwapAttentionBundles.jar("1.2.0", HEAD_DIM, "org.example.not.there");
+        byte[] otherGate = SwapAttentionBundles.jar("1.1.0", 2 * HEAD_DIM, null);
+        byte[] fitting = SwapAttentionBundles.jar("2.0.0", HEAD_DIM, null);
         Path run = folder.resolve("run");
         Process process = DistributionScript.start(home, folder, List.of("run",
                 recipe(folder).toString(), "output.dir=" + run));
         Path metrics = run.resolve("metrics.jsonl");
         try {
             waitFor(process, metrics, lines -> steps(lines).size() >= 3, "three steps");
-            drop(jar, SwapAttentionBundles.jar("1.2.0", HEAD_DIM, "org.example.not.there"));
+            drop(jar, unresolvable);
             waitFor(process, metrics, lines -> events(lines, "swap_refused").size() == 1,
                     "the unresolvable revision refused");
-            drop(jar, SwapAttentionBundles.jar("1.1.0", 2 * HEAD_DIM, null));
+            drop(jar, otherGate);
             waitFor(process, metrics, lines -> events(lines, "swap_refused").size() == 2,
                     "the revision with another gate size refused");
-            drop(jar, SwapAttentionBundles.jar("2.0.0", HEAD_DIM, null));
+            drop(jar, fitting);
             waitFor(process, metrics, lines -> events(lines, "plugin_swap").size() == 1,
                     "the fitting revision swapped in");
         } catch (AssertionError | Exception e) {

@@ -35,14 +35,33 @@ final class DistributionScript {
      */
     static Output run(Path distribution, Path workingFolder, List<String> args)
             throws Exception {
+        return finish(start(distribution, workingFolder, args), workingFolder);
+    }
+
+    /**
+     * Starts {@code bin/sparsa args} of {@code distribution} in {@code workingFolder}, its
+     * output going to {@code out.txt} and {@code err.txt} there, for a test that acts while
+     * the command runs; {@link #finish} waits for it.
+     */
+    static Process start(Path distribution, Path workingFolder, List<String> args)
+            throws Exception {
         List<String> command = new ArrayList<>();
         command.add(distribution.resolve("bin/sparsa").toAbsolutePath().toString());
         command.addAll(args);
+        Process process = new ProcessBuilder(command).directory(workingFolder.toFile())
+                .redirectOutput(workingFolder.resolve("out.txt").toFile())
+                .redirectError(workingFolder.resolve("err.txt").toFile()).start();
+        process.getOutputStream().close();
+        return process;
+    }
+
+    /**
+     * Waits for a command {@link #start} started in {@code workingFolder}, and fails the test
+     * when it does not end in time.
+     */
+    static Output finish(Process process, Path workingFolder) throws Exception {
         File out = workingFolder.resolve("out.txt").toFile();
         File err = workingFolder.resolve("err.txt").toFile();
-        Process process = new ProcessBuilder(command).directory(workingFolder.toFile())
-                .redirectOutput(out).redirectError(err).start();
-        process.getOutputStream().close();
         boolean ended = process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         if (!ended) {
             process.descendants().forEach(ProcessHandle::destroy);

@@ -44,6 +44,8 @@ public final class LlamaModel {
     private final ParameterStore store;
     private final Ops ops;
     private final List<AttentionLayer> attention = new ArrayList<>();
+    private final List<AttentionShape> attentionShapes = new ArrayList<>();
+    private final List<List<ParameterSpec>> attentionSpecs = new ArrayList<>();
     private final List<Parameters> layerParameters = new ArrayList<>();
     private final List<Parameters> selfAttnParameters = new ArrayList<>();
     private final List<Parameters> mlpParameters = new ArrayList<>();
@@ -85,8 +87,12 @@ public final class LlamaModel {
             AttentionPlugin plugin = Objects.requireNonNull(plugins.get(i),
                     "attention plugin of layer " + i);
             PluginConfig pluginConfig = config.attentionOf(i).pluginConfig(i);
-            store.create(prefix + "self_attn.", plugin.parameterSpecs(shape, pluginConfig));
+            List<ParameterSpec> pluginSpecs = List.copyOf(plugin.parameterSpecs(shape,
+                    pluginConfig));
+            store.create(prefix + "self_attn.", pluginSpecs);
             attention.add(plugin.create(shape, pluginConfig));
+            attentionShapes.add(shape);
+            attentionSpecs.add(pluginSpecs);
             store.create(prefix, List.of(ones("post_attention_layernorm.weight", dim)));
             store.create(prefix + "mlp.", config.isMoeLayer(i) ? moeSpecs(config.moe(), dim)
                     : swigluSpecs("", dim, config.ffnHidden()));
@@ -112,6 +118,31 @@ public final class LlamaModel {
     /** The attention of layer {@code layer}. */
     public AttentionLayer attention(int layer) {
         return attention.get(layer);
+    }
+
+    /** The sizes layer {@code layer}'s attention plugin was given. */
+    public AttentionShape attentionShape(int layer) {
+        return attentionShapes.get(layer);
+    }
+
+    /**
+     * The parameters layer {@code layer}'s attention plugin declared when the model was built,
+     * in the store under {@code model.layers.{layer}.self_attn.}; unmodifiable.
+     */
+    public List<ParameterSpec> attentionSpecs(int layer) {
+        return attentionSpecs.get(layer);
+    }
+
+    /**
+     * Makes {@code replacement} the attention of layer {@code layer} from the next pass on (a
+     * plugin swapped during a run). It receives the same parameters as the layer it replaces,
+     * so the caller makes sure its plugin declares exactly {@link #attentionSpecs(int)}: same
+     * names, same shapes. Not for use while a pass runs.
+     *
+     * @return the layer replaced
+     */
+    public AttentionLayer replaceAttention(int layer, AttentionLayer replacement) {
+        return attention.set(layer, Objects.requireNonNull(replacement, "replacement"));
     }
 
     /** Logits of {@code tokens [B, T]} with every layer's default attention mode. */

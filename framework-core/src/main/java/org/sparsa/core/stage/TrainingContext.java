@@ -39,6 +39,18 @@ public interface TrainingContext extends StageContext {
     }
 
     /**
+     * Called by a stage's training loop between two optimiser steps, after {@code step} steps
+     * of the stage and before the next one draws its batch: the one point where the run may
+     * change the model's attention implementation (a plugin swapped during the run) without
+     * a step mixing two of them. It may block while such a change is applied. Loops of plugin
+     * stage kinds call it too where they can; a run that swaps nothing does nothing here.
+     *
+     * @param step the steps of this stage done so far
+     */
+    default void stepBoundary(long step) {
+    }
+
+    /**
      * {@code context} as a training context.
      *
      * @throws IllegalArgumentException naming the stage when the run gave no model

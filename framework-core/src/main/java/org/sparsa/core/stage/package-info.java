@@ -4,7 +4,8 @@
  * settings every such stage shares ({@link StageSettings}) and where it saves and resumes
  * ({@link StageCheckpoints}). The built-in kinds {@code pretrain}, {@code sft} and {@code eval}
  * are registered from here; plugin stage kinds that train the model take the same context, and
- * presets of the built-in loop reach it through {@link TrainingStages}.
+ * presets of the built-in loop reach it through {@link TrainingStages}. Since 0.4.0 a loop
+ * tells the run of each step boundary ({@link TrainingContext#stepBoundary}).
  */
 @Export
 @Version("0.4.0")

@@ -89,6 +89,43 @@ class LlamaModelTest {
                 new AttentionShape(1, 8, 2, 1, 4, 16, 500000.0)), shapes);
     }
 
+    /** A swapped plugin's layer takes over from the next pass, over the same parameters. */
+    @Test
+    void aReplacedAttentionLayerServesTheNextPassAndTheSpecsStayAsDeclared() {
+        ParameterSpec gate = new ParameterSpec("gate.weight", List.of(3), "ones", 0);
+        AttentionPlugin full = new FullAttentionPlugin();
+        AttentionPlugin withGate = new AttentionPlugin() {
+            @Override
+            public List<ParameterSpec> parameterSpecs(AttentionShape shape, PluginConfig c) {
+                return List.of(gate);
+            }
+
+            @Override
+            public AttentionLayer create(AttentionShape shape, PluginConfig c) {
+                return full.create(shape, c);
+            }
+        };
+        ParameterStore store = store();
+        LlamaModel model = new LlamaModel(TINY, store, List.of(full, withGate));
+        assertEquals(List.of(), model.attentionSpecs(0));
+        assertEquals(List.of(gate), model.attentionSpecs(1));
+        assertEquals(new AttentionShape(1, 8, 2, 1, 4, 16, TINY.ropeTheta()),
+                model.attentionShape(1));
+        IntTensor tokens = tokens(1, 6, 3);
+        float[] before = model.forward(tokens).logits().value().toArray();
+
+        AttentionLayer windowed = full.create(model.attentionShape(1),
+                PluginConfig.of(Map.of("window", 1), "test"));
+        AttentionLayer old = model.replaceAttention(1, windowed);
+        assertTrue(model.attention(1) == windowed && old != windowed);
+        float[] after = model.forward(tokens).logits().value().toArray();
+        // Position 0 sees only itself either way; later positions now see only themselves.
+        assertArrayEquals(Arrays.copyOf(before, 11), Arrays.copyOf(after, 11));
+        assertFalse(Arrays.equals(before, after));
+        model.replaceAttention(1, old);
+        assertArrayEquals(before, model.forward(tokens).logits().value().toArray());
+    }
+
     @Test
     void tiedEmbeddingsShareTheTable() {
         ParameterStore store = store();

@@ -82,6 +82,7 @@ final class DistillLoop {
         int seqLen = Math.min(settings.seqLen(), model.config().maxSequence());
         Map<String, Double> lastEvaluation = Map.of();
         while (step < settings.steps()) {
+            context.stepBoundary(step);
             long start = System.nanoTime();
             Map<String, Double> parts = new LinkedHashMap<>();
             SplitMix64 stream = data;

@@ -1,5 +1,6 @@
 package org.sparsa.distill.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -41,6 +42,9 @@ class LogitDistillationTest {
             assertTrue(first > 0, kl + ": the student starts away from the teacher");
             assertTrue(last < 0.1 * first, kl + " KL fell from " + first + " to " + last
                     + ", not below a tenth");
+            // The run may swap the student's attention before each of the 60 steps.
+            assertEquals(java.util.stream.LongStream.range(0, 60).boxed().toList(),
+                    context.boundaries);
         }
     }
 

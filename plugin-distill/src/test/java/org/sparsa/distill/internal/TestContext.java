@@ -26,6 +26,8 @@ import org.sparsa.core.train.AdamW;
  */
 final class TestContext implements TrainingContext, StageResources {
     final List<Map<String, Double>> lines = new ArrayList<>();
+    /** The step boundaries the stage reported, in order. */
+    final List<Long> boundaries = new ArrayList<>();
     private final LlamaModel student;
     private final StageSettings settings;
     private final Path runFolder;
@@ -77,6 +79,11 @@ final class TestContext implements TrainingContext, StageResources {
     @Override
     public Parameters parameters() {
         return student.parameters().view("");
+    }
+
+    @Override
+    public void stepBoundary(long step) {
+        boundaries.add(step);
     }
 
     @Override

@@ -3,6 +3,7 @@ package org.sparsa.core.compute.opencl;
 import com.aparapi.Kernel;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -24,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * other way (say on Aparapi's Java thread pool) can be handed over with {@link #ran}. Only
  * kernels that have run are remembered, because Aparapi may crash the JVM when it disposes a
  * kernel that never ran.
+ *
+ * <p>Code that goes on using objects of a discarded revision for a while (a run that refused a
+ * plugin's new revision keeps training with the old one) {@link #keep}s that revision's class
+ * loader: {@link #forget} then leaves its kernels and class-keyed cache entries alone until the
+ * keep is released.
  */
 public final class KernelCaches {
     private static final Logger LOG = LoggerFactory.getLogger(KernelCaches.class);
@@ -31,7 +37,25 @@ public final class KernelCaches {
     private static final Map<Kernel, Boolean> RAN =
             Collections.synchronizedMap(new WeakHashMap<>());
 
+    /** Class loaders kept from {@link #forget}, with how many keeps each has; guarded by itself. */
+    private static final Map<ClassLoader, Integer> KEPT = new IdentityHashMap<>();
+    /** Kept class loaders that {@link #forget} matched: forgotten when their last keep goes. */
+    private static final Map<ClassLoader, Boolean> DEFERRED = new IdentityHashMap<>();
+
     private KernelCaches() {
+    }
+
+    /**
+     * Keeps {@link #forget} from disposing the kernels of {@code loader}'s classes or removing
+     * their cache entries until the returned keep is released, for code that still runs them
+     * after their bundle revision was discarded. The name-keyed caches are still cleared (they
+     * refill on demand); kernels already built keep running. Keeps nest.
+     */
+    public static Kept keep(ClassLoader loader) {
+        synchronized (KEPT) {
+            KEPT.merge(loader, 1, Integer::sum);
+        }
+        return new Kept(loader);
     }
 
     /**
@@ -54,6 +78,16 @@ public final class KernelCaches {
      * @return what was let go
      */
     public static Forgotten forget(Predicate<ClassLoader> stale) {
+        Predicate<ClassLoader> unkept;
+        synchronized (KEPT) {
+            List<ClassLoader> kept = new ArrayList<>(KEPT.keySet());
+            kept.stream().filter(stale).forEach(loader -> DEFERRED.put(loader, Boolean.TRUE));
+            unkept = loader -> stale.test(loader) && !kept.contains(loader);
+        }
+        return forgetNow(unkept);
+    }
+
+    private static Forgotten forgetNow(Predicate<ClassLoader> stale) {
         List<Kernel> gone = new ArrayList<>();
         synchronized (RAN) {
             for (Kernel kernel : RAN.keySet()) {
@@ -84,6 +118,39 @@ public final class KernelCaches {
     /** {@link #forget} for the classes of exactly one class loader. */
     public static Forgotten forget(ClassLoader loader) {
         return forget(candidate -> candidate == loader);
+    }
+
+    /** A class loader kept from {@link #forget}; see {@link #keep}. */
+    public static final class Kept {
+        private final ClassLoader loader;
+        private boolean released;
+
+        private Kept(ClassLoader loader) {
+            this.loader = loader;
+        }
+
+        /**
+         * Ends this keep. When it was the loader's last and {@link #forget} matched the loader
+         * meanwhile, the loader is forgotten now.
+         *
+         * @return what was let go; nothing when the loader stays kept or was not matched
+         */
+        public Forgotten release() {
+            synchronized (KEPT) {
+                if (released) {
+                    return new Forgotten(0, 0);
+                }
+                released = true;
+                if (KEPT.merge(loader, -1, Integer::sum) > 0) {
+                    return new Forgotten(0, 0);
+                }
+                KEPT.remove(loader);
+                if (DEFERRED.remove(loader) == null) {
+                    return new Forgotten(0, 0);
+                }
+            }
+            return forget(loader);
+        }
     }
 
     /**

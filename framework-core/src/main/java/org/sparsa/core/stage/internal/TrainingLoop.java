@@ -88,6 +88,7 @@ final class TrainingLoop {
         int seqLen = Math.min(settings.seqLen(), model.config().maxSequence());
         List<String> modes = settings.modes(model.config().layers());
         while (step < settings.steps()) {
+            context.stepBoundary(step);
             long start = System.nanoTime();
             List<TrainingBatch> micro = new ArrayList<>(settings.accumulate());
             for (int i = 0; i < settings.accumulate(); i++) {

@@ -47,6 +47,9 @@ class StageKindsTest {
         assertTrue(context.lines.get(2).containsKey("eval/exact_match"));
         assertEquals(0.0, context.lines.get(0).get("lr"), "warm-up starts at 0");
         assertEquals(List.of(3L, 4L), context.saved.stream().map(p -> p.step()).toList());
+        // A boundary before every step, after the previous step's metrics and evaluation.
+        assertEquals(List.of("0 after 0 lines", "1 after 1 lines", "2 after 3 lines",
+                "3 after 4 lines"), context.boundaries);
         assertTrue(context.saved.get(1).rngStates().containsKey(TrainingLoop.DATA_STREAM));
     }
 

@@ -33,6 +33,8 @@ final class TestContext implements TrainingContext {
     final List<Map<String, Double>> lines = Collections.synchronizedList(new ArrayList<>());
     final List<Long> steps = new ArrayList<>();
     final List<StagePosition> saved = new ArrayList<>();
+    /** Each step boundary the loop reported, with the metric lines logged before it. */
+    final List<String> boundaries = new ArrayList<>();
     private final LlamaModel model;
     private final Task task;
     private final StageSettings settings;
@@ -85,6 +87,11 @@ final class TestContext implements TrainingContext {
             steps.add(step);
             lines.add(new LinkedHashMap<>(metrics));
         };
+    }
+
+    @Override
+    public void stepBoundary(long step) {
+        boundaries.add(step + " after " + lines.size() + " lines");
     }
 
     @Override

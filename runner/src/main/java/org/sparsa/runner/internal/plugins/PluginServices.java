@@ -50,6 +50,11 @@ public final class PluginServices implements PluginSource, AutoCloseable {
                 + String.join(", ", new PluginCatalog(context).ids(kind)));
     }
 
+    /** The bundle context the services come from. */
+    public BundleContext bundleContext() {
+        return context;
+    }
+
     @Override
     public void close() {
         for (ServiceReference<?> reference : taken) {

@@ -19,10 +19,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads a run's {@code metrics.jsonl}: one JSON object a line, of which only the lines that
- * carry numeric metrics are kept. Events ({@code "event": "resume"}) and lines without metrics
- * are passed over, and so is an unparsable last line, which is what a process that crashed
- * mid-write leaves; an unparsable line anywhere else is an error.
+ * Reads a run's {@code metrics.jsonl}: one JSON object a line. {@link #read} keeps the lines
+ * that carry numeric metrics, passing over events ({@code "event": "resume"}) and lines
+ * without metrics; {@link #readEvents} keeps the events. An unparsable last line, which is what
+ * a process that crashed mid-write leaves, is passed over; an unparsable line anywhere else is
+ * an error.
  */
 public final class MetricsReader {
     /** The file's name inside a run folder. */
@@ -50,8 +51,26 @@ public final class MetricsReader {
      */
     public static List<MetricsLine> read(Path file) throws IOException {
         List<MetricsLine> lines = new ArrayList<>();
+        readInto(file, lines, null);
+        return lines;
+    }
+
+    /**
+     * The event lines of {@code file} in file order (each with its {@code event} name and a
+     * whole {@code step}); an empty list when the file does not exist.
+     *
+     * @throws IOException as {@link #read} does
+     */
+    public static List<MetricsEvent> readEvents(Path file) throws IOException {
+        List<MetricsEvent> events = new ArrayList<>();
+        readInto(file, new ArrayList<>(), events);
+        return events;
+    }
+
+    private static void readInto(Path file, List<MetricsLine> lines, List<MetricsEvent> events)
+            throws IOException {
         if (!Files.exists(file)) {
-            return lines;
+            return;
         }
         // A reader built on a Charset replaces malformed bytes instead of failing, so a last
         // line cut inside a multi-byte character still reaches the parser and is skipped there.
@@ -68,20 +87,19 @@ public final class MetricsReader {
                     continue;
                 }
                 if (pending != null) {
-                    parse(file, pendingNumber, pending, false, lines);
+                    parse(file, pendingNumber, pending, false, lines, events);
                 }
                 pending = text;
                 pendingNumber = number;
             }
             if (pending != null) {
-                parse(file, pendingNumber, pending, true, lines);
+                parse(file, pendingNumber, pending, true, lines, events);
             }
         }
-        return lines;
     }
 
     private static void parse(Path file, int number, String text, boolean last,
-            List<MetricsLine> into) throws IOException {
+            List<MetricsLine> into, List<MetricsEvent> events) throws IOException {
         JsonNode node;
         try {
             node = JSON.readTree(text);
@@ -95,6 +113,19 @@ public final class MetricsReader {
             throw error(file, number, "not a JSON object");
         }
         if (node.has("event")) {
+            JsonNode step = node.get("step");
+            if (events != null && step != null && step.canConvertToLong()) {
+                Map<String, String> fields = new LinkedHashMap<>();
+                for (Map.Entry<String, JsonNode> field : node.properties()) {
+                    if (!field.getKey().equals("event") && !POSITION_KEYS.contains(
+                            field.getKey())) {
+                        fields.put(field.getKey(), field.getValue().isTextual()
+                                ? field.getValue().asText() : field.getValue().toString());
+                    }
+                }
+                events.add(new MetricsEvent(node.get("event").asText(), step.longValue(),
+                        fields));
+            }
             return;
         }
         Map<String, Double> values = new LinkedHashMap<>();

@@ -1,5 +1,10 @@
 package org.sparsa.runner.internal.report;
 
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -7,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.knowm.xchart.AnnotationLine;
+import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.BitmapEncoder.BitmapFormat;
 import org.knowm.xchart.XYChart;
@@ -21,7 +28,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * per metric, evaluation loss with one series per stage, and the attention layers' auxiliary
  * losses ({@link AuxiliarySeries}) with one series per stage and loss, and an RL stage's rewards
  * and rollout accuracy ({@code reward/*}, {@code accuracy}) with one series per stage and metric.
- * A chart with no points is left out. Rendering draws into an off-screen image only, so it works on a machine without a
+ * A chart with no points is left out. Every chart marks each plugin swap of the run
+ * ({@link MetricsEvent#PLUGIN_SWAP}) with a dashed vertical line at its step, labelled with the
+ * plugin and its versions. Rendering draws into an off-screen image only, so it works on a machine without a
  * display as long as the JVM runs with {@code java.awt.headless=true}, which the launcher sets.
  */
 final class Plots {
@@ -50,6 +59,7 @@ final class Plots {
     private static final String REWARD_PREFIX = "reward/";
     private static final String ACCURACY = "accuracy";
     private static final String REWARD_STD = "reward/std";
+    private static final Color SWAP_COLOR = new Color(0x80, 0x30, 0xa0);
 
     /**
      * One chart of the report.
@@ -57,8 +67,9 @@ final class Plots {
      * @param fileName the PNG's file name inside the report's {@code plots} folder
      * @param caption what the chart shows, its title and the image's alternative text
      * @param chart the chart, ready to draw
+     * @param marks the labels of the swap markers drawn on it, in step order
      */
-    record Plot(String fileName, String caption, XYChart chart) {
+    record Plot(String fileName, String caption, XYChart chart, List<String> marks) {
         /** The chart drawn as a PNG image. */
         byte[] png() throws IOException {
             return BitmapEncoder.getBitmapBytes(chart, BitmapFormat.PNG);
@@ -69,19 +80,35 @@ final class Plots {
 
     /** The charts {@code lines} has points for, in the order the report shows them. */
     static List<Plot> of(List<MetricsLine> lines) {
+        return of(lines, List.of());
+    }
+
+    /**
+     * The charts {@code lines} has points for, in the order the report shows them, each marking
+     * the plugin swaps among {@code events}.
+     */
+    static List<Plot> of(List<MetricsLine> lines, List<MetricsEvent> events) {
+        TreeMap<Long, String> swaps = new TreeMap<>();
+        for (MetricsEvent event : events) {
+            if (event.event().equals(MetricsEvent.PLUGIN_SWAP)) {
+                // Two swaps after one step share a marker.
+                swaps.merge(event.step(), event.field("plugin") + " " + event.field("from")
+                        + "\u2192" + event.field("to"), (a, b) -> a + ", " + b);
+            }
+        }
         List<Plot> plots = new ArrayList<>();
-        add(plots, LOSS_PNG, "Training loss", LOSS,
+        add(plots, swaps, LOSS_PNG, "Training loss", LOSS,
                 seriesByStage(lines, LOSS), false);
-        add(plots, LR_PNG, "Learning rate", LR,
+        add(plots, swaps, LR_PNG, "Learning rate", LR,
                 seriesByStage(lines, LR), false);
         Map<String, TreeMap<Long, Double>> eval = evalSeriesByMetric(lines);
         // One metric names its axis; several are told apart by the legend.
         String evalTitle = eval.size() == 1 ? eval.keySet().iterator().next() : "value";
-        add(plots, EVAL_PNG, "Evaluation metrics", evalTitle, eval, true);
-        add(plots, EVAL_LOSS_PNG, "Evaluation loss", EVAL_LOSS,
+        add(plots, swaps, EVAL_PNG, "Evaluation metrics", evalTitle, eval, true);
+        add(plots, swaps, EVAL_LOSS_PNG, "Evaluation loss", EVAL_LOSS,
                 seriesByStage(lines, EVAL_LOSS), false);
-        add(plots, AUX_PNG, "Auxiliary losses", "loss", AuxiliarySeries.of(lines), false);
-        add(plots, REWARDS_PNG, "Rewards and rollout accuracy", "value",
+        add(plots, swaps, AUX_PNG, "Auxiliary losses", "loss", AuxiliarySeries.of(lines), false);
+        add(plots, swaps, REWARDS_PNG, "Rewards and rollout accuracy", "value",
                 rewardSeries(lines), true);
         return plots;
     }
@@ -140,8 +167,9 @@ final class Plots {
         series.computeIfAbsent(name, n -> new TreeMap<>()).put(step, value);
     }
 
-    private static void add(List<Plot> plots, String fileName, String caption, String yTitle,
-            Map<String, TreeMap<Long, Double>> series, boolean unitRangeWhenFits) {
+    private static void add(List<Plot> plots, TreeMap<Long, String> swaps, String fileName,
+            String caption, String yTitle, Map<String, TreeMap<Long, Double>> series,
+            boolean unitRangeWhenFits) {
         series.values().removeIf(Map::isEmpty);
         if (series.isEmpty()) {
             return;
@@ -184,6 +212,51 @@ final class Plots {
             chart.getStyler().setYAxisMin(0.0);
             chart.getStyler().setYAxisMax(1.0);
         }
-        plots.add(new Plot(fileName, caption, chart));
+        List<String> marks = markSwaps(chart, swaps, all.stream()
+                .mapToDouble(v -> v * scale).max().orElse(0), unitRange);
+        plots.add(new Plot(fileName, caption, chart, marks));
+    }
+
+    /**
+     * Draws a dashed vertical line at each swap's step, labelled near the top of the chart:
+     * the points right of it were trained with the new revision.
+     */
+    private static List<String> markSwaps(XYChart chart, TreeMap<Long, String> swaps,
+            double top, boolean unitRange) {
+        if (swaps.isEmpty()) {
+            return List.of();
+        }
+        chart.getStyler().setAnnotationLineColor(SWAP_COLOR);
+        chart.getStyler().setAnnotationLineStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT,
+                BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+        chart.getStyler().setAnnotationTextFontColor(SWAP_COLOR);
+        List<String> marks = new ArrayList<>();
+        for (Map.Entry<Long, String> swap : swaps.entrySet()) {
+            String label = "swap " + swap.getValue();
+            chart.addAnnotation(new AnnotationLine(swap.getKey(), true, false));
+            chart.addAnnotation(new AnnotationText(rightOfCentre(chart, label), swap.getKey(),
+                    unitRange ? 1.0 : top, false));
+            marks.add(label);
+        }
+        return marks;
+    }
+
+    /**
+     * {@code label} preceded by spaces half as wide as itself: XChart centres the visible part
+     * of a text on its x but draws it after its leading spaces, so they move the label from
+     * across the marker line to just right of it.
+     */
+    private static String rightOfCentre(XYChart chart, String label) {
+        Graphics2D graphics = new BufferedImage(1, 1, BufferedImage.TYPE_INT_ARGB)
+                .createGraphics();
+        try {
+            FontMetrics metrics = graphics.getFontMetrics(
+                    chart.getStyler().getAnnotationTextFont());
+            int spaces = (int) Math.ceil(metrics.stringWidth(label) / 2.0
+                    / Math.max(1, metrics.charWidth(' '))) + 1;
+            return " ".repeat(spaces) + label;
+        } finally {
+            graphics.dispose();
+        }
     }
 }

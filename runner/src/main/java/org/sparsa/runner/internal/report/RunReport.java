@@ -46,12 +46,13 @@ public final class RunReport {
         // Everything is read and drawn before anything is written, so a damaged log or a
         // failing chart leaves the folder as it was.
         List<MetricsLine> lines = MetricsReader.read(metrics);
-        List<Plots.Plot> plots = Plots.of(lines);
+        List<MetricsEvent> events = MetricsReader.readEvents(metrics);
+        List<Plots.Plot> plots = Plots.of(lines, events);
         Map<String, byte[]> images = new LinkedHashMap<>();
         for (Plots.Plot plot : plots) {
             images.put(plot.fileName(), plot.png());
         }
-        String markdown = markdown(title, summaryLines, lines, plots, logged);
+        String markdown = markdown(title, summaryLines, lines, events, plots, logged);
 
         Path plotFolder = runFolder.resolve(PLOTS_FOLDER);
         if (!images.isEmpty()) {
@@ -67,7 +68,7 @@ public final class RunReport {
     }
 
     private static String markdown(String title, List<String> summaryLines, List<MetricsLine> lines,
-            List<Plots.Plot> plots, boolean logged) {
+            List<MetricsEvent> events, List<Plots.Plot> plots, boolean logged) {
         List<String> out = new ArrayList<>();
         out.add("# " + oneLine(title));
         out.add("");
@@ -94,6 +95,13 @@ public final class RunReport {
             out.addAll(scores);
             out.add("");
         }
+        List<String> swaps = swapLines(events);
+        if (!swaps.isEmpty()) {
+            out.add("## Plugin swaps");
+            out.add("");
+            out.addAll(swaps);
+            out.add("");
+        }
         if (!plots.isEmpty()) {
             out.add("## Plots");
             out.add("");
@@ -104,6 +112,26 @@ public final class RunReport {
             }
         }
         return String.join("\n", out).stripTrailing() + "\n";
+    }
+
+    /**
+     * A bullet per plugin revision that took over or was refused during the run; the plots
+     * mark the swaps at their steps.
+     */
+    private static List<String> swapLines(List<MetricsEvent> events) {
+        List<String> out = new ArrayList<>();
+        for (MetricsEvent event : events) {
+            String what = "`" + event.field("plugin") + "` " + event.field("from") + " \u2192 "
+                    + event.field("to");
+            if (event.event().equals(MetricsEvent.PLUGIN_SWAP)) {
+                out.add("- after step " + event.step() + ": " + what + " swapped in (layers "
+                        + event.field("layers") + ")");
+            } else if (event.event().equals(MetricsEvent.SWAP_REFUSED)) {
+                out.add("- after step " + event.step() + ": " + what + " refused, the run kept "
+                        + event.field("from") + ": " + oneLine(event.field("reason")));
+            }
+        }
+        return out;
     }
 
     /** A line break inside a heading or bullet would end it and spill into the next block. */

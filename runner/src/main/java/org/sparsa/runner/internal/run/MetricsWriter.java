@@ -22,7 +22,8 @@ import org.sparsa.core.checkpoint.DurableFiles;
  * a crashed run keeps every line but possibly a cut last one. A metrics line holds
  * {@code stage}, {@code kind}, the run's {@code step} (counted over all stages), the
  * {@code stage_step}, {@code time_s} since the run started, then the metrics by name; an event
- * line ({@code resume}) holds {@code event} and {@code step}.
+ * line ({@code resume}, {@code plugin_swap}, {@code swap_refused}) holds {@code event},
+ * {@code step}, {@code time_s} and what the event concerns, and no {@code stage}.
  */
 final class MetricsWriter implements AutoCloseable {
     /** The file's name in the run folder. */
@@ -74,10 +75,20 @@ final class MetricsWriter implements AutoCloseable {
 
     /** Appends an event such as {@code resume} at run step {@code step}. */
     void event(String event, long step) {
+        event(event, step, Map.of());
+    }
+
+    /**
+     * Appends an event at run step {@code step} with what it concerns, such as a plugin swap's
+     * {@code plugin}, {@code from} and {@code to} versions; values are written as JSON
+     * (strings, numbers, lists).
+     */
+    void event(String event, long step, Map<String, ?> fields) {
         ObjectNode line = JSON.createObjectNode();
         line.put("event", event);
         line.put("step", step);
         line.put("time_s", Math.round(seconds() * 1000) / 1000.0);
+        fields.forEach((name, value) -> line.set(name, JSON.valueToTree(value)));
         write(line);
     }
 

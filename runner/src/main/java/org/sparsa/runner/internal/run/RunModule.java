@@ -7,8 +7,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.sparsa.api.attention.AttentionPlugin;
 import org.sparsa.api.plugin.PluginConfig;
@@ -30,6 +32,7 @@ import org.sparsa.core.tokenizer.CharTokenizer;
 import org.sparsa.core.tokenizer.Tokenizer;
 import org.sparsa.core.tokenizer.Tokenizers;
 import org.sparsa.core.tokenizer.VocabularyOrder;
+import org.sparsa.runner.internal.plugins.PluginServices;
 import org.sparsa.runner.internal.plugins.PluginSource;
 import org.sparsa.runner.internal.recipe.ModelSpec;
 import org.sparsa.runner.internal.recipe.PluginRef;
@@ -150,6 +153,23 @@ public final class RunModule extends AbstractModule {
                     AttentionPlugin.class));
         }
         return new LlamaModel(config, store, attention);
+    }
+
+    /**
+     * Where the run hears of new revisions of the attention plugins its model uses: the OSGi
+     * registry when the plugins come from it, nothing otherwise.
+     */
+    @Provides
+    @Singleton
+    PluginRevisions revisions(LlamaModel model) {
+        if (!(plugins instanceof PluginServices services)) {
+            return PluginRevisions.none();
+        }
+        Set<String> ids = new LinkedHashSet<>();
+        for (int layer = 0; layer < model.config().layers(); layer++) {
+            ids.add(model.config().attentionOf(layer).plugin());
+        }
+        return new PluginSwaps(services.bundleContext(), ids);
     }
 
     private static AttentionChoice choice(PluginRef ref) {

@@ -42,8 +42,9 @@ import org.sparsa.runner.internal.report.RunReport;
  * {@code checkpoints/}. With {@code resume: auto} the run continues from the folder's latest
  * checkpoint: stages before it are skipped, the stage it was saved in picks up at its step with
  * the saved optimiser and data stream, and the log keeps only what happened up to it, so the
- * result is the one an uninterrupted run gives, bit for bit. At the end it writes
- * {@code result.json}: the last value of every metric, overall and per stage.
+ * result is the one an uninterrupted run gives, bit for bit. An attention plugin replaced while
+ * the run trains takes over at the next step boundary ({@link PluginSwapper}). At the end it
+ * writes {@code result.json}: the last value of every metric, overall and per stage.
  */
 public final class TrainingRun {
     /** The result file's name in the run folder. */
@@ -60,10 +61,11 @@ public final class TrainingRun {
     private final Tokenizer tokenizer;
     private final Task task;
     private final Backend backend;
+    private final PluginRevisions revisions;
 
     @Inject
     TrainingRun(Recipe recipe, RunFolder folder, PluginSource plugins, LlamaModel model,
-            Tokenizer tokenizer, Task task, Backend backend) {
+            Tokenizer tokenizer, Task task, Backend backend, PluginRevisions revisions) {
         this.recipe = recipe;
         this.folder = folder;
         this.plugins = plugins;
@@ -71,6 +73,7 @@ public final class TrainingRun {
         this.tokenizer = tokenizer;
         this.task = task;
         this.backend = backend;
+        this.revisions = revisions;
     }
 
     /** The last value of each metric of one stage. */
@@ -98,6 +101,7 @@ public final class TrainingRun {
                 LOG.error("the run failed", e);
                 throw e;
             } finally {
+                revisions.close();
                 writeReport(status, (System.nanoTime() - start) / 1e9);
             }
         }
@@ -154,7 +158,8 @@ public final class TrainingRun {
             MetricsWriter.truncateAfter(dir, 0);
         }
         String configJson = model.config().toHuggingFaceJson();
-        try (MetricsWriter metrics = new MetricsWriter(dir, timeOffset)) {
+        try (MetricsWriter metrics = new MetricsWriter(dir, timeOffset);
+                PluginSwapper swapper = new PluginSwapper(model, revisions, metrics)) {
             if (latest.isPresent()) {
                 metrics.event("resume", offsets[firstStage] + resumeStep);
             }
@@ -163,16 +168,22 @@ public final class TrainingRun {
                 RunCheckpoints stageCheckpoints = new RunCheckpoints(checkpoints,
                         model.parameters(), configJson, spec.name(), i, offsets[i],
                         i == firstStage ? resumeInside : null);
-                results.put(spec.name(), runStage(spec, i, offsets[i], stageCheckpoints, metrics,
-                        console, i == firstStage ? resumeStep : 0));
+                long firstStep = i == firstStage ? resumeStep : 0;
+                swapper.atStageBoundary(offsets[i] + firstStep);
+                try {
+                    results.put(spec.name(), runStage(spec, i, offsets[i], stageCheckpoints,
+                            metrics, swapper, console, firstStep));
+                } finally {
+                    revisions.stageEnded();
+                }
             }
             return writeResult(dir, results, offsets[stages.size()], metrics.seconds());
         }
     }
 
     private StageResult runStage(StageSpec spec, int index, long offset,
-            RunCheckpoints checkpoints, MetricsWriter metrics, PrintStream console, long firstStep)
-            throws Exception {
+            RunCheckpoints checkpoints, MetricsWriter metrics, PluginSwapper swapper,
+            PrintStream console, long firstStep) throws Exception {
         StageKind kind = plugins.get(PluginKind.STAGE, spec.kind(), StageKind.class);
         Stage stage = kind.create(PluginConfig.of(spec.config(),
                 "stage '" + spec.name() + "' config"));
@@ -210,7 +221,8 @@ public final class TrainingRun {
                         spec.name(), index, offset, null);
             }
             stage.run(new RunContext(spec.name(), folder.path(), seed, stageModel, tokenizer,
-                    stageTask, spec.settings(), stageCheckpoints, sink, resources));
+                    stageTask, spec.settings(), stageCheckpoints, sink, resources,
+                    step -> swapper.atStepBoundary(offset + step)));
         }
         return new StageResult(spec, last);
     }

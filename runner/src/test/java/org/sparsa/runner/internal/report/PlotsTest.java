@@ -39,6 +39,27 @@ class PlotsTest {
     }
 
     @Test
+    void everyChartMarksEachPluginSwapAtItsStep() {
+        List<MetricsLine> lines = List.of(
+                line("pretrain", 1, values("loss", 4.0, "lr", 1e-3)),
+                line("pretrain", 2, values("loss", 3.0, "lr", 1e-3)),
+                line("pretrain", 3, values("loss", 2.0, "lr", 1e-3)));
+        List<MetricsEvent> events = List.of(
+                new MetricsEvent("resume", 1, Map.of()),
+                new MetricsEvent(MetricsEvent.SWAP_REFUSED, 1, Map.of("plugin", "dsa",
+                        "from", "1.0.0", "to", "1.1.0", "reason", "mismatch")),
+                new MetricsEvent(MetricsEvent.PLUGIN_SWAP, 2, Map.of("plugin", "dsa",
+                        "from", "1.0.0", "to", "1.2.0")));
+        List<Plots.Plot> plots = Plots.of(lines, events);
+        assertEquals(List.of("loss.png", "lr.png"),
+                plots.stream().map(Plots.Plot::fileName).toList());
+        for (Plots.Plot plot : plots) {
+            assertEquals(List.of("swap dsa 1.0.0\u21921.2.0"), plot.marks(), plot.fileName());
+        }
+        assertEquals(List.of(), Plots.of(lines).get(0).marks());
+    }
+
+    @Test
     void rlStagesGetARewardChartWithoutTheSpread() {
         List<Plots.Plot> plots = Plots.of(List.of(
                 line("rl", 1, values("reward/mean", 0.25, "reward/std", 0.4, "accuracy",

@@ -78,6 +78,30 @@ class RunReportTest {
     }
 
     @Test
+    void pluginSwapsAndRefusalsAreListedAndTheSwapMarkedOnThePlots(@TempDir Path run)
+            throws IOException {
+        Files.writeString(run.resolve("metrics.jsonl"), """
+                {"stage":"pretrain","kind":"pretrain","step":1,"stage_step":1,"loss":4.0}
+                {"stage":"pretrain","kind":"pretrain","step":2,"stage_step":2,"loss":3.0}
+                {"event":"swap_refused","step":2,"time_s":1.0,"plugin":"nsa","from":"1.0.0","to":"1.1.0","reason":"layer 0: parameter 'g' has shape [8], expected [4]"}
+                {"event":"plugin_swap","step":2,"time_s":1.5,"plugin":"nsa","from":"1.0.0","to":"1.2.0","layers":[0,1]}
+                {"stage":"pretrain","kind":"pretrain","step":3,"stage_step":3,"loss":2.5}
+                """);
+        List<String> lines = Files.readAllLines(RunReport.write(run, "swapped", List.of()));
+
+        int section = lines.indexOf("## Plugin swaps");
+        assertTrue(section > 0, lines::toString);
+        assertEquals("- after step 2: `nsa` 1.0.0 \u2192 1.1.0 refused, the run kept 1.0.0: "
+                + "layer 0: parameter 'g' has shape [8], expected [4]", lines.get(section + 2));
+        assertEquals("- after step 2: `nsa` 1.0.0 \u2192 1.2.0 swapped in (layers [0,1])",
+                lines.get(section + 3));
+        assertEquals(List.of("loss.png"), imageLinks(lines));
+        assertPng(run.resolve("plots/loss.png"));
+        // The loss still reads as one line over the swap: the events are not metrics.
+        assertTrue(lines.contains("| pretrain | pretrain | 3 | 2.5 |"), lines::toString);
+    }
+
+    @Test
     void aRewriteRemovesPlotsTheNewReportNoLongerDraws(@TempDir Path run) throws IOException {
         Files.writeString(run.resolve("metrics.jsonl"), TWO_STAGES);
         RunReport.write(run, "first", List.of());

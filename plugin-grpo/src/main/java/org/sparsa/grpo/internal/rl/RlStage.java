@@ -126,6 +126,8 @@ final class RlStage implements Stage {
         TrainStep trainStep = new TrainStep(optimizer, s -> rates.at(s / minibatches),
                 settings.gradClip() > 0 ? settings.gradClip() : Double.POSITIVE_INFINITY);
         while (step < settings.steps()) {
+            // A plugin swapped during the run takes over here, between two rollouts.
+            context.stepBoundary(step);
             if (config.referenceRefresh() > 0 && step > 0
                     && step % config.referenceRefresh() == 0) {
                 reference.refresh();

@@ -39,6 +39,7 @@ import org.sparsa.core.safetensors.TensorEntry;
 import org.sparsa.core.tensor.DenseTensor;
 import org.sparsa.core.train.AdamW;
 import org.sparsa.core.train.AdamWState;
+import org.sparsa.core.io.BoundedReads;
 
 /**
  * The checkpoints of one run, in {@code <run>/checkpoints/}: one folder per saved step,
@@ -379,7 +380,7 @@ public final class Checkpoints {
         Path pointer = directory.resolve(LATEST_FILE);
         String text;
         try {
-            text = Files.readString(pointer, StandardCharsets.UTF_8).strip();
+            text = BoundedReads.readUtf8(pointer, BoundedReads.POINTER_LIMIT).strip();
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
@@ -421,7 +422,7 @@ public final class Checkpoints {
     private static JsonNode readJsonObject(Path file) throws IOException {
         JsonNode node;
         try {
-            node = JSON.readTree(Files.readAllBytes(file));
+            node = JSON.readTree(BoundedReads.readBytes(file, BoundedReads.JSON_LIMIT));
         } catch (JsonProcessingException e) {
             throw new CheckpointException(file, "not valid JSON: " + e.getOriginalMessage(), e);
         }
@@ -504,7 +505,7 @@ public final class Checkpoints {
     public static String readConfig(Path folder) throws IOException {
         Path file = folder.resolve(CONFIG_FILE);
         readJsonObject(file);
-        return Files.readString(file, StandardCharsets.UTF_8);
+        return BoundedReads.readString(file, BoundedReads.JSON_LIMIT);
     }
 
     private static Map<String, float[]> readWeights(Path file, ParameterStore store)
@@ -615,6 +616,10 @@ public final class Checkpoints {
             rng.put(e.getKey(), requireLong(file, rngNode, e.getKey()));
         }
         JsonNode extraNode = root.get("extra");
+        if (extraNode != null && !extraNode.isNull() && !extraNode.isObject()) {
+            throw new CheckpointException(file, "\"extra\" is " + extraNode.getNodeType()
+                    .toString().toLowerCase(Locale.ROOT) + ", expected an object");
+        }
         Map<String, Object> extra = extraNode == null || extraNode.isNull() ? Map.of()
                 : JSON.convertValue(extraNode, new TypeReference<LinkedHashMap<String, Object>>() {});
         try {

@@ -7,7 +7,7 @@
  * presets of the built-in loop reach it through {@link TrainingStages}.
  */
 @Export
-@Version("0.3.0")
+@Version("0.4.0")
 package org.sparsa.core.stage;
 
 import org.osgi.annotation.bundle.Export;

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.sparsa.api.attention.AttentionPlugin;
 import org.sparsa.api.parameter.Parameters;
 import org.sparsa.api.stage.MetricsSink;
 import org.sparsa.api.task.Task;
@@ -32,18 +33,27 @@ final class TestContext implements TrainingContext {
     final List<Map<String, Double>> lines = Collections.synchronizedList(new ArrayList<>());
     final List<Long> steps = new ArrayList<>();
     final List<StagePosition> saved = new ArrayList<>();
+    /** The optimiser's step count at each save, beside {@link #saved}. */
+    final List<Long> savedOptimizerSteps = new ArrayList<>();
+    /** Each event recorded: its step, name and details. */
+    final List<Map<String, Object>> events = new ArrayList<>();
     private final LlamaModel model;
     private final Task task;
     private final StageSettings settings;
 
     TestContext(Task task, StageSettings settings) {
+        this(task, settings, new FullAttentionPlugin());
+    }
+
+    /** A context whose model's attention is {@code attention}. */
+    TestContext(Task task, StageSettings settings, AttentionPlugin attention) {
         this.task = task;
         this.settings = settings;
         Tokenizer tokenizer = ByteTokenizer.instance();
         ModelConfig config = ModelConfig.llama(tokenizer.vocabSize(), 16, 1, 2, 2, 32)
                 .withMaxSequence(64);
         this.model = new LlamaModel(config, new ParameterStore(new Autograd(new JavaBackend()),
-                7), List.of(new FullAttentionPlugin()));
+                7), List.of(attention));
     }
 
     /** Settings with the given steps, batch and frozen globs, the rest small defaults. */
@@ -74,9 +84,21 @@ final class TestContext implements TrainingContext {
 
     @Override
     public MetricsSink metrics() {
-        return (step, metrics) -> {
-            steps.add(step);
-            lines.add(new LinkedHashMap<>(metrics));
+        return new MetricsSink() {
+            @Override
+            public void log(long step, Map<String, Double> metrics) {
+                steps.add(step);
+                lines.add(new LinkedHashMap<>(metrics));
+            }
+
+            @Override
+            public void event(long step, String event, Map<String, Object> details) {
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("event", event);
+                line.put("step", step);
+                line.putAll(details);
+                events.add(line);
+            }
         };
     }
 
@@ -111,6 +133,7 @@ final class TestContext implements TrainingContext {
             @Override
             public void save(StagePosition position, AdamW optimizer) {
                 saved.add(position);
+                savedOptimizerSteps.add(optimizer.steps());
             }
         };
     }

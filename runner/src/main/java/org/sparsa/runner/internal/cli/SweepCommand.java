@@ -42,6 +42,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.sparsa.core.io.BoundedReads;
 
 /**
  * {@code sparsa sweep}: expands a recipe's sweep into trials, validates every trial before any
@@ -303,7 +304,8 @@ public final class SweepCommand implements Callable<Integer> {
         ClusterSettings settings = new ClusterSettings(name,
                 bind != null ? bind : ClusterSettings.LOOPBACK, port, memberList,
                 slots != null ? slots : 0);
-        String recipeText = Files.readString(arguments.recipe);
+        String recipeText = BoundedReads.readString(arguments.recipe,
+                BoundedReads.CONFIG_LIMIT);
         String recipeName = arguments.recipe.getFileName().toString();
         TrialHost host = settings.slots() == 0 ? null : new TrialHost(Path.of(
                 System.getProperty("java.io.tmpdir"), "sparsa-worker-"

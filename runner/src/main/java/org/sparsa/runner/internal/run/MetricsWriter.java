@@ -74,10 +74,23 @@ final class MetricsWriter implements AutoCloseable {
 
     /** Appends an event such as {@code resume} at run step {@code step}. */
     void event(String event, long step) {
+        event(event, step, Map.of());
+    }
+
+    /**
+     * Appends event {@code event} at run step {@code step} with {@code details} (strings,
+     * numbers, booleans, lists), after {@code event}, {@code step} and {@code time_s}.
+     */
+    void event(String event, long step, Map<String, Object> details) {
         ObjectNode line = JSON.createObjectNode();
         line.put("event", event);
         line.put("step", step);
         line.put("time_s", Math.round(seconds() * 1000) / 1000.0);
+        details.forEach((key, value) -> {
+            if (!line.has(key)) {
+                line.set(key, JSON.valueToTree(value));
+            }
+        });
         write(line);
     }
 
@@ -133,7 +146,8 @@ final class MetricsWriter implements AutoCloseable {
             }
             kept.add(line);
             time = node.path("time_s").asDouble(time);
-            if (node.hasNonNull("stage")) {
+            // Events (a skipped step, a swap) may name their stage but carry no metrics.
+            if (node.hasNonNull("stage") && !node.has("event")) {
                 Map<String, Double> values = last.computeIfAbsent(node.get("stage").asText(),
                         k -> new LinkedHashMap<>());
                 node.fields().forEachRemaining(e -> {

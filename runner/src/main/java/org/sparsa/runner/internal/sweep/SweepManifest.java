@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sparsa.core.checkpoint.DurableFiles;
+import org.sparsa.core.io.BoundedReads;
 
 /**
  * A sweep's {@code sweep.yaml}: the recipe and overrides it starts from, its definition, the
@@ -97,7 +98,7 @@ public record SweepManifest(String recipe, String name, List<String> overrides,
         Path file = folder.resolve(FILE_NAME);
         JsonNode root;
         try {
-            root = YAML.readTree(Files.readString(file));
+            root = YAML.readTree(BoundedReads.readString(file, BoundedReads.CONFIG_LIMIT));
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(folder + ": not a sweep folder (it has no "
                     + FILE_NAME + ")");

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.sparsa.core.io.BoundedReads;
 
 /**
  * The final metrics of a finished trial, read from its {@code result.json}: every top-level
@@ -33,7 +34,7 @@ final class TrialResult {
     static Map<String, Double> metrics(Path resultFile) throws IOException {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readString(resultFile));
+            root = JSON.readTree(BoundedReads.readString(resultFile, BoundedReads.JSON_LIMIT));
         } catch (JacksonException e) {
             throw new IOException(resultFile + ": not valid JSON: " + e.getOriginalMessage());
         }

@@ -27,7 +27,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.sparsa.api.autograd.Variable;
@@ -92,7 +91,12 @@ public final class Checkpoints {
     private final Path directory;
     private final int keepLast;
     /** Called with each file's name once it is written into the temporary folder; for tests. */
-    Consumer<String> afterFileWritten = name -> {};
+    FileWritten afterFileWritten = name -> {};
+
+    /** A test's look at a save in progress; it may fail like the disk does. */
+    interface FileWritten {
+        void accept(String name) throws IOException;
+    }
 
     /**
      * The checkpoints of the run in {@code runDirectory}, keeping every one saved.
@@ -206,7 +210,19 @@ public final class Checkpoints {
             afterFileWritten.accept(TRAINER_STATE_FILE);
             DurableFiles.syncDirectory(temp);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException e) {
+            // Disk full, quota, a folder gone read-only: say where, and that nothing is lost.
+            CheckpointException failed = new CheckpointException(target, "could not be saved ("
+                    + e + "); the latest checkpoint is still "
+                    + latest.orElse("none (this was the first)")
+                    + ", complete; free space or fix the folder, then resume", e);
+            try {
+                DurableFiles.deleteTree(temp);
+            } catch (IOException suppressed) {
+                failed.addSuppressed(suppressed);
+            }
+            throw failed;
+        } catch (RuntimeException | Error e) {
             try {
                 DurableFiles.deleteTree(temp);
             } catch (IOException suppressed) {

@@ -32,6 +32,7 @@ final class MetricsWriter implements AutoCloseable {
     /** The numeric keys of a metrics line that say where it stands, not what was measured. */
     private static final Set<String> NOT_METRICS = Set.of("step", "stage_step", "time_s");
 
+    private final Path file;
     private final BufferedWriter out;
     private final long startNanos = System.nanoTime();
     private final double timeOffset;
@@ -42,7 +43,8 @@ final class MetricsWriter implements AutoCloseable {
      * @param timeOffset seconds already spent before this process (a resumed run)
      */
     MetricsWriter(Path folder, double timeOffset) throws IOException {
-        this.out = Files.newBufferedWriter(folder.resolve(FILE_NAME), StandardCharsets.UTF_8,
+        this.file = folder.resolve(FILE_NAME);
+        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         this.timeOffset = timeOffset;
     }
@@ -100,7 +102,9 @@ final class MetricsWriter implements AutoCloseable {
             out.write('\n');
             out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to " + FILE_NAME, e);
+            // Disk full or the folder gone: the run stops; checkpoints saved so far stay whole.
+            throw new UncheckedIOException("cannot append to " + file + " (" + e + "); the run "
+                    + "stops, resume=auto continues from its latest checkpoint", e);
         }
     }
 

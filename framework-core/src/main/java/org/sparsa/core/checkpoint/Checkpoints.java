@@ -215,7 +215,10 @@ public final class Checkpoints {
             CheckpointException failed = new CheckpointException(target, "could not be saved ("
                     + e + "); the latest checkpoint is still "
                     + latest.orElse("none (this was the first)")
-                    + ", complete; free space or fix the folder, then resume", e);
+                    + ", complete; free space or fix the folder, then resume");
+            // Suppressed, not the cause: a run reports the root cause's message, and this one
+            // says more.
+            failed.addSuppressed(e);
             try {
                 DurableFiles.deleteTree(temp);
             } catch (IOException suppressed) {

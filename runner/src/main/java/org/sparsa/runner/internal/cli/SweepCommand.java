@@ -3,7 +3,6 @@ package org.sparsa.runner.internal.cli;
 import com.hazelcast.core.HazelcastInstance;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -27,7 +27,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.sparsa.api.autograd.Variable;
@@ -39,6 +38,7 @@ import org.sparsa.core.safetensors.TensorEntry;
 import org.sparsa.core.tensor.DenseTensor;
 import org.sparsa.core.train.AdamW;
 import org.sparsa.core.train.AdamWState;
+import org.sparsa.core.io.BoundedReads;
 
 /**
  * The checkpoints of one run, in {@code <run>/checkpoints/}: one folder per saved step,
@@ -91,7 +91,12 @@ public final class Checkpoints {
     private final Path directory;
     private final int keepLast;
     /** Called with each file's name once it is written into the temporary folder; for tests. */
-    Consumer<String> afterFileWritten = name -> {};
+    FileWritten afterFileWritten = name -> {};
+
+    /** A test's look at a save in progress; it may fail like the disk does. */
+    interface FileWritten {
+        void accept(String name) throws IOException;
+    }
 
     /**
      * The checkpoints of the run in {@code runDirectory}, keeping every one saved.
@@ -205,7 +210,22 @@ public final class Checkpoints {
             afterFileWritten.accept(TRAINER_STATE_FILE);
             DurableFiles.syncDirectory(temp);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException e) {
+            // Disk full, quota, a folder gone read-only: say where, and that nothing is lost.
+            CheckpointException failed = new CheckpointException(target, "could not be saved ("
+                    + e + "); the latest checkpoint is still "
+                    + latest.orElse("none (this was the first)")
+                    + ", complete; free space or fix the folder, then resume");
+            // Suppressed, not the cause: a run reports the root cause's message, and this one
+            // says more.
+            failed.addSuppressed(e);
+            try {
+                DurableFiles.deleteTree(temp);
+            } catch (IOException suppressed) {
+                failed.addSuppressed(suppressed);
+            }
+            throw failed;
+        } catch (RuntimeException | Error e) {
             try {
                 DurableFiles.deleteTree(temp);
             } catch (IOException suppressed) {
@@ -379,7 +399,7 @@ public final class Checkpoints {
         Path pointer = directory.resolve(LATEST_FILE);
         String text;
         try {
-            text = Files.readString(pointer, StandardCharsets.UTF_8).strip();
+            text = BoundedReads.readUtf8(pointer, BoundedReads.POINTER_LIMIT).strip();
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
@@ -421,7 +441,7 @@ public final class Checkpoints {
     private static JsonNode readJsonObject(Path file) throws IOException {
         JsonNode node;
         try {
-            node = JSON.readTree(Files.readAllBytes(file));
+            node = JSON.readTree(BoundedReads.readBytes(file, BoundedReads.JSON_LIMIT));
         } catch (JsonProcessingException e) {
             throw new CheckpointException(file, "not valid JSON: " + e.getOriginalMessage(), e);
         }
@@ -504,7 +524,7 @@ public final class Checkpoints {
     public static String readConfig(Path folder) throws IOException {
         Path file = folder.resolve(CONFIG_FILE);
         readJsonObject(file);
-        return Files.readString(file, StandardCharsets.UTF_8);
+        return BoundedReads.readString(file, BoundedReads.JSON_LIMIT);
     }
 
     private static Map<String, float[]> readWeights(Path file, ParameterStore store)
@@ -615,6 +635,10 @@ public final class Checkpoints {
             rng.put(e.getKey(), requireLong(file, rngNode, e.getKey()));
         }
         JsonNode extraNode = root.get("extra");
+        if (extraNode != null && !extraNode.isNull() && !extraNode.isObject()) {
+            throw new CheckpointException(file, "\"extra\" is " + extraNode.getNodeType()
+                    .toString().toLowerCase(Locale.ROOT) + ", expected an object");
+        }
         Map<String, Object> extra = extraNode == null || extraNode.isNull() ? Map.of()
                 : JSON.convertValue(extraNode, new TypeReference<LinkedHashMap<String, Object>>() {});
         try {

@@ -36,14 +36,18 @@ import org.sparsa.core.train.LearningRateSchedule;
  * @param lmLossWeight the weight of the language-model loss in the objective; at 0 it is not
  *     computed
  * @param auxLossWeight the weight of the attention layers' auxiliary losses (the DSA indexer KL)
+ * @param maxNonFiniteSteps how many steps in a row may have a non-finite loss or gradients
+ *     (each skipped, the optimiser untouched) before the stage stops
  */
 public record StageSettings(long steps, int batch, int seqLen, double lr, String schedule,
         long warmup, double minLr, double weightDecay, double gradClip, int accumulate,
         List<String> frozen, String attentionMode, long evalEvery, long checkpointEvery,
         List<String> trainable, Map<String, Double> lrGroups, double lmLossWeight,
-        double auxLossWeight) {
+        double auxLossWeight, int maxNonFiniteSteps) {
     /** The attention mode that leaves each plugin its own. */
     public static final String DEFAULT_MODE = "default";
+    /** Non-finite steps in a row tolerated when a recipe does not say. */
+    public static final int DEFAULT_MAX_NONFINITE_STEPS = 5;
 
     public StageSettings {
         Objects.requireNonNull(schedule, "schedule");
@@ -75,10 +79,28 @@ public record StageSettings(long steps, int batch, int seqLen, double lr, String
                     + "be positive and seq_len at least 2, found steps " + steps + ", batch "
                     + batch + ", seq_len " + seqLen + ", accumulate " + accumulate);
         }
+        if (maxNonFiniteSteps < 1) {
+            throw new IllegalArgumentException("stage settings: max_nonfinite_steps "
+                    + maxNonFiniteSteps + " must be at least 1");
+        }
         if (batch % accumulate != 0) {
             throw new IllegalArgumentException("stage settings: batch " + batch
                     + " is not a multiple of accumulate " + accumulate);
         }
+    }
+
+    /**
+     * The settings of stage kinds that predate {@code maxNonFiniteSteps}: the default,
+     * {@value #DEFAULT_MAX_NONFINITE_STEPS}, applies.
+     */
+    public StageSettings(long steps, int batch, int seqLen, double lr, String schedule,
+            long warmup, double minLr, double weightDecay, double gradClip, int accumulate,
+            List<String> frozen, String attentionMode, long evalEvery, long checkpointEvery,
+            List<String> trainable, Map<String, Double> lrGroups, double lmLossWeight,
+            double auxLossWeight) {
+        this(steps, batch, seqLen, lr, schedule, warmup, minLr, weightDecay, gradClip,
+                accumulate, frozen, attentionMode, evalEvery, checkpointEvery, trainable,
+                lrGroups, lmLossWeight, auxLossWeight, DEFAULT_MAX_NONFINITE_STEPS);
     }
 
     /**
@@ -97,28 +119,35 @@ public record StageSettings(long steps, int batch, int seqLen, double lr, String
     public StageSettings withAttentionMode(String mode) {
         return new StageSettings(steps, batch, seqLen, lr, schedule, warmup, minLr, weightDecay,
                 gradClip, accumulate, frozen, mode, evalEvery, checkpointEvery, trainable,
-                lrGroups, lmLossWeight, auxLossWeight);
+                lrGroups, lmLossWeight, auxLossWeight, maxNonFiniteSteps);
     }
 
     /** These settings training only the parameters {@code globs} match. */
     public StageSettings withTrainable(List<String> globs) {
         return new StageSettings(steps, batch, seqLen, lr, schedule, warmup, minLr, weightDecay,
                 gradClip, accumulate, frozen, attentionMode, evalEvery, checkpointEvery, globs,
-                lrGroups, lmLossWeight, auxLossWeight);
+                lrGroups, lmLossWeight, auxLossWeight, maxNonFiniteSteps);
     }
 
     /** These settings with the peak rates {@code groups} by parameter-name glob. */
     public StageSettings withLrGroups(Map<String, Double> groups) {
         return new StageSettings(steps, batch, seqLen, lr, schedule, warmup, minLr, weightDecay,
                 gradClip, accumulate, frozen, attentionMode, evalEvery, checkpointEvery,
-                trainable, groups, lmLossWeight, auxLossWeight);
+                trainable, groups, lmLossWeight, auxLossWeight, maxNonFiniteSteps);
     }
 
     /** These settings with the weights of the language-model and the auxiliary losses. */
     public StageSettings withLossWeights(double lm, double auxiliary) {
         return new StageSettings(steps, batch, seqLen, lr, schedule, warmup, minLr, weightDecay,
                 gradClip, accumulate, frozen, attentionMode, evalEvery, checkpointEvery,
-                trainable, lrGroups, lm, auxiliary);
+                trainable, lrGroups, lm, auxiliary, maxNonFiniteSteps);
+    }
+
+    /** These settings stopping after {@code limit} non-finite steps in a row. */
+    public StageSettings withMaxNonFiniteSteps(int limit) {
+        return new StageSettings(steps, batch, seqLen, lr, schedule, warmup, minLr, weightDecay,
+                gradClip, accumulate, frozen, attentionMode, evalEvery, checkpointEvery,
+                trainable, lrGroups, lmLossWeight, auxLossWeight, limit);
     }
 
     /**

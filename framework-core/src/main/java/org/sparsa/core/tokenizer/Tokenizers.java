@@ -4,9 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import org.sparsa.core.io.BoundedReads;
 
 /** Reads tokenizers back from the JSON their {@link Tokenizer#toJson()} wrote. */
 public final class Tokenizers {
@@ -68,7 +67,7 @@ public final class Tokenizers {
      * @throws IllegalArgumentException naming the file when its content is not a tokenizer
      */
     public static Tokenizer load(Path file) throws IOException {
-        String json = Files.readString(file, StandardCharsets.UTF_8);
+        String json = BoundedReads.readString(file, BoundedReads.TOKENIZER_LIMIT);
         try {
             return fromJson(json);
         } catch (IllegalArgumentException e) {

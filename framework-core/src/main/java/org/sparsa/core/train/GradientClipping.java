@@ -1,5 +1,7 @@
 package org.sparsa.core.train;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.sparsa.api.autograd.Variable;
 import org.sparsa.api.tensor.Tensor;
@@ -28,6 +30,26 @@ public final class GradientClipping {
             }
         }
         return Math.sqrt(sumOfSquares);
+    }
+
+    /**
+     * The names of the unfrozen parameters of {@code store} whose gradients hold a NaN or an
+     * infinity, in the store's order.
+     */
+    public static List<String> nonFiniteGradients(ParameterStore store) {
+        List<String> names = new ArrayList<>();
+        for (Variable parameter : store) {
+            Optional<Tensor> grad = parameter.grad();
+            if (parameter.requiresGrad() && grad.isPresent()) {
+                for (float g : DenseTensor.of(grad.get()).data()) {
+                    if (!Float.isFinite(g)) {
+                        names.add(parameter.name().orElse("?"));
+                        break;
+                    }
+                }
+            }
+        }
+        return names;
     }
 
     /**

@@ -55,7 +55,8 @@ public final class TrainStep {
      *
      * @throws IllegalArgumentException if {@code microBatches} is not positive or a loss is not
      *     a single value
-     * @throws IllegalStateException if the gradient norm or the loss is not finite
+     * @throws NonFiniteStepException if the gradient norm or the loss is not finite; it names
+     *     the parameters with non-finite gradients
      */
     public Result run(int microBatches, IntFunction<Variable> loss) {
         if (microBatches < 1) {
@@ -82,8 +83,8 @@ public final class TrainStep {
         long step = optimizer.steps();
         double meanLoss = lossSum / microBatches;
         if (!Double.isFinite(norm) || !Double.isFinite(meanLoss)) {
-            throw new IllegalStateException("TrainStep: step " + step + " has loss " + meanLoss
-                    + " and gradient norm " + norm + "; the optimiser did not step");
+            throw new NonFiniteStepException(step, meanLoss, norm,
+                    GradientClipping.nonFiniteGradients(store));
         }
         double lr = schedule.at(step);
         optimizer.step(lr);

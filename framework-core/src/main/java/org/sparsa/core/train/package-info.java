@@ -4,7 +4,7 @@
  * runs in a fixed order, so a run is reproducible bit for bit.
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package org.sparsa.core.train;
 
 import org.osgi.annotation.bundle.Export;

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -124,10 +123,14 @@ class CheckpointsTest {
         trainOneStep();
         checkpoints.afterFileWritten = name -> {
             if (name.equals(Checkpoints.OPTIMIZER_FILE)) {
-                throw new UncheckedIOException(new IOException("disk full"));
+                throw new IOException("No space left on device");
             }
         };
-        assertThrows(UncheckedIOException.class, () -> save(checkpoints));
+        CheckpointException full = assertThrows(CheckpointException.class,
+                () -> save(checkpoints));
+        assertTrue(full.getMessage().startsWith(run.resolve("checkpoints/step-000002")
+                + ": could not be saved (java.io.IOException: No space left on device); the "
+                + "latest checkpoint is still step-000001, complete"), full.getMessage());
         assertEquals(List.of("latest", "step-000001"), entries());
         assertEquals(run.resolve("checkpoints/step-000001"), checkpoints.latest().orElseThrow());
 

@@ -124,4 +124,41 @@ class TrainStepTest {
         assertEquals(0, adam.steps());
         assertThrows(IllegalArgumentException.class, () -> step.run(0, i -> loss(store, 0, 4)));
     }
+
+    @Test
+    void aNonFiniteStepNamesTheParametersWithNonFiniteGradientsAndLeavesAdamWAlone() {
+        ParameterStore store = new ParameterStore(ops, 11);
+        store.create("", List.of(new ParameterSpec("w", List.of(IN, CLASSES), "normal", 0.5),
+                new ParameterSpec("b", List.of(CLASSES), "zeros", 0)));
+        AdamW adam = new AdamW(store, AdamWOptions.of(0.1));
+        TrainStep step = new TrainStep(adam, LearningRateSchedule.constant(0.1), 1);
+        step.run(1, i -> ops.add(loss(store, 0, 4), ops.sum(store.get("b"), false)));
+        AdamWState before = adam.state();
+        float[] w = store.get("w").value().toArray();
+        // Only w's gradient is poisoned: b enters the loss on a finite path of its own.
+        NonFiniteStepException e = assertThrows(NonFiniteStepException.class,
+                () -> step.run(1, i -> ops.add(ops.scale(loss(store, 0, 4), Double.NaN),
+                        ops.sum(store.get("b"), false))));
+        assertEquals(List.of("w"), e.parameters());
+        assertTrue(Double.isNaN(e.loss()) && Double.isNaN(e.gradNorm()), e.getMessage());
+        assertEquals(1, e.step());
+        assertTrue(e.getMessage().contains("1 parameter (w)"), e.getMessage());
+        assertArrayEquals(w, store.get("w").value().toArray());
+        assertEquals(1, adam.steps());
+        assertEquals(before.parameters().keySet(), adam.state().parameters().keySet());
+        for (String name : before.parameters().keySet()) {
+            assertArrayEquals(before.parameters().get(name).expAvg(),
+                    adam.state().parameters().get(name).expAvg());
+            assertArrayEquals(before.parameters().get(name).expAvgSq(),
+                    adam.state().parameters().get(name).expAvgSq());
+        }
+    }
+
+    @Test
+    void aLongListOfParametersIsShortenedToTheFirstFewAndTheirCount() {
+        List<String> names = List.of("a", "b", "c", "d", "e", "f", "g");
+        assertEquals("7 parameters (a, b, c, d, e, ...)",
+                NonFiniteStepException.describe(names));
+        assertEquals("no parameter", NonFiniteStepException.describe(List.of()));
+    }
 }

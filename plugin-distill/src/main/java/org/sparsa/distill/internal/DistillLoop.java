@@ -9,6 +9,7 @@ import org.sparsa.api.autograd.Variable;
 import org.sparsa.core.model.LlamaModel;
 import org.sparsa.core.parameter.ParameterStore;
 import org.sparsa.core.random.SplitMix64;
+import org.sparsa.core.stage.NonFiniteSteps;
 import org.sparsa.core.stage.StagePosition;
 import org.sparsa.core.stage.StageSettings;
 import org.sparsa.core.stage.TrainingContext;
@@ -81,19 +82,27 @@ final class DistillLoop {
         int rows = settings.batch() / settings.accumulate();
         int seqLen = Math.min(settings.seqLen(), model.config().maxSequence());
         Map<String, Double> lastEvaluation = Map.of();
+        NonFiniteSteps guard = new NonFiniteSteps(context.name(), settings.maxNonFiniteSteps(),
+                context.metrics());
         while (step < settings.steps()) {
             context.stepBoundary(step);
             long start = System.nanoTime();
             Map<String, Double> parts = new LinkedHashMap<>();
             SplitMix64 stream = data;
             long[] tokens = {0};
-            TrainStep.Result result = trainStep.run(settings.accumulate(), i -> {
-                Variable value = loss.next(rows, seqLen, stream, parts);
-                tokens[0] += loss.lastTokens();
-                return value;
-            });
+            Optional<TrainStep.Result> taken = guard.run(step + 1, () -> trainStep.run(
+                    settings.accumulate(), i -> {
+                        Variable value = loss.next(rows, seqLen, stream, parts);
+                        tokens[0] += loss.lastTokens();
+                        return value;
+                    }));
             drawn += settings.batch();
             step++;
+            if (taken.isEmpty()) {
+                // Skipped: nothing to report, and no checkpoint while a bad row is open.
+                continue;
+            }
+            TrainStep.Result result = taken.get();
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, Double> metrics = new LinkedHashMap<>();
             metrics.put("loss", result.loss());

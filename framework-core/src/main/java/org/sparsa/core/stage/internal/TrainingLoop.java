@@ -12,6 +12,7 @@ import org.sparsa.core.model.LlamaModel;
 import org.sparsa.core.model.ModelOutput;
 import org.sparsa.core.parameter.ParameterStore;
 import org.sparsa.core.random.SplitMix64;
+import org.sparsa.core.stage.NonFiniteSteps;
 import org.sparsa.core.stage.StagePosition;
 import org.sparsa.core.stage.StageSettings;
 import org.sparsa.core.stage.TrainingContext;
@@ -87,6 +88,8 @@ final class TrainingLoop {
         int rows = settings.batch() / settings.accumulate();
         int seqLen = Math.min(settings.seqLen(), model.config().maxSequence());
         List<String> modes = settings.modes(model.config().layers());
+        NonFiniteSteps guard = new NonFiniteSteps(context.name(), settings.maxNonFiniteSteps(),
+                context.metrics());
         while (step < settings.steps()) {
             context.stepBoundary(step);
             long start = System.nanoTime();
@@ -97,9 +100,14 @@ final class TrainingLoop {
                 micro.add(batch);
             }
             stepParts.clear();
-            TrainStep.Result result = trainStep.run(micro.size(),
-                    i -> loss(model, micro.get(i), modes));
+            Optional<TrainStep.Result> taken = guard.run(step + 1, () -> trainStep.run(
+                    micro.size(), i -> loss(model, micro.get(i), modes)));
             step++;
+            if (taken.isEmpty()) {
+                // Skipped: nothing to report, and no checkpoint while a bad row is open.
+                continue;
+            }
+            TrainStep.Result result = taken.get();
             double seconds = (System.nanoTime() - start) / 1e9;
             long tokens = micro.stream().mapToLong(b -> b.tokens().size()).sum();
             Map<String, Double> metrics = new LinkedHashMap<>();

@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,6 +15,7 @@ import org.sparsa.api.plugin.PluginInfo;
 import org.sparsa.api.plugin.PluginKind;
 import org.sparsa.api.task.Task;
 import org.sparsa.api.task.TaskSource;
+import org.sparsa.core.io.BoundedReads;
 
 /**
  * {@code corpus}: language modelling on a UTF-8 text file (bytes that are not UTF-8 read as
@@ -65,7 +65,7 @@ public final class CorpusSource implements TaskSource {
     private static String read(PluginConfig config, String pathText) {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(Path.of(pathText));
+            bytes = BoundedReads.readBytes(Path.of(pathText), BoundedReads.DATA_LIMIT);
         } catch (IOException | InvalidPathException e) {
             throw new ConfigException(config.origin(), PATH, "expected a readable text file,"
                     + " could not read '" + pathText + "': " + e);

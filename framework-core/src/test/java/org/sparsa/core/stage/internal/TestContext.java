@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.sparsa.api.attention.AttentionPlugin;
 import org.sparsa.api.parameter.Parameters;
 import org.sparsa.api.stage.MetricsSink;
 import org.sparsa.api.task.Task;
@@ -35,12 +36,21 @@ final class TestContext implements TrainingContext {
     final List<StagePosition> saved = new ArrayList<>();
     /** Each step boundary the loop reported, with the metric lines logged before it. */
     final List<String> boundaries = new ArrayList<>();
+    /** The optimiser's step count at each save, beside {@link #saved}. */
+    final List<Long> savedOptimizerSteps = new ArrayList<>();
+    /** Each event recorded: its step, name and details. */
+    final List<Map<String, Object>> events = new ArrayList<>();
     private final LlamaModel model;
     private final Task task;
     private final StageSettings settings;
     private final Path runFolder;
 
     TestContext(Task task, StageSettings settings) {
+        this(task, settings, new FullAttentionPlugin());
+    }
+
+    /** A context whose model's attention is {@code attention}. */
+    TestContext(Task task, StageSettings settings, AttentionPlugin attention) {
         try {
             this.runFolder = java.nio.file.Files.createTempDirectory("stage-test");
         } catch (java.io.IOException e) {
@@ -52,7 +62,7 @@ final class TestContext implements TrainingContext {
         ModelConfig config = ModelConfig.llama(tokenizer.vocabSize(), 16, 1, 2, 2, 32)
                 .withMaxSequence(64);
         this.model = new LlamaModel(config, new ParameterStore(new Autograd(new JavaBackend()),
-                7), List.of(new FullAttentionPlugin()));
+                7), List.of(attention));
     }
 
     /** Settings with the given steps, batch and frozen globs, the rest small defaults. */
@@ -83,9 +93,21 @@ final class TestContext implements TrainingContext {
 
     @Override
     public MetricsSink metrics() {
-        return (step, metrics) -> {
-            steps.add(step);
-            lines.add(new LinkedHashMap<>(metrics));
+        return new MetricsSink() {
+            @Override
+            public void log(long step, Map<String, Double> metrics) {
+                steps.add(step);
+                lines.add(new LinkedHashMap<>(metrics));
+            }
+
+            @Override
+            public void event(long step, String event, Map<String, Object> details) {
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("event", event);
+                line.put("step", step);
+                line.putAll(details);
+                events.add(line);
+            }
         };
     }
 
@@ -125,6 +147,7 @@ final class TestContext implements TrainingContext {
             @Override
             public void save(StagePosition position, AdamW optimizer) {
                 saved.add(position);
+                savedOptimizerSteps.add(optimizer.steps());
             }
         };
     }

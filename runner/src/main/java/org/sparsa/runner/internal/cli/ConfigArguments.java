@@ -3,7 +3,6 @@ package org.sparsa.runner.internal.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -11,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.runner.internal.recipe.YamlValue;
+import org.sparsa.core.io.BoundedReads;
 
 /**
  * Turns {@code --config} arguments into a plugin configuration. Each argument is either
@@ -72,7 +72,8 @@ final class ConfigArguments {
     private static Map<String, Object> readMap(Path file) throws IOException {
         Object content;
         try {
-            content = YAML.readValue(Files.readString(file), Object.class);
+            content = YAML.readValue(BoundedReads.readString(file, BoundedReads.CONFIG_LIMIT),
+                    Object.class);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("--config @" + file + ": no such file");
         } catch (com.fasterxml.jackson.core.JacksonException e) {

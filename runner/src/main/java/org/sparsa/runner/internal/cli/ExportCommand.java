@@ -20,6 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import org.sparsa.core.io.BoundedReads;
 
 /** {@code sparsa export}: a checkpoint as a plain Hugging Face Llama folder. */
 @Command(name = "export", mixinStandardHelpOptions = true,
@@ -52,7 +53,7 @@ public final class ExportCommand implements Callable<Integer> {
             Path configFile = folder.resolve(LlamaFolders.CONFIG_FILE);
             requireFile(modelFile);
             requireFile(configFile);
-            byte[] configBytes = Files.readAllBytes(configFile);
+            byte[] configBytes = BoundedReads.readBytes(configFile, BoundedReads.JSON_LIMIT);
             ModelConfig config = LlamaFolders.readConfig(configFile, configBytes);
             LlamaFolders.Checked checked;
             SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");

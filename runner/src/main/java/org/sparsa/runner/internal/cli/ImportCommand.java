@@ -27,6 +27,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import org.sparsa.core.io.BoundedReads;
 
 /** {@code sparsa import}: a plain Hugging Face Llama folder as a Sparsa checkpoint folder. */
 @Command(name = "import", mixinStandardHelpOptions = true,
@@ -67,7 +68,7 @@ public final class ImportCommand implements Callable<Integer> {
             if (!Files.isRegularFile(configFile)) {
                 throw new CheckpointException(configFile, "missing");
             }
-            byte[] configBytes = Files.readAllBytes(configFile);
+            byte[] configBytes = BoundedReads.readBytes(configFile, BoundedReads.JSON_LIMIT);
             ModelConfig config = LlamaFolders.readConfig(configFile, configBytes);
             Path weightsFile = source.resolve(LlamaFolders.MODEL_FILE);
             Map<String, LlamaFolders.Source> tensors;
@@ -147,7 +148,7 @@ public final class ImportCommand implements Callable<Integer> {
             Map<Path, SafetensorsFile> byFile) throws IOException {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(index));
+            root = JSON.readTree(BoundedReads.readBytes(index, BoundedReads.JSON_LIMIT));
         } catch (JsonProcessingException e) {
             throw new CheckpointException(index, "not valid JSON: " + e.getOriginalMessage(), e);
         }

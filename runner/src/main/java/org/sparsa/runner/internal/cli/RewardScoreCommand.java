@@ -3,7 +3,6 @@ package org.sparsa.runner.internal.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.sparsa.core.io.BoundedReads;
 
 /** {@code sparsa reward score}: scores completions with one configured reward model. */
 @Command(name = "score", mixinStandardHelpOptions = true,
@@ -116,7 +116,7 @@ public final class RewardScoreCommand implements Callable<Integer> {
         }
         Path file = Path.of(argument.substring(1));
         try {
-            return Files.readString(file);
+            return BoundedReads.readString(file, BoundedReads.DATA_LIMIT);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(option + " " + argument + ": no such file");
         } catch (java.nio.charset.MalformedInputException e) {

@@ -159,7 +159,8 @@ public final class RunCommand implements Callable<Integer> {
         try {
             return RunFolder.create(workingFolder, new ResolvedRecipe(valid, provenance),
                     explicitFolder != null);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IOException e) {
+            // An unwritable or full output folder: refused before anything runs.
             err.println(arguments.recipe + ": " + e.getMessage());
             return null;
         }

@@ -3,7 +3,6 @@ package org.sparsa.runner.internal.cli;
 import com.hazelcast.core.HazelcastInstance;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +41,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.sparsa.core.io.BoundedReads;
 
 /**
  * {@code sparsa sweep}: expands a recipe's sweep into trials, validates every trial before any
@@ -303,7 +303,8 @@ public final class SweepCommand implements Callable<Integer> {
         ClusterSettings settings = new ClusterSettings(name,
                 bind != null ? bind : ClusterSettings.LOOPBACK, port, memberList,
                 slots != null ? slots : 0);
-        String recipeText = Files.readString(arguments.recipe);
+        String recipeText = BoundedReads.readString(arguments.recipe,
+                BoundedReads.CONFIG_LIMIT);
         String recipeName = arguments.recipe.getFileName().toString();
         TrialHost host = settings.slots() == 0 ? null : new TrialHost(Path.of(
                 System.getProperty("java.io.tmpdir"), "sparsa-worker-"

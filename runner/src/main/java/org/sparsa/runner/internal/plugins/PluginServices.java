@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
@@ -53,6 +54,25 @@ public final class PluginServices implements PluginSource, AutoCloseable {
     /** The bundle context the services come from. */
     public BundleContext bundleContext() {
         return context;
+    }
+
+    /** The plugin's kind and id, and the symbolic name and version of its bundle. */
+    @Override
+    public String describe(PluginKind kind, String id) {
+        String plain = PluginSource.super.describe(kind, id);
+        try {
+            ServiceReference<?>[] references = context.getServiceReferences((String) null,
+                    PluginProperties.filter(kind, id));
+            if (references == null) {
+                return plain;
+            }
+            Bundle bundle = Arrays.stream(references).max(Comparator.naturalOrder())
+                    .orElseThrow().getBundle();
+            return bundle == null ? plain : plain + " (" + bundle.getSymbolicName() + " "
+                    + bundle.getVersion() + ")";
+        } catch (InvalidSyntaxException e) {
+            return plain;
+        }
     }
 
     @Override

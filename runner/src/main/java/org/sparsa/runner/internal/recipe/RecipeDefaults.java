@@ -63,6 +63,8 @@ public final class RecipeDefaults {
     public static final long EVAL_EVERY = 0;
     /** {@code stages[i].checkpoint_every}: at the end of the stage only. */
     public static final long CHECKPOINT_EVERY = 0;
+    /** {@code stages[i].max_nonfinite_steps}: skipped steps in a row before a stage stops. */
+    public static final int MAX_NONFINITE_STEPS = 5;
 
     private RecipeDefaults() {
     }

@@ -19,6 +19,8 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.sparsa.api.compute.BackendKind;
 import org.sparsa.api.plugin.PluginKind;
+import org.sparsa.core.io.BoundedReads;
+import org.sparsa.core.io.FileTooLargeException;
 
 /**
  * Reads a recipe: parses the YAML keeping every key's line, applies command-line overrides,
@@ -51,18 +53,23 @@ public final class RecipeLoader {
     /**
      * The text of recipe {@code file}.
      *
-     * @throws RecipeException when there is no such file or it is not UTF-8
+     * @throws RecipeException when there is no such file, it is not UTF-8 or it is larger
+     *     than {@link BoundedReads#CONFIG_LIMIT}
      * @throws IOException when the file cannot be read
      */
     public static String readText(Path file) throws IOException {
         try {
-            return Files.readString(file);
+            return BoundedReads.readString(file, BoundedReads.CONFIG_LIMIT);
         } catch (NoSuchFileException e) {
             throw new RecipeException(file.toString(),
                     List.of(new RecipeError("", "no such file", file.toString())));
         } catch (MalformedInputException e) {
             throw new RecipeException(file.toString(),
                     List.of(new RecipeError("", "not UTF-8 text", file.toString())));
+        } catch (FileTooLargeException e) {
+            throw new RecipeException(file.toString(), List.of(new RecipeError("",
+                    "larger than the " + e.limit() + " bytes a recipe may have",
+                    file.toString())));
         }
     }
 
@@ -349,6 +356,7 @@ public final class RecipeLoader {
         String attentionMode = s.string("attention_mode", ATTENTION_MODE);
         long evalEvery = s.integer("eval_every", EVAL_EVERY, 0);
         long checkpointEvery = s.integer("checkpoint_every", CHECKPOINT_EVERY, 0);
+        int maxNonFiniteSteps = s.smallInteger("max_nonfinite_steps", MAX_NONFINITE_STEPS, 1);
         Section config = s.section("config");
         Map<String, Object> stageConfig = kind.isEmpty() ? new LinkedHashMap<>()
                 : pluginCheck.config(config, PluginKind.STAGE, kind, s.path("kind"));
@@ -356,7 +364,7 @@ public final class RecipeLoader {
         return new StageSpec(name == null ? "" : name, kind, steps, batch, seqLen, lr,
                 new Schedule(scheduleKind, warmup, minLr), weightDecay, gradClip, accumulate,
                 frozen, attentionMode, evalEvery, checkpointEvery, stageConfig, trainable,
-                lrGroups, lmLossWeight, auxLossWeight, stageTask, stageModel);
+                lrGroups, lmLossWeight, auxLossWeight, stageTask, stageModel, maxNonFiniteSteps);
     }
 
     /** The list of parameter-name globs at {@code key}, each entry checked. */

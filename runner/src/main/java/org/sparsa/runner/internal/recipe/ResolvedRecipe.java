@@ -131,6 +131,7 @@ public record ResolvedRecipe(Recipe recipe, Provenance provenance) {
         out.put("aux_loss_weight", s.auxLossWeight());
         out.put("eval_every", s.evalEvery());
         out.put("checkpoint_every", s.checkpointEvery());
+        out.put("max_nonfinite_steps", s.maxNonFiniteSteps());
         out.put("config", s.config());
         return out;
     }

@@ -18,6 +18,14 @@ import org.sparsa.core.checkpoint.DurableFiles;
  * @param path the folder
  */
 public record RunFolder(Path path) {
+    /**
+     * The system property that sets the free space, in MiB, a run folder's file system must
+     * have for a run to start; {@value #DEFAULT_MIN_FREE_MIB} when absent.
+     */
+    public static final String MIN_FREE_PROPERTY = "sparsa.min_free_mib";
+    /** The free space a run needs at least, in MiB, when the property does not say. */
+    public static final long DEFAULT_MIN_FREE_MIB = 64;
+
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
     /** The default {@code output.dir}: {@code runs/NAME-yyyyMMdd-HHmmss}. */
@@ -32,7 +40,8 @@ public record RunFolder(Path path) {
      *
      * @throws IllegalArgumentException when the folder already holds files and the recipe does
      *     not resume, or the path is a file
-     * @throws IOException when the folder or file cannot be written
+     * @throws IOException naming the folder when it cannot be written or its file system has
+     *     less free space than {@link #MIN_FREE_PROPERTY} says; the run does not start
      */
     public static RunFolder create(Path base, ResolvedRecipe resolved) throws IOException {
         return create(base, resolved, false);
@@ -65,9 +74,16 @@ public record RunFolder(Path path) {
         }
         Path firstCreated = firstMissing(dir);
         try {
-            Files.createDirectories(dir);
-            DurableFiles.replace(dir.resolve(ResolvedRecipe.FILE_NAME),
-                    resolved.toYaml().getBytes(StandardCharsets.UTF_8));
+            try {
+                Files.createDirectories(dir);
+                // Written atomically and forced: also the probe that the folder takes writes.
+                DurableFiles.replace(dir.resolve(ResolvedRecipe.FILE_NAME),
+                        resolved.toYaml().getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new IOException("output.dir " + dir + ": cannot be written (" + e
+                        + "); the run does not start. Choose a writable output.dir", e);
+            }
+            requireFreeSpace(dir);
         } catch (IOException | RuntimeException e) {
             if (firstCreated != null) {
                 try {
@@ -79,6 +95,18 @@ public record RunFolder(Path path) {
             throw e;
         }
         return new RunFolder(dir);
+    }
+
+    /** Refuses a folder whose file system has less free space than a run needs to start. */
+    private static void requireFreeSpace(Path dir) throws IOException {
+        long minimum = Long.getLong(MIN_FREE_PROPERTY, DEFAULT_MIN_FREE_MIB);
+        long free = Files.getFileStore(dir).getUsableSpace() >> 20;
+        if (free < minimum) {
+            throw new IOException("output.dir " + dir + ": only " + free + " MiB free on its "
+                    + "file system, a run needs at least " + minimum + " MiB (-D"
+                    + MIN_FREE_PROPERTY + ") for checkpoints and logs; the run does not start. "
+                    + "Free space or choose another output.dir");
+        }
     }
 
     private static boolean isEmpty(Path dir) throws IOException {

@@ -31,17 +31,31 @@ import org.sparsa.core.stage.StageSettings;
  * @param task the stage's own task, or null for the recipe's
  * @param model the stage's own model, trained from fresh weights and kept in the run folder's
  *     {@code stages/NAME/}, or null for the run's model
+ * @param maxNonFiniteSteps steps in a row with a non-finite loss or gradients (each skipped)
+ *     before the stage stops
  */
 public record StageSpec(String name, String kind, long steps, int batch, int seqLen, double lr,
         Schedule schedule, double weightDecay, double gradClip, int accumulate,
         List<String> frozen, String attentionMode, long evalEvery, long checkpointEvery,
         Map<String, Object> config, List<String> trainable, Map<String, Double> lrGroups,
-        double lmLossWeight, double auxLossWeight, PluginRef task, ModelSpec model) {
+        double lmLossWeight, double auxLossWeight, PluginRef task, ModelSpec model,
+        int maxNonFiniteSteps) {
     public StageSpec {
         frozen = List.copyOf(frozen);
         config = Collections.unmodifiableMap(new LinkedHashMap<>(config));
         trainable = List.copyOf(trainable);
         lrGroups = Collections.unmodifiableMap(new LinkedHashMap<>(lrGroups));
+    }
+
+    /** A stage that tolerates the default non-finite steps in a row. */
+    public StageSpec(String name, String kind, long steps, int batch, int seqLen, double lr,
+            Schedule schedule, double weightDecay, double gradClip, int accumulate,
+            List<String> frozen, String attentionMode, long evalEvery, long checkpointEvery,
+            Map<String, Object> config, List<String> trainable, Map<String, Double> lrGroups,
+            double lmLossWeight, double auxLossWeight, PluginRef task, ModelSpec model) {
+        this(name, kind, steps, batch, seqLen, lr, schedule, weightDecay, gradClip, accumulate,
+                frozen, attentionMode, evalEvery, checkpointEvery, config, trainable, lrGroups,
+                lmLossWeight, auxLossWeight, task, model, RecipeDefaults.MAX_NONFINITE_STEPS);
     }
 
     /** A stage of the recipe's task and the run's model. */
@@ -69,6 +83,7 @@ public record StageSpec(String name, String kind, long steps, int batch, int seq
     public StageSettings settings() {
         return new StageSettings(steps, batch, seqLen, lr, schedule.kind(), schedule.warmup(),
                 schedule.minLr(), weightDecay, gradClip, accumulate, frozen, attentionMode,
-                evalEvery, checkpointEvery, trainable, lrGroups, lmLossWeight, auxLossWeight);
+                evalEvery, checkpointEvery, trainable, lrGroups, lmLossWeight, auxLossWeight,
+                maxNonFiniteSteps);
     }
 }

@@ -33,6 +33,7 @@ final class MetricsWriter implements AutoCloseable {
     /** The numeric keys of a metrics line that say where it stands, not what was measured. */
     private static final Set<String> NOT_METRICS = Set.of("step", "stage_step", "time_s");
 
+    private final Path file;
     private final BufferedWriter out;
     private final long startNanos = System.nanoTime();
     private final double timeOffset;
@@ -43,7 +44,8 @@ final class MetricsWriter implements AutoCloseable {
      * @param timeOffset seconds already spent before this process (a resumed run)
      */
     MetricsWriter(Path folder, double timeOffset) throws IOException {
-        this.out = Files.newBufferedWriter(folder.resolve(FILE_NAME), StandardCharsets.UTF_8,
+        this.file = folder.resolve(FILE_NAME);
+        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         this.timeOffset = timeOffset;
     }
@@ -79,16 +81,20 @@ final class MetricsWriter implements AutoCloseable {
     }
 
     /**
-     * Appends an event at run step {@code step} with what it concerns, such as a plugin swap's
-     * {@code plugin}, {@code from} and {@code to} versions; values are written as JSON
-     * (strings, numbers, lists).
+     * Appends event {@code event} at run step {@code step} with {@code details}, such as a
+     * plugin swap's {@code plugin}, {@code from} and {@code to} versions (strings, numbers,
+     * booleans, lists), after {@code event}, {@code step} and {@code time_s}.
      */
-    void event(String event, long step, Map<String, ?> fields) {
+    void event(String event, long step, Map<String, ?> details) {
         ObjectNode line = JSON.createObjectNode();
         line.put("event", event);
         line.put("step", step);
         line.put("time_s", Math.round(seconds() * 1000) / 1000.0);
-        fields.forEach((name, value) -> line.set(name, JSON.valueToTree(value)));
+        details.forEach((key, value) -> {
+            if (!line.has(key)) {
+                line.set(key, JSON.valueToTree(value));
+            }
+        });
         write(line);
     }
 
@@ -98,7 +104,9 @@ final class MetricsWriter implements AutoCloseable {
             out.write('\n');
             out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to " + FILE_NAME, e);
+            // Disk full or the folder gone: the run stops; checkpoints saved so far stay whole.
+            throw new UncheckedIOException("cannot append to " + file + " (" + e + "); the run "
+                    + "stops, resume=auto continues from its latest checkpoint", e);
         }
     }
 
@@ -144,7 +152,8 @@ final class MetricsWriter implements AutoCloseable {
             }
             kept.add(line);
             time = node.path("time_s").asDouble(time);
-            if (node.hasNonNull("stage")) {
+            // Events (a skipped step, a swap) may name their stage but carry no metrics.
+            if (node.hasNonNull("stage") && !node.has("event")) {
                 Map<String, Double> values = last.computeIfAbsent(node.get("stage").asText(),
                         k -> new LinkedHashMap<>());
                 node.fields().forEachRemaining(e -> {

@@ -149,8 +149,10 @@ public final class RunModule extends AbstractModule {
     static LlamaModel model(ModelConfig config, ParameterStore store, PluginSource plugins) {
         List<AttentionPlugin> attention = new ArrayList<>();
         for (int layer = 0; layer < config.layers(); layer++) {
-            attention.add(plugins.get(PluginKind.ATTENTION, config.attentionOf(layer).plugin(),
-                    AttentionPlugin.class));
+            String id = config.attentionOf(layer).plugin();
+            // Named, so that a plugin that throws fails the run saying which one it was.
+            attention.add(new FailureNamingAttention(plugins.get(PluginKind.ATTENTION, id,
+                    AttentionPlugin.class), plugins.describe(PluginKind.ATTENTION, id), layer));
         }
         return new LlamaModel(config, store, attention);
     }

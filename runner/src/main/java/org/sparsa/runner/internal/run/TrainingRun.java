@@ -192,15 +192,27 @@ public final class TrainingRun {
                 firstStep, spec.steps(), backend.description());
         try (ConsoleProgress progress = new ConsoleProgress(spec.name(), spec.steps(), firstStep,
                 console, ConsoleProgress.onTerminal())) {
-            MetricsSink sink = (step, values) -> {
-                metrics.metrics(spec.name(), spec.kind(), offset + step, step, values);
-                last.putAll(values);
-                // Evaluations and score tables (distill) carry no training loss to show.
-                if (values.keySet().stream().anyMatch(k -> k.startsWith("eval/")
-                        || k.startsWith("score/"))) {
-                    progress.evaluation(step, values);
-                } else {
-                    progress.step(step, values);
+            MetricsSink sink = new MetricsSink() {
+                @Override
+                public void log(long step, Map<String, Double> values) {
+                    metrics.metrics(spec.name(), spec.kind(), offset + step, step, values);
+                    last.putAll(values);
+                    // Evaluations and score tables (distill) carry no training loss to show.
+                    if (values.keySet().stream().anyMatch(k -> k.startsWith("eval/")
+                            || k.startsWith("score/"))) {
+                        progress.evaluation(step, values);
+                    } else {
+                        progress.step(step, values);
+                    }
+                }
+
+                @Override
+                public void event(long step, String event, Map<String, Object> details) {
+                    Map<String, Object> placed = new LinkedHashMap<>();
+                    placed.put("stage", spec.name());
+                    placed.put("stage_step", step);
+                    placed.putAll(details);
+                    metrics.event(event, offset + step, placed);
                 }
             };
             long seed = SplitMix64.forPurpose(recipe.seed(), "stage/" + spec.name()).nextLong();

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sparsa.core.checkpoint.DurableFiles;
+import org.sparsa.core.io.BoundedReads;
 
 /**
  * A sweep's {@code sweep.yaml}: the recipe and overrides it starts from, its definition, the
@@ -97,7 +97,7 @@ public record SweepManifest(String recipe, String name, List<String> overrides,
         Path file = folder.resolve(FILE_NAME);
         JsonNode root;
         try {
-            root = YAML.readTree(Files.readString(file));
+            root = YAML.readTree(BoundedReads.readString(file, BoundedReads.CONFIG_LIMIT));
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(folder + ": not a sweep folder (it has no "
                     + FILE_NAME + ")");

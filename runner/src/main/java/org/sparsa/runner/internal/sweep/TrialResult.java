@@ -4,11 +4,11 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.sparsa.core.io.BoundedReads;
 
 /**
  * The final metrics of a finished trial, read from its {@code result.json}: every top-level
@@ -33,7 +33,7 @@ final class TrialResult {
     static Map<String, Double> metrics(Path resultFile) throws IOException {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readString(resultFile));
+            root = JSON.readTree(BoundedReads.readString(resultFile, BoundedReads.JSON_LIMIT));
         } catch (JacksonException e) {
             throw new IOException(resultFile + ": not valid JSON: " + e.getOriginalMessage());
         }

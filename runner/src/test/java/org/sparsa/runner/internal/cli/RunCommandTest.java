@@ -103,6 +103,53 @@ class RunCommandTest {
     }
 
     @Test
+    void anAttentionPluginThatThrowsFailsTheRunNamingThePlugin(@TempDir Path dir)
+            throws Exception {
+        ShippedPlugins broken = new ShippedPlugins().replacing(PluginKind.ATTENTION, "full",
+                MisbehavingAttention.throwing(call -> call == 3));
+        assertEquals(1, run(dir, broken, recipe(dir).toString(), "output.dir=out",
+                "stages.0.eval_every=0"));
+        assertTrue(err.toString().contains("attention plugin 'full' failed in forward of layer "
+                + "0: java.lang.ArithmeticException: boom in call 3"), err::toString);
+        assertFalse(Files.exists(dir.resolve("out/result.json")));
+    }
+
+    @Test
+    void nanStepsAreSkippedAndRecordedAsEventsAndTheRunCompletes(@TempDir Path dir)
+            throws Exception {
+        ShippedPlugins diverging = new ShippedPlugins().replacing(PluginKind.ATTENTION, "full",
+                MisbehavingAttention.nan(call -> call == 2 || call == 4));
+        assertEquals(0, run(dir, diverging, recipe(dir).toString(), "output.dir=out",
+                "stages.0.eval_every=0"), err::toString);
+        List<String> events = Files.readAllLines(dir.resolve("out/metrics.jsonl")).stream()
+                .filter(l -> l.contains("\"event\":\"nonfinite_step\"")).toList();
+        assertEquals(2, events.size(), events::toString);
+        assertTrue(events.get(0).startsWith("{\"event\":\"nonfinite_step\",\"step\":2,"),
+                events.get(0));
+        assertTrue(events.get(0).contains("\"stage\":\"pretrain\",\"stage_step\":2,"
+                + "\"loss\":\"NaN\",\"grad_norm\":\"NaN\",\"parameters\":["), events.get(0));
+        assertTrue(Files.exists(dir.resolve("out/result.json")));
+    }
+
+    @Test
+    void tooManyNanStepsInARowStopTheRunWithTheLastGoodCheckpointLatest(@TempDir Path dir)
+            throws Exception {
+        ShippedPlugins diverging = new ShippedPlugins().replacing(PluginKind.ATTENTION, "full",
+                MisbehavingAttention.nan(call -> call >= 4));
+        assertEquals(1, run(dir, diverging, recipe(dir).toString(), "output.dir=out",
+                "stages.0.eval_every=0", "stages.0.max_nonfinite_steps=2"));
+        assertTrue(err.toString().contains("stage 'pretrain': 2 steps in a row (4 to 5) had a "
+                + "non-finite loss or gradients, the limit max_nonfinite_steps is 2"),
+                err::toString);
+        assertEquals("step-000003", Files.readString(dir.resolve("out/checkpoints/latest"))
+                .strip());
+        try (var entries = Files.list(dir.resolve("out/checkpoints"))) {
+            assertEquals(List.of("latest", "step-000003"), entries.map(p -> p.getFileName()
+                    .toString()).sorted().toList());
+        }
+    }
+
+    @Test
     void trainsAndFillsTheRunFolder(@TempDir Path dir) throws Exception {
         assertEquals(0, run(dir, new ShippedPlugins(), recipe(dir).toString(), "output.dir=out"),
                 err.toString());

@@ -40,6 +40,17 @@ class RecipeLoaderTest {
     }
 
     @Test
+    void maxNonFiniteStepsDefaultsToFiveAndMustBePositive() {
+        assertEquals(5, load(SMALL).stages().get(0).maxNonFiniteSteps());
+        assertEquals(2, load(SMALL, "stages.0.max_nonfinite_steps=2").stages().get(0)
+                .settings().maxNonFiniteSteps());
+        List<String> errors = errors(SMALL, "stages.0.max_nonfinite_steps=0");
+        assertEquals(1, errors.size(), errors.toString());
+        assertTrue(errors.get(0).startsWith("stages[0].max_nonfinite_steps: expected"),
+                errors.toString());
+    }
+
+    @Test
     void defaultsAreFilledIn() {
         Recipe recipe = load(SMALL);
         assertEquals("small", recipe.name());

@@ -75,4 +75,35 @@ class RunFolderTest {
             assertEquals(1, files.count());
         }
     }
+
+    @Test
+    void anUnwritableFolderIsRefusedBeforeTheRunStarts(@TempDir Path base) throws Exception {
+        // Permission bits do not stop root, so the folder is made impossible instead: its
+        // parent is a regular file.
+        Files.writeString(base.resolve("file"), "x");
+        Recipe recipe = loader.load("tiny.yaml", RECIPE, List.of())
+                .withOutputDir("file/run");
+        java.io.IOException e = assertThrows(java.io.IOException.class,
+                () -> RunFolder.create(base, new ResolvedRecipe(recipe, null)));
+        assertTrue(e.getMessage().startsWith("output.dir " + base.resolve("file/run")
+                + ": cannot be written ("), e.getMessage());
+        assertTrue(e.getMessage().contains("the run does not start"), e.getMessage());
+    }
+
+    @Test
+    void tooLittleFreeSpaceIsRefusedAndLeavesNoFolder(@TempDir Path base) throws Exception {
+        Recipe recipe = loader.load("tiny.yaml", RECIPE, List.of()).withOutputDir("runs/full");
+        System.setProperty(RunFolder.MIN_FREE_PROPERTY, Long.toString(Long.MAX_VALUE >> 21));
+        try {
+            java.io.IOException e = assertThrows(java.io.IOException.class,
+                    () -> RunFolder.create(base, new ResolvedRecipe(recipe, null)));
+            assertTrue(e.getMessage().startsWith("output.dir " + base.resolve("runs/full")
+                    + ": only "), e.getMessage());
+            assertTrue(e.getMessage().contains("MiB free on its file system, a run needs at "
+                    + "least " + (Long.MAX_VALUE >> 21) + " MiB"), e.getMessage());
+        } finally {
+            System.clearProperty(RunFolder.MIN_FREE_PROPERTY);
+        }
+        assertFalse(Files.exists(base.resolve("runs")));
+    }
 }

@@ -56,4 +56,33 @@ class MetricsWriterTest {
             assertEquals(List.of(file), entries.toList());
         }
     }
+
+    @Test
+    void eventsCarryTheirDetailsAndReadersPassOverThem(@TempDir Path dir) throws IOException {
+        try (MetricsWriter metrics = new MetricsWriter(dir, 0)) {
+            metrics.metrics("a", "pretrain", 1, 1, Map.of("loss", 2.0));
+            Map<String, Object> details = new java.util.LinkedHashMap<>();
+            details.put("stage", "a");
+            details.put("stage_step", 2);
+            details.put("loss", "NaN");
+            details.put("grad_norm", 7.5);
+            details.put("parameters", List.of("lm_head.weight"));
+            details.put("parameter_count", 1);
+            metrics.event("nonfinite_step", 2, details);
+            metrics.metrics("a", "pretrain", 3, 3, Map.of("loss", 1.0));
+        }
+        List<String> lines = Files.readAllLines(dir.resolve(MetricsWriter.FILE_NAME));
+        assertTrue(lines.get(1).startsWith("{\"event\":\"nonfinite_step\",\"step\":2,"
+                + "\"time_s\":"), lines.get(1));
+        assertTrue(lines.get(1).endsWith(",\"stage\":\"a\",\"stage_step\":2,\"loss\":\"NaN\","
+                + "\"grad_norm\":7.5,\"parameters\":[\"lm_head.weight\"],\"parameter_count\":1}"),
+                lines.get(1));
+        // The report's reader and a resume's truncation see only the metrics lines.
+        assertEquals(List.of(1L, 3L), org.sparsa.runner.internal.report.MetricsReader
+                .read(dir.resolve(MetricsWriter.FILE_NAME)).stream().map(l -> l.step())
+                .toList());
+        MetricsWriter.Kept kept = MetricsWriter.truncateAfter(dir, 2);
+        assertEquals(Map.of("a", Map.of("loss", 2.0)), kept.lastByStage());
+        assertEquals(2, Files.readAllLines(dir.resolve(MetricsWriter.FILE_NAME)).size());
+    }
 }

@@ -16,6 +16,7 @@ import org.sparsa.core.model.LlamaModel;
 import org.sparsa.core.parameter.ParameterStore;
 import org.sparsa.core.random.SplitMix64;
 import org.sparsa.core.stage.StagePosition;
+import org.sparsa.core.stage.NonFiniteSteps;
 import org.sparsa.core.stage.StageSettings;
 import org.sparsa.core.stage.TrainingContext;
 import org.sparsa.core.stage.TrainingStages;
@@ -125,6 +126,10 @@ final class RlStage implements Stage {
         int minibatches = config.minibatches();
         TrainStep trainStep = new TrainStep(optimizer, s -> rates.at(s / minibatches),
                 settings.gradClip() > 0 ? settings.gradClip() : Double.POSITIVE_INFINITY);
+        // A minibatch update with a non-finite loss or gradients is skipped, as in the
+        // built-in stages; max_nonfinite_steps of them in a row stop the stage.
+        NonFiniteSteps guard = new NonFiniteSteps(context.name(), settings.maxNonFiniteSteps(),
+                context.metrics());
         while (step < settings.steps()) {
             // A plugin swapped during the run takes over here, between two rollouts.
             context.stepBoundary(step);
@@ -163,22 +168,29 @@ final class RlStage implements Stage {
                             .toArray()));
                 }
                 Map<String, Double> sums = new LinkedHashMap<>();
+                int updates = 0;
                 for (int m = 0; m < minibatches; m++) {
                     List<Rollout> part = groups.subList(m * perMinibatch, (m + 1) * perMinibatch);
                     List<float[]> refs = references.subList(m * perMinibatch,
                             (m + 1) * perMinibatch);
                     PolicyUpdate.Outcome[] outcome = new PolicyUpdate.Outcome[1];
-                    TrainStep.Result result = trainStep.run(1, i -> {
-                        outcome[0] = update.run(part, refs);
-                        return outcome[0].loss();
-                    });
+                    Optional<TrainStep.Result> taken = guard.run(step + 1,
+                            () -> trainStep.run(1, i -> {
+                                outcome[0] = update.run(part, refs);
+                                return outcome[0].loss();
+                            }));
+                    if (taken.isEmpty()) {
+                        continue;
+                    }
+                    updates++;
                     outcomes.add(outcome[0]);
-                    sums.merge("loss", result.loss(), Double::sum);
-                    sums.merge("lr", result.lr(), Double::sum);
-                    sums.merge("grad_norm", result.gradNorm(), Double::sum);
+                    sums.merge("loss", taken.get().loss(), Double::sum);
+                    sums.merge("lr", taken.get().lr(), Double::sum);
+                    sums.merge("grad_norm", taken.get().gradNorm(), Double::sum);
                     outcome[0].metrics().forEach((k, v) -> sums.merge(k, v, Double::sum));
                 }
-                sums.forEach((k, v) -> metrics.put(k, v / minibatches));
+                int averaged = updates;
+                sums.forEach((k, v) -> metrics.put(k, v / averaged));
             }
             // A step whose groups all lacked signal takes no update, but still has a rate.
             metrics.putIfAbsent("lr", rates.at(step));

@@ -20,6 +20,8 @@ import org.sparsa.api.plugin.ConfigKey;
 import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.api.plugin.PluginKind;
 import org.sparsa.api.plugin.PluginProperties;
+import org.sparsa.api.policy.PolicyLoss;
+import org.sparsa.api.policy.PolicyLossResult;
 import org.sparsa.core.random.SplitMix64;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
@@ -252,5 +254,32 @@ class RlStageTest {
         assertEquals("rl", properties.get(PluginProperties.ID));
         assertEquals(RlConfig.KEYS, properties.get(PluginProperties.CONFIG).lines()
                 .map(String::strip).map(ConfigKey::parse).map(ConfigKey::name).toList());
+    }
+
+    @Test
+    void nonFiniteUpdatesAreSkippedAndTooManyInARowStopTheStage() throws Exception {
+        RlStageKind kind = RlTestContext.kind();
+        // GRPO's loss times NaN: every update's loss and gradients are non-finite.
+        kind.addObjective(config -> {
+            PolicyLoss grpo = new org.sparsa.grpo.internal.GrpoObjective().create(config);
+            return batch -> {
+                PolicyLossResult result = grpo.compute(batch);
+                return new PolicyLossResult(result.loss().ops().scale(result.loss(), Double.NaN),
+                        result.advantages(), result.keep(), result.metrics());
+            };
+        }, Map.of(PluginProperties.ID, "nan"));
+        RlTestContext context = new RlTestContext(RlTestContext.settings(5, 8, 1e-2)
+                .withMaxNonFiniteSteps(3), false, folder);
+        float[] before = context.model().parameters().get("lm_head.weight").value().toArray();
+        IllegalStateException stop = assertThrows(IllegalStateException.class, () -> kind
+                .create(PluginConfig.of(keys("policy", Map.of("id", "nan"), "minibatches", 2),
+                        "test")).run(context));
+        assertTrue(stop.getMessage().contains("max_nonfinite_steps is 3"), stop.getMessage());
+        // Two minibatch updates a step: the first step's two are skipped, the second step's
+        // first is the third in a row, which stops the stage; no weight ever moved.
+        assertEquals(List.of("nonfinite_step@1", "nonfinite_step@1", "nonfinite_step@2"),
+                context.events);
+        assertTrue(java.util.Arrays.equals(before, context.model().parameters()
+                .get("lm_head.weight").value().toArray()));
     }
 }

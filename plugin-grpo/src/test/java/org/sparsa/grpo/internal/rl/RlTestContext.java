@@ -46,6 +46,8 @@ import org.sparsa.grpo.internal.V32Objective;
  */
 final class RlTestContext implements TrainingContext {
     final List<Map<String, Double>> lines = new ArrayList<>();
+    /** Each event the stage recorded, as {@code name@step}. */
+    final List<String> events = new ArrayList<>();
     private final LlamaModel model;
     private final StageSettings settings;
     private final Path runFolder;
@@ -142,11 +144,19 @@ final class RlTestContext implements TrainingContext {
 
     @Override
     public MetricsSink metrics() {
-        return (step, metrics) -> {
-            if (step == crashAt) {
-                throw new IllegalStateException("crash at step " + step);
+        return new MetricsSink() {
+            @Override
+            public void log(long step, Map<String, Double> metrics) {
+                if (step == crashAt) {
+                    throw new IllegalStateException("crash at step " + step);
+                }
+                lines.add(new LinkedHashMap<>(metrics));
             }
-            lines.add(new LinkedHashMap<>(metrics));
+
+            @Override
+            public void event(long step, String event, Map<String, Object> details) {
+                events.add(event + "@" + step);
+            }
         };
     }
 

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +25,7 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
+import org.sparsa.launcher.DistributionScript.Output;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
@@ -458,12 +457,7 @@ class DistributionIT {
     }
 
     private static Output run(EmbeddedFramework framework, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = framework.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Output(exit, out.toString(StandardCharsets.UTF_8),
-                err.toString(StandardCharsets.UTF_8));
+        return PluginProjects.run(framework, args);
     }
 
     private static Output script(String... args) throws Exception {
@@ -477,12 +471,5 @@ class DistributionIT {
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "sparsa did not finish");
         return new Output(process.exitValue(), new String(out, StandardCharsets.UTF_8),
                 new String(err, StandardCharsets.UTF_8));
-    }
-
-    private record Output(int exit, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + exit + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
-        }
     }
 }

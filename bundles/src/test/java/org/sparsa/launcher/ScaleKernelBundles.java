@@ -159,7 +159,7 @@ final class ScaleKernelBundles {
     }
 
     /** Where a class on the test class path was loaded from (failsafe's class path is a jar). */
-    private static String jarOf(Class<?> member) {
+    static String jarOf(Class<?> member) {
         try {
             return Path.of(member.getProtectionDomain().getCodeSource().getLocation().toURI())
                     .toString();

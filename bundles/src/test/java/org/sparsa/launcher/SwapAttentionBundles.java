@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.StringWriter;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -161,9 +160,9 @@ final class SwapAttentionBundles {
         Files.createDirectories(classes);
         StringWriter errors = new StringWriter();
         String classPath = String.join(File.pathSeparator,
-                jarOf(org.osgi.framework.BundleActivator.class),
-                jarOf(org.sparsa.api.attention.AttentionPlugin.class),
-                jarOf(org.sparsa.core.attention.FullAttentionFunction.class));
+                ScaleKernelBundles.jarOf(org.osgi.framework.BundleActivator.class),
+                ScaleKernelBundles.jarOf(org.sparsa.api.attention.AttentionPlugin.class),
+                ScaleKernelBundles.jarOf(org.sparsa.core.attention.FullAttentionFunction.class));
         List<String> options = List.of("-g", "--release", "17", "-proc:none",
                 "-classpath", classPath, "-d", classes.toString());
         Boolean ok = compiler.getTask(errors, null, null, options, null,
@@ -171,16 +170,6 @@ final class SwapAttentionBundles {
                         List.of(source.toString()))).call();
         if (!ok) {
             throw new IllegalStateException("test attention bundle did not compile:\n" + errors);
-        }
-    }
-
-    /** Where a class on the test class path was loaded from. */
-    private static String jarOf(Class<?> member) {
-        try {
-            return Path.of(member.getProtectionDomain().getCodeSource().getLocation().toURI())
-                    .toString();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException("cannot locate " + member.getName(), e);
         }
     }
 

@@ -43,6 +43,7 @@ class ComponentDescriptorTest {
         "LengthReward, REWARD, length, org.sparsa.api.reward.RewardModel",
         "CompositeReward, REWARD, composite, org.sparsa.api.reward.RewardModel",
         "RubricReward, REWARD, rubric, org.sparsa.api.reward.RewardModel",
+        "ArithmeticStepsReward, REWARD, arithmetic_steps, org.sparsa.api.reward.RewardModel",
         "judge.RuleJudge, JUDGE, rule, org.sparsa.api.reward.Judge",
     })
     void descriptorPublishesThePluginInfo(String simpleName, String kind, String id, String service)

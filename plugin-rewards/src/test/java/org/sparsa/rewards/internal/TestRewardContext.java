@@ -25,7 +25,8 @@ public final class TestRewardContext implements RewardContext {
             "overlong", OverlongReward::new,
             "length", LengthReward::new,
             "composite", CompositeReward::new,
-            "rubric", RubricReward::new);
+            "rubric", RubricReward::new,
+            "arithmetic_steps", ArithmeticStepsReward::new);
 
     private final Map<String, Supplier<Judge>> judges = new LinkedHashMap<>();
 

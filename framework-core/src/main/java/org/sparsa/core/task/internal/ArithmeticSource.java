@@ -25,7 +25,9 @@ import org.sparsa.api.task.TaskSource;
             "seed:int=0 - seed of the evaluation set",
             "answer_format:string=plain - the reference: plain (the number), boxed"
                     + " (\\boxed{number}) or think (<think>the steps</think> \\boxed{number}),"
-                    + " the last two to fine-tune a model on formatted answers"})
+                    + " the last two to fine-tune a model on formatted answers",
+            "think_fraction:double=1 - with answer_format think, the share of problems whose"
+                    + " reference is worked out; the others are boxed answers alone"})
 public final class ArithmeticSource implements TaskSource {
     static final String DIGITS = "digits";
     static final String OPERATIONS = "operations";
@@ -33,10 +35,12 @@ public final class ArithmeticSource implements TaskSource {
     static final String EVAL_SIZE = "eval_size";
     static final String SEED = "seed";
     static final String ANSWER_FORMAT = "answer_format";
+    static final String THINK_FRACTION = "think_fraction";
 
     @Override
     public Task create(PluginConfig config) {
-        config.requireOnly(List.of(DIGITS, OPERATIONS, TERMS, EVAL_SIZE, SEED, ANSWER_FORMAT));
+        config.requireOnly(List.of(DIGITS, OPERATIONS, TERMS, EVAL_SIZE, SEED, ANSWER_FORMAT,
+                THINK_FRACTION));
         int digits = TaskConfigs.integer(config, DIGITS, 2, 1, 18);
         int terms = TaskConfigs.integer(config, TERMS, 2, 2, 64);
         int evalSize = TaskConfigs.integer(config, EVAL_SIZE, 200, 0, 1_000_000);
@@ -46,7 +50,13 @@ public final class ArithmeticSource implements TaskSource {
             throw new ConfigException(config.origin(), ANSWER_FORMAT, "expected one of "
                     + ArithmeticTask.FORMATS + ", found '" + format + "'");
         }
-        return new ArithmeticTask(digits, operations(config), terms, seed, evalSize, format);
+        double thinkFraction = TaskConfigs.number(config, THINK_FRACTION, 1, 0, 1);
+        if (thinkFraction < 1 && !format.equals(ArithmeticTask.THINK)) {
+            throw new ConfigException(config.origin(), THINK_FRACTION, "applies to answer_format"
+                    + " think only, found answer_format '" + format + "'");
+        }
+        return new ArithmeticTask(digits, operations(config), terms, seed, evalSize, format,
+                thinkFraction);
     }
 
     /** The operations, from a list of one-symbol strings or one string of symbols. */

@@ -7,6 +7,7 @@ import java.util.regex.Pattern;
 import java.util.random.RandomGenerator;
 import org.sparsa.api.task.Example;
 import org.sparsa.api.task.TaskScore;
+import org.sparsa.core.random.SplitMix64;
 
 /**
  * Arithmetic word problems: a person starts from a number and applies {@code terms - 1}
@@ -16,7 +17,10 @@ import org.sparsa.api.task.TaskScore;
  * the {@code accuracy} reward compares the last box with; in the {@code boxed} and
  * {@code think} answer formats it is a formatted answer whose last box holds that result
  * (the think format works the steps out first, {@code <think>12+30=42</think> \boxed{42}}), so
- * that fine-tuning on it teaches the format the rewards ask for.
+ * that fine-tuning on it teaches the format the rewards ask for. With a think fraction below 1
+ * only that share of the problems is worked out and the others are answered by the box alone:
+ * a cold start that teaches both ways of answering and leaves the choice between them to the
+ * model, which is what reinforcement learning on the outcome can then settle.
  */
 final class ArithmeticTask extends GeneratedTask {
     private static final List<String> NAMES = List.of("Ava", "Ben", "Chloe", "Dev", "Elena",
@@ -41,17 +45,19 @@ final class ArithmeticTask extends GeneratedTask {
     private final List<Character> operations;
     private final int terms;
     private final String format;
+    private final double thinkFraction;
 
     ArithmeticTask(int digits, List<Character> operations, int terms, long seed, int evalSize) {
-        this(digits, operations, terms, seed, evalSize, PLAIN);
+        this(digits, operations, terms, seed, evalSize, PLAIN, 1);
     }
 
     ArithmeticTask(int digits, List<Character> operations, int terms, long seed, int evalSize,
-            String format) {
+            String format, double thinkFraction) {
         this.digits = digits;
         this.operations = List.copyOf(operations);
         this.terms = terms;
         this.format = format;
+        this.thinkFraction = thinkFraction;
         drawEvaluation(seed, evalSize);
     }
 
@@ -81,12 +87,26 @@ final class ArithmeticTask extends GeneratedTask {
         }
         prompt.append(" What number does ").append(name)
                 .append(" end up with? Put the final answer in \\boxed{}.");
+        String boxed = "\\boxed{" + value + "}";
         String reference = switch (format) {
-            case BOXED -> "\\boxed{" + value + "}";
-            case THINK -> "<think>" + steps + "</think> \\boxed{" + value + "}";
+            case BOXED -> boxed;
+            case THINK -> worked(steps) ? "<think>" + steps + "</think> " + boxed : boxed;
             default -> value.toString();
         };
         return new Example(prompt.toString(), reference, List.of());
+    }
+
+    /**
+     * Whether the problem whose steps are {@code steps} gets a worked reference. Decided by the
+     * problem, not by a draw, so that the evaluation set is the same for every think fraction
+     * and a problem is always answered the same way.
+     */
+    private boolean worked(CharSequence steps) {
+        if (thinkFraction >= 1) {
+            return true;
+        }
+        long hash = SplitMix64.forPurpose(steps.toString().hashCode(), "think").nextLong();
+        return (hash >>> 11) * 0x1.0p-53 < thinkFraction;
     }
 
     /**

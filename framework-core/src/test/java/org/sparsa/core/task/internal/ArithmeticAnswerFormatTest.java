@@ -69,6 +69,41 @@ class ArithmeticAnswerFormatTest {
     }
 
     @Test
+    void aThinkFractionWorksOutThatShareOfTheProblemsAndBoxesTheRest() {
+        Task think = task("think");
+        Task mixed = new ArithmeticSource().create(PluginConfig.of(Map.of("digits", 1,
+                "terms", 3, "eval_size", 5, "answer_format", "think", "think_fraction", 0.3),
+                "test"));
+        int worked = 0;
+        int samples = 4000;
+        for (int i = 0; i < samples; i++) {
+            Example t = think.sample(SplitMix64.seeded(i));
+            Example m = mixed.sample(SplitMix64.seeded(i));
+            assertEquals(t.prompt(), m.prompt());
+            if (m.reference().equals(t.reference())) {
+                worked++;
+            } else {
+                assertEquals(t.reference().substring(t.reference().indexOf("\\boxed")),
+                        m.reference());
+            }
+        }
+        // The share is the fraction's, within four standard deviations of 4000 draws.
+        assertEquals(0.3, (double) worked / samples, 4 * Math.sqrt(0.3 * 0.7 / samples));
+        assertEquals(think.evaluationSet().stream().map(Example::prompt).toList(),
+                mixed.evaluationSet().stream().map(Example::prompt).toList());
+        // A problem is answered the same way however often it is drawn.
+        assertEquals(mixed.sample(SplitMix64.seeded(7)), mixed.sample(SplitMix64.seeded(7)));
+    }
+
+    @Test
+    void aThinkFractionWithoutTheThinkFormatIsRefused() {
+        ConfigException e = assertThrows(ConfigException.class, () -> new ArithmeticSource()
+                .create(PluginConfig.of(Map.of("answer_format", "boxed", "think_fraction", 0.5),
+                        "test")));
+        assertTrue(e.getMessage().contains("think_fraction"), e.getMessage());
+    }
+
+    @Test
     void anUnknownFormatIsRefusedByName() {
         ConfigException e = assertThrows(ConfigException.class, () -> task("latex"));
         assertTrue(e.getMessage().contains("answer_format"), e.getMessage());

@@ -40,6 +40,13 @@ class ArithmeticGradientTest {
     }
 
     @EachBackend
+    void linear(Ops ops) {
+        check(ops, ops::linear, random(ops, 1, 3, 4), random(ops, 2, 5, 4));
+        check(ops, ops::linear, random(ops, 3, 2, 3, 4), random(ops, 4, 2, 4));
+        check(ops, ops::linear, random(ops, 5, 4), random(ops, 6, 3, 4));
+    }
+
+    @EachBackend
     void addSubMulBroadcasting(Ops ops) {
         for (BinaryOperator<Variable> f : List.<BinaryOperator<Variable>>of(ops::add, ops::sub,
                 ops::mul)) {

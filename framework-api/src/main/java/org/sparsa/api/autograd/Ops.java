@@ -61,6 +61,18 @@ public interface Ops {
      */
     Variable matmul(Variable a, Variable b);
 
+    /**
+     * A linear layer's product {@code x Wᵀ}: {@code x [..., in]} by a weight stored
+     * {@code [out, in]} (as Hugging Face stores it) gives {@code [..., out]}. The same values as
+     * {@code matmul(x, transpose(weight, 0, 1))}; engines override it to skip writing the
+     * transpose out on every call.
+     *
+     * @since 1.1
+     */
+    default Variable linear(Variable x, Variable weight) {
+        return matmul(x, transpose(weight, 0, 1));
+    }
+
     /** {@code a + b}, broadcasting. */
     Variable add(Variable a, Variable b);
 

@@ -20,6 +20,7 @@ import org.sparsa.core.autograd.internal.GatherOp;
 import org.sparsa.core.autograd.internal.IndexSelectOp;
 import org.sparsa.core.autograd.internal.LayerNormOp;
 import org.sparsa.core.autograd.internal.MaskedFillOp;
+import org.sparsa.core.autograd.internal.LinearOp;
 import org.sparsa.core.autograd.internal.MatmulOp;
 import org.sparsa.core.autograd.internal.PermuteOp;
 import org.sparsa.core.autograd.internal.ReshapeOp;
@@ -123,6 +124,11 @@ public final class Autograd implements Ops {
     @Override
     public Variable matmul(Variable a, Variable b) {
         return MatmulOp.apply(engine, a, b);
+    }
+
+    @Override
+    public Variable linear(Variable x, Variable weight) {
+        return LinearOp.apply(engine, x, weight);
     }
 
     @Override

@@ -92,7 +92,7 @@ final class Indexer {
     }
 
     private static Variable linear(Ops ops, Variable x, Variable weight) {
-        return ops.matmul(x, ops.transpose(weight, 0, 1));
+        return ops.linear(x, weight);
     }
 
     @Override

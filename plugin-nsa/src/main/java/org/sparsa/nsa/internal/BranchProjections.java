@@ -71,7 +71,7 @@ final class BranchProjections {
     private Variable heads(Variable hidden, Variable weight) {
         Ops ops = hidden.ops();
         int[] x = hidden.shape();
-        return ops.reshape(ops.matmul(hidden, ops.transpose(weight, 0, 1)), x[0], x[1],
+        return ops.reshape(ops.linear(hidden, weight), x[0], x[1],
                 shape.kvHeads(), shape.headDim());
     }
 }

@@ -48,6 +48,8 @@ final class Gemm {
      * product itself: each row of op(b) is copied into a buffer just before use.
      */
     static final int NARROW = 4;
+    /** Columns of c per parallel item of {@link #narrowByDots}. */
+    static final int DOT_COLUMNS = 64;
     /** Parallel items wanted per product, so that uneven items still balance. */
     private static final int ITEMS = 16;
     /** Packed floats of op(b) held at once; batch entries are packed this many at a time. */
@@ -80,6 +82,10 @@ final class Gemm {
                             i * m * n);
                 }
             });
+            return;
+        }
+        if (m <= NARROW && shape.transposeB()) {
+            narrowByDots(parallel, shape, a, b, c);
             return;
         }
         if (m <= NARROW) {
@@ -124,6 +130,66 @@ final class Gemm {
                 }
             });
         }
+    }
+
+    /**
+     * Products of a few rows by a transposed b, as a linear layer decoding one token computes
+     * them: column j of op(b) is row j of b, so each result is a dot product of two contiguous
+     * rows, summed in ascending {@code k} like every other path. Reading b along its columns
+     * instead, as {@link #narrow} would, strides through memory and costs more than the
+     * arithmetic. Items own chunks of {@link #DOT_COLUMNS} columns of one batch entry; four
+     * columns at a time keep four independent sums in flight.
+     */
+    private static void narrowByDots(Parallel parallel, MatmulShape shape, float[] a, float[] b,
+            float[] c) {
+        int m = shape.m();
+        int n = shape.n();
+        int k = shape.k();
+        int perEntry = (n + DOT_COLUMNS - 1) / DOT_COLUMNS;
+        parallel.forRange(shape.batch() * perEntry, (long) m * DOT_COLUMNS * k, (from, to) -> {
+            float[] row = new float[k];
+            for (int item = from; item < to; item++) {
+                int entry = item / perEntry;
+                int j0 = (item % perEntry) * DOT_COLUMNS;
+                int j1 = Math.min(n, j0 + DOT_COLUMNS);
+                int aOffset = entry * shape.aBatchStride();
+                int bOffset = entry * shape.bBatchStride();
+                for (int r = 0; r < m; r++) {
+                    for (int p = 0; p < k; p++) {
+                        row[p] = shape.transposeA() ? a[aOffset + p * m + r]
+                                : a[aOffset + r * k + p];
+                    }
+                    int out = (entry * m + r) * n;
+                    int j = j0;
+                    for (; j + 4 <= j1; j += 4) {
+                        int b0 = bOffset + j * k;
+                        float s0 = 0f;
+                        float s1 = 0f;
+                        float s2 = 0f;
+                        float s3 = 0f;
+                        for (int p = 0; p < k; p++) {
+                            float x = row[p];
+                            s0 += x * b[b0 + p];
+                            s1 += x * b[b0 + k + p];
+                            s2 += x * b[b0 + 2 * k + p];
+                            s3 += x * b[b0 + 3 * k + p];
+                        }
+                        c[out + j] = s0;
+                        c[out + j + 1] = s1;
+                        c[out + j + 2] = s2;
+                        c[out + j + 3] = s3;
+                    }
+                    for (; j < j1; j++) {
+                        int b0 = bOffset + j * k;
+                        float s0 = 0f;
+                        for (int p = 0; p < k; p++) {
+                            s0 += row[p] * b[b0 + p];
+                        }
+                        c[out + j] = s0;
+                    }
+                }
+            }
+        });
     }
 
     /**

@@ -95,7 +95,7 @@ public final class MoeFeedForward {
 
     /** {@code x Wᵀ} for a weight stored {@code [out, in]}, as Hugging Face stores it. */
     public static Variable linear(Ops ops, Variable x, Variable weight) {
-        return ops.matmul(x, ops.transpose(weight, 0, 1));
+        return ops.linear(x, weight);
     }
 
     /**

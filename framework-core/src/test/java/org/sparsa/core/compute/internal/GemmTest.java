@@ -46,6 +46,9 @@ class GemmTest {
         "3, 2, 1500, 77, false, true, 1, 1",
         "2, 4, 1030, 65, true, false, 0, 1",
         "2, 3, 2100, 33, true, true, 1, 0",
+        // A linear layer decoding one token: dot products of rows, columns left over.
+        "1, 1, 768, 256, false, true, 1, 0",
+        "2, 4, 67, 130, false, true, 1, 1",
         "1, 300, 1, 129, true, false, 1, 1",
         "2, 67, 259, 131, false, false, 1, 1",
         "2, 67, 259, 131, true, false, 1, 1",

@@ -104,7 +104,7 @@ public record SweepFolder(Path path) {
             file.seek(length - tail.length);
             file.readFully(tail);
             String reason = null;
-            for (String line : new String(tail, StandardCharsets.UTF_8).split("\R")) {
+            for (String line : new String(tail, StandardCharsets.UTF_8).split("\\R")) {
                 for (String marker : FAILURE_MARKERS) {
                     int at = line.indexOf(marker);
                     if (at >= 0) {

@@ -36,13 +36,22 @@ public final class UsedPlugins implements PluginSource {
     @Override
     public <S> S get(PluginKind kind, String id, Class<S> type) {
         S plugin = source.get(kind, id, type);
+        taken(kind, id, plugin);
+        return plugin;
+    }
+
+    /**
+     * Records {@code plugin} as the run's {@code kind} plugin {@code id} beside those it took
+     * before: a new revision swapped in during the run, whose classes its bundle's new class
+     * loader defines.
+     */
+    public void taken(PluginKind kind, String id, Object plugin) {
         Use use = new Use(kind, id, plugin.getClass());
         synchronized (uses) {
             if (!uses.contains(use)) {
                 uses.add(use);
             }
         }
-        return plugin;
     }
 
     @Override

@@ -71,6 +71,7 @@ public final class TrainingRun {
     private final Task task;
     private final Backend backend;
     private final PluginRevisions revisions;
+    private final UsedPlugins used;
     private final PluginBlame blame;
     private final StepWatchdog watchdog;
 
@@ -80,6 +81,7 @@ public final class TrainingRun {
         this.recipe = recipe;
         this.folder = folder;
         this.plugins = plugins;
+        this.used = plugins;
         this.blame = new PluginBlame(plugins);
         this.watchdog = new StepWatchdog(blame);
         this.model = model;
@@ -185,7 +187,8 @@ public final class TrainingRun {
         }
         String configJson = model.config().toHuggingFaceJson();
         try (MetricsWriter metrics = new MetricsWriter(dir, timeOffset);
-                PluginSwapper swapper = new PluginSwapper(model, revisions, metrics)) {
+                PluginSwapper swapper = new PluginSwapper(model, revisions, metrics,
+                        used)) {
             if (latest.isPresent()) {
                 metrics.event("resume", offsets[firstStage] + resumeStep);
             }

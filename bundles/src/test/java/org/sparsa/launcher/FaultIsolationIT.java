@@ -28,7 +28,11 @@ class FaultIsolationIT {
     private static final String NAMED = "attention plugin '" + FaultyAttentionBundle.PLUGIN_ID
             + "' (" + FaultyAttentionBundle.SYMBOLIC_NAME + " " + FaultyAttentionBundle.VERSION
             + ")";
-    private static final String STEP_TIMEOUT = "3";
+    /**
+     * Small, to keep the test short, but well above a step of the tiny model even on a loaded
+     * machine, where the first step and its durable checkpoint can take seconds.
+     */
+    private static final String STEP_TIMEOUT = "10";
 
     @Test
     void aSweepOutlivesTrialsWhosePluginThrowsHangsOrDiverges(@TempDir Path folder)
@@ -74,7 +78,7 @@ class FaultIsolationIT {
             assertTrue(diverged.contains("the limit max_nonfinite_steps is 1")
                     && diverged.contains("The model's attention: " + NAMED + " in every layer"),
                     diverged);
-            assertTrue(seconds < 120, "the sweep took " + seconds + " s");
+            assertTrue(seconds < 180, "the sweep took " + seconds + " s");
 
             // The same distribution still lists its plugins and runs a recipe.
             Output plugins = DistributionScript.run(home, folder, List.of("plugins"));
@@ -142,7 +146,7 @@ class FaultIsolationIT {
 
     /**
      * A two-layer model on the faulty plugin, learning a generated text: six steps with a
-     * checkpoint after each, a {@value #STEP_TIMEOUT} s step timeout, one non-finite step
+     * checkpoint every second one, a {@value #STEP_TIMEOUT} s step timeout, one non-finite step
      * allowed.
      */
     private static Path recipe(Path folder) throws IOException {
@@ -181,7 +185,7 @@ class FaultIsolationIT {
                     batch: 2
                     seq_len: 32
                     lr: 1.0e-3
-                    checkpoint_every: 1
+                    checkpoint_every: 2
                     step_timeout: %s
                     max_nonfinite_steps: 1
                 """.formatted(FaultyAttentionBundle.PLUGIN_ID, corpus, STEP_TIMEOUT));

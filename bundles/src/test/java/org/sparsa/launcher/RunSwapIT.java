@@ -126,7 +126,7 @@ class RunSwapIT {
      * A distribution of its own whose plugin folder the test may change: the launcher, its
      * libraries and the system bundles of the built one, and an empty {@code bundles/plugins}.
      */
-    private static Path privateDistribution(Path home) throws IOException {
+    static Path privateDistribution(Path home) throws IOException {
         Path built = DISTRIBUTION.toAbsolutePath().normalize();
         Files.createDirectories(home.resolve("bin"));
         Files.createDirectories(home.resolve("bundles/plugins"));

@@ -152,7 +152,11 @@ final class SwapAttentionBundles {
         return "rev_" + parts[0] + "_" + parts[1];
     }
 
-    private static void compile(Path classes, Path source) throws IOException {
+    /**
+     * Compiles {@code source} into {@code classes} against the OSGi framework, the API and
+     * core, as a plugin is built.
+     */
+    static void compile(Path classes, Path source) throws IOException {
         JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
         if (compiler == null) {
             throw new IllegalStateException("no Java compiler: the tests need a JDK, not a JRE");
@@ -175,16 +179,24 @@ final class SwapAttentionBundles {
 
     private static byte[] pack(Path classes, String version, String extraImport)
             throws IOException {
+        return pack(classes, SYMBOLIC_NAME, version,
+                "org.sparsa.test.swapattention.SwapAttention",
+                "org.osgi.framework,org.sparsa.api.attention,org.sparsa.api.autograd,"
+                + "org.sparsa.api.parameter,org.sparsa.api.plugin,org.sparsa.core.attention"
+                + (extraImport == null ? "" : "," + extraImport));
+    }
+
+    /** The classes in {@code classes} as a bundle jar whose activator registers the plugin. */
+    static byte[] pack(Path classes, String symbolicName, String version, String activator,
+            String imports) throws IOException {
         Manifest manifest = new Manifest();
         Attributes main = manifest.getMainAttributes();
         main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
         main.putValue("Bundle-ManifestVersion", "2");
-        main.putValue("Bundle-SymbolicName", SYMBOLIC_NAME);
+        main.putValue("Bundle-SymbolicName", symbolicName);
         main.putValue("Bundle-Version", version);
-        main.putValue("Bundle-Activator", "org.sparsa.test.swapattention.SwapAttention");
-        main.putValue("Import-Package", "org.osgi.framework,org.sparsa.api.attention,"
-                + "org.sparsa.api.autograd,org.sparsa.api.parameter,org.sparsa.api.plugin,"
-                + "org.sparsa.core.attention" + (extraImport == null ? "" : "," + extraImport));
+        main.putValue("Bundle-Activator", activator);
+        main.putValue("Import-Package", imports);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (JarOutputStream jar = new JarOutputStream(bytes, manifest);
                 Stream<Path> files = Files.walk(classes)) {

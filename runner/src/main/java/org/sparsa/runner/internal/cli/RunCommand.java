@@ -23,6 +23,7 @@ import org.sparsa.core.compute.Backend;
 import org.sparsa.runner.internal.plugins.PluginCatalog;
 import org.sparsa.runner.internal.plugins.PluginServices;
 import org.sparsa.runner.internal.plugins.PluginSource;
+import org.sparsa.runner.internal.plugins.UsedPlugins;
 import org.sparsa.runner.internal.recipe.PluginLookup;
 import org.sparsa.runner.internal.recipe.Provenance;
 import org.sparsa.runner.internal.recipe.Recipe;
@@ -31,6 +32,7 @@ import org.sparsa.runner.internal.recipe.RecipeLoader;
 import org.sparsa.runner.internal.recipe.RegistryPluginLookup;
 import org.sparsa.runner.internal.recipe.ResolvedRecipe;
 import org.sparsa.runner.internal.recipe.RunFolder;
+import org.sparsa.runner.internal.run.PluginBlame;
 import org.sparsa.runner.internal.run.RunModule;
 import org.sparsa.runner.internal.report.RunReport;
 import org.sparsa.runner.internal.run.TrainingRun;
@@ -120,15 +122,17 @@ public final class RunCommand implements Callable<Integer> {
         }
         Path dir = workingFolder.resolve(valid.outputDir()).normalize();
         PluginSource source = plugins.get();
+        UsedPlugins used = new UsedPlugins(source);
         Injector injector;
         TrainingRun run;
         try {
-            injector = Guice.createInjector(new RunModule(valid, new RunFolder(dir), source));
+            injector = Guice.createInjector(new RunModule(valid, new RunFolder(dir), used));
             // Builds the model and task now, so that a plugin refusing its configuration stops
             // the run before its folder exists.
             run = injector.getInstance(TrainingRun.class);
         } catch (ProvisionException | CreationException e) {
-            err.println(arguments.recipe + ": cannot set up the run: " + rootMessage(e));
+            err.println(arguments.recipe + ": cannot set up the run: "
+                    + new PluginBlame(used).message(e));
             closeQuietly(source);
             return 1;
         }

@@ -65,6 +65,11 @@ public final class RecipeDefaults {
     public static final long CHECKPOINT_EVERY = 0;
     /** {@code stages[i].max_nonfinite_steps}: skipped steps in a row before a stage stops. */
     public static final int MAX_NONFINITE_STEPS = 5;
+    /**
+     * {@code stages[i].step_timeout}: seconds one step may take; generous, since it is there to
+     * end a plugin that hangs, not to police slow steps.
+     */
+    public static final long STEP_TIMEOUT = 1800;
 
     private RecipeDefaults() {
     }

@@ -357,6 +357,7 @@ public final class RecipeLoader {
         long evalEvery = s.integer("eval_every", EVAL_EVERY, 0);
         long checkpointEvery = s.integer("checkpoint_every", CHECKPOINT_EVERY, 0);
         int maxNonFiniteSteps = s.smallInteger("max_nonfinite_steps", MAX_NONFINITE_STEPS, 1);
+        long stepTimeout = s.integer("step_timeout", STEP_TIMEOUT, 0);
         Section config = s.section("config");
         Map<String, Object> stageConfig = kind.isEmpty() ? new LinkedHashMap<>()
                 : pluginCheck.config(config, PluginKind.STAGE, kind, s.path("kind"));
@@ -364,7 +365,8 @@ public final class RecipeLoader {
         return new StageSpec(name == null ? "" : name, kind, steps, batch, seqLen, lr,
                 new Schedule(scheduleKind, warmup, minLr), weightDecay, gradClip, accumulate,
                 frozen, attentionMode, evalEvery, checkpointEvery, stageConfig, trainable,
-                lrGroups, lmLossWeight, auxLossWeight, stageTask, stageModel, maxNonFiniteSteps);
+                lrGroups, lmLossWeight, auxLossWeight, stageTask, stageModel, maxNonFiniteSteps,
+                stepTimeout);
     }
 
     /** The list of parameter-name globs at {@code key}, each entry checked. */

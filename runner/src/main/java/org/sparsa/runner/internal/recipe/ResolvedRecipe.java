@@ -132,6 +132,7 @@ public record ResolvedRecipe(Recipe recipe, Provenance provenance) {
         out.put("eval_every", s.evalEvery());
         out.put("checkpoint_every", s.checkpointEvery());
         out.put("max_nonfinite_steps", s.maxNonFiniteSteps());
+        out.put("step_timeout", s.stepTimeout());
         out.put("config", s.config());
         return out;
     }

@@ -33,18 +33,33 @@ import org.sparsa.core.stage.StageSettings;
  *     {@code stages/NAME/}, or null for the run's model
  * @param maxNonFiniteSteps steps in a row with a non-finite loss or gradients (each skipped)
  *     before the stage stops
+ * @param stepTimeout seconds one step may take, from one step boundary to the next, before
+ *     the run fails naming the plugin it is stuck in; 0 for no limit
  */
 public record StageSpec(String name, String kind, long steps, int batch, int seqLen, double lr,
         Schedule schedule, double weightDecay, double gradClip, int accumulate,
         List<String> frozen, String attentionMode, long evalEvery, long checkpointEvery,
         Map<String, Object> config, List<String> trainable, Map<String, Double> lrGroups,
         double lmLossWeight, double auxLossWeight, PluginRef task, ModelSpec model,
-        int maxNonFiniteSteps) {
+        int maxNonFiniteSteps, long stepTimeout) {
     public StageSpec {
         frozen = List.copyOf(frozen);
         config = Collections.unmodifiableMap(new LinkedHashMap<>(config));
         trainable = List.copyOf(trainable);
         lrGroups = Collections.unmodifiableMap(new LinkedHashMap<>(lrGroups));
+    }
+
+    /** A stage with the default step timeout. */
+    public StageSpec(String name, String kind, long steps, int batch, int seqLen, double lr,
+            Schedule schedule, double weightDecay, double gradClip, int accumulate,
+            List<String> frozen, String attentionMode, long evalEvery, long checkpointEvery,
+            Map<String, Object> config, List<String> trainable, Map<String, Double> lrGroups,
+            double lmLossWeight, double auxLossWeight, PluginRef task, ModelSpec model,
+            int maxNonFiniteSteps) {
+        this(name, kind, steps, batch, seqLen, lr, schedule, weightDecay, gradClip, accumulate,
+                frozen, attentionMode, evalEvery, checkpointEvery, config, trainable, lrGroups,
+                lmLossWeight, auxLossWeight, task, model, maxNonFiniteSteps,
+                RecipeDefaults.STEP_TIMEOUT);
     }
 
     /** A stage that tolerates the default non-finite steps in a row. */

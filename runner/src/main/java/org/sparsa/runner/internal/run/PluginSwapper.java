@@ -8,8 +8,10 @@ import org.osgi.framework.BundleReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparsa.api.attention.AttentionLayer;
+import org.sparsa.api.plugin.PluginKind;
 import org.sparsa.core.compute.opencl.KernelCaches;
 import org.sparsa.core.model.LlamaModel;
+import org.sparsa.runner.internal.plugins.UsedPlugins;
 
 /**
  * Applies, at a step boundary, the new revisions of attention plugins that {@link
@@ -34,12 +36,19 @@ final class PluginSwapper implements AutoCloseable {
     private final LlamaModel model;
     private final PluginRevisions revisions;
     private final MetricsWriter metrics;
+    private final UsedPlugins used;
     private final Map<ClassLoader, KernelCaches.Kept> kept = new IdentityHashMap<>();
 
-    PluginSwapper(LlamaModel model, PluginRevisions revisions, MetricsWriter metrics) {
+    /**
+     * @param used the run's record of its plugins, which learns of each revision swapped in so
+     *     that a failure of the new revision names it
+     */
+    PluginSwapper(LlamaModel model, PluginRevisions revisions, MetricsWriter metrics,
+            UsedPlugins used) {
         this.model = model;
         this.revisions = revisions;
         this.metrics = metrics;
+        this.used = used;
         keepLoadersInUse();
     }
 
@@ -67,6 +76,7 @@ final class PluginSwapper implements AutoCloseable {
                 continue;
             }
             revisions.accepted(revision);
+            used.taken(PluginKind.ATTENTION, revision.pluginId(), revision.plugin());
             keepLoadersInUse();
             forgetReplaced(replaced.values(), revision);
             LOG.info("attention plugin '{}' swapped from {} to {} after step {} (layers {}); "

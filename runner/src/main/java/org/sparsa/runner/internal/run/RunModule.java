@@ -34,6 +34,7 @@ import org.sparsa.core.tokenizer.Tokenizers;
 import org.sparsa.core.tokenizer.VocabularyOrder;
 import org.sparsa.runner.internal.plugins.PluginServices;
 import org.sparsa.runner.internal.plugins.PluginSource;
+import org.sparsa.runner.internal.plugins.UsedPlugins;
 import org.sparsa.runner.internal.recipe.ModelSpec;
 import org.sparsa.runner.internal.recipe.PluginRef;
 import org.sparsa.runner.internal.recipe.Recipe;
@@ -52,9 +53,13 @@ public final class RunModule extends AbstractModule {
 
     private final Recipe recipe;
     private final RunFolder folder;
-    private final PluginSource plugins;
+    private final UsedPlugins plugins;
 
-    public RunModule(Recipe recipe, RunFolder folder, PluginSource plugins) {
+    /**
+     * @param plugins where the run's plugins come from; what it records of their use names a
+     *     plugin that fails
+     */
+    public RunModule(Recipe recipe, RunFolder folder, UsedPlugins plugins) {
         this.recipe = recipe;
         this.folder = folder;
         this.plugins = plugins;
@@ -65,6 +70,7 @@ public final class RunModule extends AbstractModule {
         bind(Recipe.class).toInstance(recipe);
         bind(RunFolder.class).toInstance(folder);
         bind(PluginSource.class).toInstance(plugins);
+        bind(UsedPlugins.class).toInstance(plugins);
     }
 
     @Provides
@@ -149,10 +155,8 @@ public final class RunModule extends AbstractModule {
     static LlamaModel model(ModelConfig config, ParameterStore store, PluginSource plugins) {
         List<AttentionPlugin> attention = new ArrayList<>();
         for (int layer = 0; layer < config.layers(); layer++) {
-            String id = config.attentionOf(layer).plugin();
-            // Named, so that a plugin that throws fails the run saying which one it was.
-            attention.add(new FailureNamingAttention(plugins.get(PluginKind.ATTENTION, id,
-                    AttentionPlugin.class), plugins.describe(PluginKind.ATTENTION, id), layer));
+            attention.add(plugins.get(PluginKind.ATTENTION, config.attentionOf(layer).plugin(),
+                    AttentionPlugin.class));
         }
         return new LlamaModel(config, store, attention);
     }
@@ -164,7 +168,7 @@ public final class RunModule extends AbstractModule {
     @Provides
     @Singleton
     PluginRevisions revisions(LlamaModel model) {
-        if (!(plugins instanceof PluginServices services)) {
+        if (!(plugins.source() instanceof PluginServices services)) {
             return PluginRevisions.none();
         }
         Set<String> ids = new LinkedHashSet<>();

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,9 +29,11 @@ import org.sparsa.core.checkpoint.TrainerState;
 import org.sparsa.core.compute.Backend;
 import org.sparsa.core.model.LlamaModel;
 import org.sparsa.core.random.SplitMix64;
+import org.sparsa.core.stage.NonFiniteSteps;
 import org.sparsa.core.stage.StageCheckpoints;
 import org.sparsa.core.tokenizer.Tokenizer;
 import org.sparsa.runner.internal.plugins.PluginSource;
+import org.sparsa.runner.internal.plugins.UsedPlugins;
 import org.sparsa.runner.internal.recipe.Recipe;
 import org.sparsa.runner.internal.recipe.RunFolder;
 import org.sparsa.runner.internal.recipe.StageSpec;
@@ -45,6 +48,12 @@ import org.sparsa.runner.internal.report.RunReport;
  * result is the one an uninterrupted run gives, bit for bit. An attention plugin replaced while
  * the run trains takes over at the next step boundary ({@link PluginSwapper}). At the end it
  * writes {@code result.json}: the last value of every metric, overall and per stage.
+ *
+ * <p>The stages run on a training thread of their own, watched by a {@link StepWatchdog}: a
+ * step that overruns its stage's {@code step_timeout} fails the run naming the plugin it is
+ * stuck in. A run that fails otherwise names the plugin whose code threw ({@link PluginBlame}),
+ * and a stage stopped by the non-finite guard names the attention plugins of the model's
+ * layers.
  */
 public final class TrainingRun {
     /** The result file's name in the run folder. */
@@ -62,13 +71,19 @@ public final class TrainingRun {
     private final Task task;
     private final Backend backend;
     private final PluginRevisions revisions;
+    private final UsedPlugins used;
+    private final PluginBlame blame;
+    private final StepWatchdog watchdog;
 
     @Inject
-    TrainingRun(Recipe recipe, RunFolder folder, PluginSource plugins, LlamaModel model,
+    TrainingRun(Recipe recipe, RunFolder folder, UsedPlugins plugins, LlamaModel model,
             Tokenizer tokenizer, Task task, Backend backend, PluginRevisions revisions) {
         this.recipe = recipe;
         this.folder = folder;
         this.plugins = plugins;
+        this.used = plugins;
+        this.blame = new PluginBlame(plugins);
+        this.watchdog = new StepWatchdog(blame);
         this.model = model;
         this.tokenizer = tokenizer;
         this.task = task;
@@ -85,8 +100,9 @@ public final class TrainingRun {
      *
      * @param console where progress shows
      * @return the path of {@code result.json}
-     * @throws Exception what a stage throws; the folder keeps its log, metrics and checkpoints,
-     *     and no result file is written
+     * @throws Exception what a stage throws, as an exception whose message names the plugin
+     *     whose code threw where one did; or a step that overran its {@code step_timeout};
+     *     the folder keeps its log, metrics and checkpoints, and no result file is written
      */
     public Path run(PrintStream console) throws Exception {
         Path dir = folder.path();
@@ -94,12 +110,24 @@ public final class TrainingRun {
         String status = "failed";
         try (RunLog log = RunLog.open(dir)) {
             try {
-                Path result = runStages(console);
+                Path result = watchdog.run(() -> runStages(console));
                 status = "completed";
                 return result;
+            } catch (StepTimeoutException e) {
+                // Logged with the stuck thread's stack by the watchdog.
+                throw e;
             } catch (Exception | Error e) {
                 LOG.error("the run failed", e);
-                throw e;
+                Optional<String> named = named(e);
+                if (named.isEmpty()) {
+                    throw e;
+                }
+                LOG.error(named.get());
+                // The original is kept as suppressed, not as the cause: a failed run is
+                // reported by its root cause's message, which would drop the names.
+                IllegalStateException failure = new IllegalStateException(named.get());
+                failure.addSuppressed(e);
+                throw failure;
             } finally {
                 revisions.close();
                 writeReport(status, (System.nanoTime() - start) / 1e9);
@@ -159,7 +187,8 @@ public final class TrainingRun {
         }
         String configJson = model.config().toHuggingFaceJson();
         try (MetricsWriter metrics = new MetricsWriter(dir, timeOffset);
-                PluginSwapper swapper = new PluginSwapper(model, revisions, metrics)) {
+                PluginSwapper swapper = new PluginSwapper(model, revisions, metrics,
+                        used)) {
             if (latest.isPresent()) {
                 metrics.event("resume", offsets[firstStage] + resumeStep);
             }
@@ -174,6 +203,7 @@ public final class TrainingRun {
                     results.put(spec.name(), runStage(spec, i, offsets[i], stageCheckpoints,
                             metrics, swapper, console, firstStep));
                 } finally {
+                    watchdog.stageEnded();
                     revisions.stageEnded();
                 }
             }
@@ -184,6 +214,7 @@ public final class TrainingRun {
     private StageResult runStage(StageSpec spec, int index, long offset,
             RunCheckpoints checkpoints, MetricsWriter metrics, PluginSwapper swapper,
             PrintStream console, long firstStep) throws Exception {
+        watchdog.stageStarts(spec.name(), firstStep, spec.stepTimeout());
         StageKind kind = plugins.get(PluginKind.STAGE, spec.kind(), StageKind.class);
         Stage stage = kind.create(PluginConfig.of(spec.config(),
                 "stage '" + spec.name() + "' config"));
@@ -234,9 +265,41 @@ public final class TrainingRun {
             }
             stage.run(new RunContext(spec.name(), folder.path(), seed, stageModel, tokenizer,
                     stageTask, spec.settings(), stageCheckpoints, sink, resources,
-                    step -> swapper.atStepBoundary(offset + step)));
+                    step -> {
+                        watchdog.boundary(step);
+                        swapper.atStepBoundary(offset + step);
+                    }));
         }
         return new StageResult(spec, last);
+    }
+
+    /**
+     * What a failed run's message adds: the plugin whose code threw it, or, when the
+     * non-finite guard stopped a stage, the attention plugins of the model's layers; empty
+     * when there is nothing to name.
+     */
+    private Optional<String> named(Throwable failure) {
+        Throwable root = PluginBlame.root(failure);
+        StackTraceElement[] stack = root.getStackTrace();
+        if (stack.length > 0 && stack[0].getClassName().equals(NonFiniteSteps.class.getName())) {
+            return Optional.of(root.getMessage() + ". The model's attention: "
+                    + attentionOfLayers());
+        }
+        return blame.of(failure).map(c -> c.plugin() + " failed in " + c.frame() + ": " + root);
+    }
+
+    /** Each attention plugin of the run's model and its layers: {@code 'nsa' (…) in layers 0-3}. */
+    private String attentionOfLayers() {
+        Map<String, List<Integer>> layers = new LinkedHashMap<>();
+        for (int layer = 0; layer < model.config().layers(); layer++) {
+            layers.computeIfAbsent(model.config().attentionOf(layer).plugin(),
+                    id -> new ArrayList<>()).add(layer);
+        }
+        List<String> parts = new ArrayList<>();
+        layers.forEach((id, at) -> parts.add(plugins.describe(PluginKind.ATTENTION, id)
+                + (at.size() == model.config().layers() ? " in every layer"
+                        : at.size() == 1 ? " in layer " + at.get(0) : " in layers " + at)));
+        return String.join(", ", parts);
     }
 
     /** Writes the report; a report that cannot be drawn is logged, never fails the run. */

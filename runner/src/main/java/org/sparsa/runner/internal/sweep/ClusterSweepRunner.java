@@ -181,9 +181,11 @@ public final class ClusterSweepRunner {
             } else if (current) {
                 running.remove(number);
                 if (why == null) {
+                    String reason = folder.failure(trial);
                     why = outcome.error() != null ? outcome.error()
                             : (outcome.exit() == 0 ? "exit 0 but no result.json"
                                     : "exit " + outcome.exit()) + " on " + outcome.member()
+                                    + (reason == null ? "" : ": " + reason)
                                     + "; see " + folder.path().relativize(folder.trial(trial)
                                             .resolve(SweepFolder.TRIAL_LOG));
                 }

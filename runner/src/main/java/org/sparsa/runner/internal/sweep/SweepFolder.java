@@ -1,8 +1,11 @@
 package org.sparsa.runner.internal.sweep;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +27,11 @@ public record SweepFolder(Path path) {
     public static final String TRIALS = "trials";
     /** The file, inside a trial's folder, that holds its process's console output. */
     public static final String TRIAL_LOG = "trial.log";
+    /** How much of the end of a trial's log is searched for why it failed. */
+    private static final int FAILURE_TAIL = 64 * 1024;
+    /** What {@code sparsa run} puts before its reason when a run fails. */
+    private static final List<String> FAILURE_MARKERS = List.of(": the run failed: ",
+            ": cannot set up the run: ");
 
     /**
      * Writes {@code manifest} into the folder, making it if needed. A folder that already holds
@@ -79,6 +87,33 @@ public record SweepFolder(Path path) {
             return TrialResult.metrics(result(trial)).get(metric);
         } catch (IOException e) {
             LOG.warn("cannot read the result of trial {}: {}", trial.name(), e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Why {@code trial}'s run failed, as it said at the end of its {@code trial.log} (which
+     * plugin threw or hangs, which stage stopped), or null when the log says nothing of it;
+     * only the log's last {@value #FAILURE_TAIL} bytes are read.
+     */
+    public String failure(Trial trial) {
+        Path log = trial(trial).resolve(TRIAL_LOG);
+        try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
+            long length = file.length();
+            byte[] tail = new byte[(int) Math.min(length, FAILURE_TAIL)];
+            file.seek(length - tail.length);
+            file.readFully(tail);
+            String reason = null;
+            for (String line : new String(tail, StandardCharsets.UTF_8).split("\\R")) {
+                for (String marker : FAILURE_MARKERS) {
+                    int at = line.indexOf(marker);
+                    if (at >= 0) {
+                        reason = line.substring(at + marker.length()).strip();
+                    }
+                }
+            }
+            return reason;
+        } catch (IOException e) {
             return null;
         }
     }

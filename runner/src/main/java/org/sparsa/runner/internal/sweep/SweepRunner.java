@@ -96,6 +96,10 @@ public final class SweepRunner {
                 return;
             }
             why = exit == 0 ? "exit 0 but no result.json" : "exit " + exit;
+            String reason = folder.failure(trial);
+            if (reason != null) {
+                why += ": " + reason;
+            }
             why += "; see " + folder.path().relativize(dir.resolve(SweepFolder.TRIAL_LOG));
         } catch (IOException e) {
             why = "cannot start: " + e.getMessage();

@@ -17,27 +17,54 @@ import org.sparsa.core.attention.internal.FullAttentionPlugin;
 
 /**
  * Full attention that misbehaves in chosen forward passes (counted from 1 over all layers):
- * it throws, or it returns NaN, as a broken or diverging plugin would.
+ * it throws, returns NaN or never returns, as a broken, diverging or stuck plugin would.
  */
 final class MisbehavingAttention implements AttentionPlugin {
     private final FullAttentionPlugin full = new FullAttentionPlugin();
     private final IntPredicate throwsAt;
     private final IntPredicate nanAt;
+    private final IntPredicate pausesAt;
+    private final long pauseMs;
     private int calls;
 
-    private MisbehavingAttention(IntPredicate throwsAt, IntPredicate nanAt) {
+    private MisbehavingAttention(IntPredicate throwsAt, IntPredicate nanAt,
+            IntPredicate pausesAt, long pauseMs) {
         this.throwsAt = throwsAt;
         this.nanAt = nanAt;
+        this.pausesAt = pausesAt;
+        this.pauseMs = pauseMs;
     }
 
     /** Throws an {@link ArithmeticException} in the forward passes {@code at} accepts. */
     static MisbehavingAttention throwing(IntPredicate at) {
-        return new MisbehavingAttention(at, call -> false);
+        return new MisbehavingAttention(at, call -> false, call -> false, 0);
     }
 
     /** Returns NaN from the forward passes {@code at} accepts. */
     static MisbehavingAttention nan(IntPredicate at) {
-        return new MisbehavingAttention(call -> false, at);
+        return new MisbehavingAttention(call -> false, at, call -> false, 0);
+    }
+
+    /**
+     * Waits in the forward passes {@code at} accepts until its thread is interrupted, then
+     * throws; so a test's stuck thread does not outlive the test by long.
+     */
+    static MisbehavingAttention hanging(IntPredicate at) {
+        return pausing(at, Long.MAX_VALUE);
+    }
+
+    /** Waits {@code ms} milliseconds in the forward passes {@code at} accepts. */
+    static MisbehavingAttention pausing(IntPredicate at, long ms) {
+        return new MisbehavingAttention(call -> false, call -> false, at, ms);
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(pauseMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while hanging", e);
+        }
     }
 
     @Override
@@ -60,6 +87,9 @@ final class MisbehavingAttention implements AttentionPlugin {
                 calls++;
                 if (throwsAt.test(calls)) {
                     throw new ArithmeticException("boom in call " + calls);
+                }
+                if (pausesAt.test(calls)) {
+                    pause();
                 }
                 AttentionOutput out = layer.forward(input, parameters, mode);
                 if (nanAt.test(calls)) {

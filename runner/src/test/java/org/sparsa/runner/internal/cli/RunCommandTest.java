@@ -21,12 +21,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparsa.api.attention.AttentionLayer;
+import org.sparsa.api.attention.AttentionPlugin;
+import org.sparsa.api.attention.AttentionShape;
+import org.sparsa.api.parameter.ParameterSpec;
 import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.api.plugin.PluginKind;
+import org.sparsa.api.stage.StageKind;
 import org.sparsa.api.task.Example;
 import org.sparsa.api.task.Task;
 import org.sparsa.api.task.TaskScore;
 import org.sparsa.api.task.TaskSource;
+import org.sparsa.core.attention.internal.FullAttentionPlugin;
 import org.sparsa.core.task.internal.MqarSource;
 import org.sparsa.runner.internal.plugins.PluginSource;
 import org.sparsa.runner.internal.run.ShippedPlugins;
@@ -109,9 +115,99 @@ class RunCommandTest {
                 MisbehavingAttention.throwing(call -> call == 3));
         assertEquals(1, run(dir, broken, recipe(dir).toString(), "output.dir=out",
                 "stages.0.eval_every=0"));
-        assertTrue(err.toString().contains("attention plugin 'full' failed in forward of layer "
-                + "0: java.lang.ArithmeticException: boom in call 3"), err::toString);
+        assertTrue(err.toString().contains("the run failed: attention plugin 'full' failed in "
+                + MisbehavingAttention.class.getName() + "$1.forward(MisbehavingAttention.java:"),
+                err::toString);
+        assertTrue(err.toString().contains("): java.lang.ArithmeticException: boom in call 3"),
+                err::toString);
         assertFalse(Files.exists(dir.resolve("out/result.json")));
+        assertTrue(Files.readString(dir.resolve("out/run.log")).contains("boom in call 3"));
+    }
+
+    @Test
+    void anAttentionPluginThatThrowsWhileTheModelIsBuiltIsNamed(@TempDir Path dir)
+            throws Exception {
+        ShippedPlugins broken = new ShippedPlugins().replacing(PluginKind.ATTENTION, "full",
+                new AttentionPlugin() {
+                    @Override
+                    public List<ParameterSpec> parameterSpecs(AttentionShape shape,
+                            PluginConfig config) {
+                        return new FullAttentionPlugin().parameterSpecs(shape, config);
+                    }
+
+                    @Override
+                    public AttentionLayer create(AttentionShape shape, PluginConfig config) {
+                        throw new UnsupportedOperationException("no layers today");
+                    }
+                });
+        assertEquals(1, run(dir, broken, recipe(dir).toString(), "output.dir=out"));
+        assertTrue(err.toString().contains("cannot set up the run: attention plugin 'full' "
+                + "failed in " + RunCommandTest.class.getName() + "$1.create(RunCommandTest.java:"),
+                err::toString);
+        assertTrue(err.toString().contains("java.lang.UnsupportedOperationException: no layers "
+                + "today"), err::toString);
+        assertFalse(Files.exists(dir.resolve("out")));
+    }
+
+    @Test
+    void aTaskPluginThatThrowsFailsTheRunNamingThePlugin(@TempDir Path dir) throws Exception {
+        ShippedPlugins crashing = new ShippedPlugins().replacing(PluginKind.TASK, "mqar",
+                new FailingAfter(12));
+        assertEquals(1, run(dir, crashing, recipe(dir).toString(), "output.dir=out"));
+        assertTrue(err.toString().contains("the run failed: task plugin 'mqar' failed in "
+                + FailingAfter.class.getName() + "$1.sample(RunCommandTest.java:"),
+                err::toString);
+        assertTrue(err.toString().contains("java.lang.IllegalStateException: the task broke"),
+                err::toString);
+    }
+
+    @Test
+    void aStageKindThatThrowsFailsTheRunNamingThePlugin(@TempDir Path dir) throws Exception {
+        ShippedPlugins broken = new ShippedPlugins().replacing(PluginKind.STAGE, "pretrain",
+                (StageKind) config -> context -> {
+                    throw new IllegalArgumentException("this stage kind is broken");
+                });
+        assertEquals(1, run(dir, broken, recipe(dir).toString(), "output.dir=out"));
+        assertTrue(err.toString().contains("the run failed: stage plugin 'pretrain' failed in "
+                + RunCommandTest.class.getName() + ".lambda$"), err::toString);
+        assertTrue(err.toString().contains("java.lang.IllegalArgumentException: this stage kind "
+                + "is broken"), err::toString);
+    }
+
+    @Test
+    void aPluginThatHangsFailsTheRunAtTheStepTimeoutNamingThePluginAndKeepsTheFolder(
+            @TempDir Path dir) throws Exception {
+        ShippedPlugins stuck = new ShippedPlugins().replacing(PluginKind.ATTENTION, "full",
+                MisbehavingAttention.hanging(call -> call == 3));
+        long start = System.nanoTime();
+        assertEquals(1, run(dir, stuck, recipe(dir).toString(), "output.dir=out",
+                "stages.0.eval_every=0", "stages.0.checkpoint_every=1",
+                "stages.0.step_timeout=1"));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(err.toString().contains("the run failed: step 3 of stage 'pretrain' did not "
+                + "finish within 1 s (step_timeout); it is stuck in attention plugin 'full' at "
+                + MisbehavingAttention.class.getName() + ".pause(MisbehavingAttention.java:"),
+                err::toString);
+        assertTrue(seconds < 30, "the run ended after " + seconds + " s");
+        Path out = dir.resolve("out");
+        assertFalse(Files.exists(out.resolve("result.json")));
+        assertEquals("step-000002", Files.readString(out.resolve("checkpoints/latest")).strip());
+        assertEquals(List.of(1L, 2L), metrics(out).stream().map(l -> l.get("step").asLong())
+                .toList());
+        String log = Files.readString(out.resolve("run.log"));
+        assertTrue(log.contains("did not finish within 1 s") && log.contains("Thread.sleep"),
+                log);
+        assertTrue(Files.readString(out.resolve("report.md")).contains("status: failed"));
+    }
+
+    @Test
+    void theStepTimeoutIsPerStepNotPerStage(@TempDir Path dir) throws Exception {
+        // Six training steps of 400 ms each: the stage takes longer than the limit, no step does.
+        ShippedPlugins slow = new ShippedPlugins().replacing(PluginKind.ATTENTION, "full",
+                MisbehavingAttention.pausing(call -> call <= 6, 400));
+        assertEquals(0, run(dir, slow, recipe(dir).toString(), "output.dir=out",
+                "stages.0.eval_every=0", "stages.0.step_timeout=1"), err::toString);
+        assertTrue(Files.exists(dir.resolve("out/result.json")));
     }
 
     @Test
@@ -141,6 +237,8 @@ class RunCommandTest {
         assertTrue(err.toString().contains("stage 'pretrain': 2 steps in a row (4 to 5) had a "
                 + "non-finite loss or gradients, the limit max_nonfinite_steps is 2"),
                 err::toString);
+        assertTrue(err.toString().contains("raise max_nonfinite_steps. The model's attention: "
+                + "attention plugin 'full' in every layer"), err::toString);
         assertEquals("step-000003", Files.readString(dir.resolve("out/checkpoints/latest"))
                 .strip());
         try (var entries = Files.list(dir.resolve("out/checkpoints"))) {

@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -76,6 +77,9 @@ class SweepCommandTest {
                     + "{\"stage\":\"pretrain\",\"step\":6,\"loss\":1.0,\"eval/recall\":"
                     + recall + "}\n");
             if (failing.contains(trial.name())) {
+                Files.writeString(log, "tiny.yaml: the run failed: task plugin 'mqar' failed in "
+                        + "Mqar.sample(Mqar.java:9): boom\nits folder keeps the log\n",
+                        StandardOpenOption.APPEND);
                 return 3;
             }
             Files.writeString(folder.resolve("result.json"), "{\"status\":\"completed\","
@@ -147,7 +151,8 @@ class SweepCommandTest {
         runs.failing.add("1-lr=0.001_seed=1");
         assertEquals(1, sweep(dir, recipe.toString(), "--workers", "1"), out::toString);
         assertEquals(4, runs.launched.size(), "the other trials still run");
-        assertTrue(err.toString().contains("1-lr=0.001_seed=1: exit 3; see "
+        assertTrue(err.toString().contains("1-lr=0.001_seed=1: exit 3: task plugin 'mqar' "
+                + "failed in Mqar.sample(Mqar.java:9): boom; see "
                 + "trials/1-lr=0.001_seed=1/trial.log"), err::toString);
         Path failed = dir.resolve("runs/tiny-sweep/trials/1-lr=0.001_seed=1");
         assertTrue(Files.exists(failed.resolve("metrics.jsonl")));

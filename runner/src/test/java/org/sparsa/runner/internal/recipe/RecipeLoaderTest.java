@@ -51,6 +51,21 @@ class RecipeLoaderTest {
     }
 
     @Test
+    void stepTimeoutDefaultsTo1800SecondsAcceptsZeroAndRefusesNegatives() {
+        assertEquals(1800, load(SMALL).stages().get(0).stepTimeout());
+        assertEquals(0, load(SMALL, "stages.0.step_timeout=0").stages().get(0).stepTimeout());
+        assertEquals(3, load(SMALL, "stages.0.step_timeout=3").stages().get(0).stepTimeout());
+        List<String> errors = errors(SMALL, "stages.0.step_timeout=-1");
+        assertEquals(1, errors.size(), errors.toString());
+        assertTrue(errors.get(0).startsWith("stages[0].step_timeout: expected an integer of at "
+                + "least 0, found -1"), errors.toString());
+        List<String> text = errors(SMALL, "stages.0.step_timeout=soon");
+        assertEquals(1, text.size(), text.toString());
+        assertTrue(text.get(0).startsWith("stages[0].step_timeout: expected an integer"),
+                text.toString());
+    }
+
+    @Test
     void defaultsAreFilledIn() {
         Recipe recipe = load(SMALL);
         assertEquals("small", recipe.name());

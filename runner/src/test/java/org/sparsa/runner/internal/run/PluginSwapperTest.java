@@ -15,12 +15,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparsa.api.attention.AttentionLayer;
+import org.sparsa.api.plugin.PluginKind;
 import org.sparsa.core.autograd.Autograd;
 import org.sparsa.core.compute.internal.JavaBackend;
 import org.sparsa.core.model.AttentionChoice;
 import org.sparsa.core.model.LlamaModel;
 import org.sparsa.core.model.ModelConfig;
 import org.sparsa.core.parameter.ParameterStore;
+import org.sparsa.runner.internal.plugins.UsedPlugins;
 import org.sparsa.runner.internal.report.MetricsEvent;
 import org.sparsa.runner.internal.report.MetricsReader;
 
@@ -81,8 +83,9 @@ class PluginSwapperTest {
         revisions.queue.add(List.of(
                 new PluginRevision(GatedAttention.ID, "1.0.0", "2.0.0", v2, null)));
         AttentionLayer original = model.attention(1);
+        UsedPlugins used = new UsedPlugins(new ShippedPlugins());
         try (MetricsWriter metrics = new MetricsWriter(dir, 0)) {
-            PluginSwapper swapper = new PluginSwapper(model, revisions, metrics);
+            PluginSwapper swapper = new PluginSwapper(model, revisions, metrics, used);
             swapper.atStepBoundary(3);
             assertSame(original, model.attention(1), "a refused revision changes nothing");
             swapper.atStageBoundary(5);
@@ -93,6 +96,8 @@ class PluginSwapperTest {
                 "refused 1.2.0", "step boundary", "accepted 2.0.0", "step boundary"),
                 revisions.verdicts);
         assertEquals(2, v2.made, "both layers were made by the accepted revision");
+        assertEquals(List.of(new UsedPlugins.Use(PluginKind.ATTENTION, GatedAttention.ID,
+                GatedAttention.class)), used.uses(), "only the accepted revision is recorded");
         assertTrue(model.attention(1) != original);
 
         List<MetricsEvent> events = MetricsReader.readEvents(dir.resolve(MetricsWriter.FILE_NAME));

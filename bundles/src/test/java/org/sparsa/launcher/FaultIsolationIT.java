@@ -7,12 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -150,15 +148,7 @@ class FaultIsolationIT {
      * allowed.
      */
     private static Path recipe(Path folder) throws IOException {
-        StringBuilder text = new StringBuilder();
-        SplittableRandom random = new SplittableRandom(5);
-        String[] words = {"sparse", "attention", "keys", "values", "block", "select"};
-        while (text.length() < 20_000) {
-            text.append(words[random.nextInt(words.length)]).append(random.nextInt(5) == 0
-                    ? ".\n" : " ");
-        }
-        Path corpus = folder.resolve("corpus.txt");
-        Files.writeString(corpus, text, StandardCharsets.UTF_8);
+        Path corpus = GeneratedCorpus.write(folder, "sparse", "attention", "keys", "values", "block", "select");
         Path recipe = folder.resolve("faulty.yaml");
         Files.writeString(recipe, """
                 name: faulty

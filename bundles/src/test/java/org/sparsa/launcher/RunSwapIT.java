@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.Predicate;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -140,15 +139,7 @@ class RunSwapIT {
 
     /** A two-layer model on the test plugin, learning a generated text, with no decoding. */
     private static Path recipe(Path folder) throws IOException {
-        StringBuilder text = new StringBuilder();
-        SplittableRandom random = new SplittableRandom(5);
-        String[] words = {"sparse", "attention", "keys", "values", "block", "select", "swap"};
-        while (text.length() < 20_000) {
-            text.append(words[random.nextInt(words.length)]).append(random.nextInt(5) == 0
-                    ? ".\n" : " ");
-        }
-        Path corpus = folder.resolve("corpus.txt");
-        Files.writeString(corpus, text, StandardCharsets.UTF_8);
+        Path corpus = GeneratedCorpus.write(folder, "sparse", "attention", "keys", "values", "block", "select", "swap");
         Path recipe = folder.resolve("swap.yaml");
         Files.writeString(recipe, """
                 name: swap

@@ -35,7 +35,8 @@ public record BenchContext(Backend backend, int warmup, Integer repeats, long se
 
     /** The timer for a workload whose baseline repeats {@code baselineRepeats} times. */
     public MedianTimer timer(int baselineRepeats) {
-        return new MedianTimer(warmup, repeats == null ? baselineRepeats : repeats);
+        return new MedianTimer(warmup, repeats == null ? baselineRepeats : repeats,
+                MedianTimer.WARMUP_SECONDS);
     }
 
     /**

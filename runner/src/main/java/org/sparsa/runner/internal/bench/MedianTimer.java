@@ -8,10 +8,18 @@ import java.util.function.Supplier;
  * of {@code repeats} timed runs. Only the operation is inside {@link System#nanoTime()}: each
  * run's inputs are prepared before the clock starts.
  *
+ * <p>Unlike PyTorch's kernels, Java's loops are compiled while they run: one warm-up run of a
+ * 30 ms product leaves it running interpreted or half-compiled, five times slower than it
+ * will be. So warm-up goes on, run after run, until at least {@code warmupSeconds} have passed
+ * as well (a single warm-up run of a slow operation is enough; none when {@code warmup} is 0).
+ *
  * @param warmup untimed runs first, at least 0
  * @param repeats timed runs, at least 1
+ * @param warmupSeconds the least time spent warming up when {@code warmup} is at least 1
  */
-public record MedianTimer(int warmup, int repeats) {
+public record MedianTimer(int warmup, int repeats, double warmupSeconds) {
+    /** The least warm-up time of {@code sparsa bench}. */
+    public static final double WARMUP_SECONDS = 1.0;
 
     public MedianTimer {
         if (warmup < 0) {
@@ -22,13 +30,20 @@ public record MedianTimer(int warmup, int repeats) {
         }
     }
 
+    /** Exactly {@code warmup} warm-up runs, however short. */
+    public MedianTimer(int warmup, int repeats) {
+        this(warmup, repeats, 0);
+    }
+
     /**
      * The median time of the operations {@code prepare} makes, in seconds.
      *
      * @param prepare called before every run, untimed; returns the operation to time
      */
     public double seconds(Supplier<Runnable> prepare) {
-        for (int i = 0; i < warmup; i++) {
+        long warming = System.nanoTime();
+        for (int i = 0; i < warmup || i > 0 && (System.nanoTime() - warming) * 1e-9
+                < warmupSeconds; i++) {
             prepare.get().run();
         }
         double[] times = new double[repeats];

@@ -110,8 +110,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--warmup",
             description = "Untimed runs before the timed ones (default: 1, the baseline's; "
-                    + "with --calibrate " + Calibrator.WARMUP + ", so that Java's JIT has "
-                    + "compiled the loops before they are compared with OpenCL).")
+                    + "with --calibrate " + Calibrator.WARMUP + "); more follow until a second "
+                    + "of warm-up has passed, so that Java's JIT has compiled the loops; 0 for "
+                    + "none.")
     Integer warmup;
 
     @Option(names = "--repeats",

@@ -32,6 +32,31 @@ class MedianTimerTest {
     }
 
     @Test
+    void warmUpGoesOnUntilItsLeastTimeHasPassed() {
+        int[] runs = {0};
+        long start = System.nanoTime();
+        new MedianTimer(1, 1, 0.2).seconds(() -> () -> {
+            runs[0]++;
+            sleep(10);
+        });
+        double elapsed = (System.nanoTime() - start) * 1e-9;
+        // At least 0.2 s of 10 ms warm-up runs, then one timed run.
+        assertTrue(elapsed >= 0.2, "elapsed " + elapsed);
+        assertTrue(runs[0] >= 10, "runs " + runs[0]);
+        runs[0] = 0;
+        new MedianTimer(0, 1, 0.2).seconds(() -> () -> runs[0]++);
+        assertEquals(1, runs[0], "no warm-up at all with --warmup 0");
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void refusesCountsThatMeasureNothing() {
         assertThrows(IllegalArgumentException.class, () -> new MedianTimer(-1, 3));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -44,7 +44,7 @@ class DistributionIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> REWARD_PLUGINS = Set.of("reward/accuracy", "reward/format",
             "reward/language_consistency", "reward/overlong", "reward/length", "reward/composite",
-            "reward/rubric", "judge/rule");
+            "reward/rubric", "reward/arithmetic_steps", "judge/rule");
     /** The plugins of the NSA bundle, shipped in the plugin folder. */
     private static final Set<String> NSA_PLUGINS = Set.of("attention/nsa");
     /** The plugins of the DSA bundle, shipped in the plugin folder. */

@@ -148,27 +148,7 @@ class FaultIsolationIT {
      * allowed.
      */
     private static Path recipe(Path folder) throws IOException {
-        Path corpus = GeneratedCorpus.write(folder, "sparse", "attention", "keys", "values", "block", "select");
-        Path recipe = folder.resolve("faulty.yaml");
-        Files.writeString(recipe, """
-                name: faulty
-                seed: 3
-                backend: java
-                model:
-                  tokenizer: byte
-                  dim: 16
-                  layers: 2
-                  heads: 2
-                  max_seq: 32
-                  attention:
-                    id: %s
-                task:
-                  id: corpus
-                  config:
-                    path: %s
-                    window: 32
-                    eval_size: 4
-                stages:
+        return TinyCorpusRecipe.write(folder, "faulty", FaultyAttentionBundle.PLUGIN_ID, """
                   - name: train
                     kind: pretrain
                     steps: 6
@@ -178,7 +158,6 @@ class FaultIsolationIT {
                     checkpoint_every: 2
                     step_timeout: %s
                     max_nonfinite_steps: 1
-                """.formatted(FaultyAttentionBundle.PLUGIN_ID, corpus, STEP_TIMEOUT));
-        return recipe;
+                """.formatted(STEP_TIMEOUT));
     }
 }

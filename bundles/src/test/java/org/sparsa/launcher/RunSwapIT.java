@@ -139,35 +139,14 @@ class RunSwapIT {
 
     /** A two-layer model on the test plugin, learning a generated text, with no decoding. */
     private static Path recipe(Path folder) throws IOException {
-        Path corpus = GeneratedCorpus.write(folder, "sparse", "attention", "keys", "values", "block", "select", "swap");
-        Path recipe = folder.resolve("swap.yaml");
-        Files.writeString(recipe, """
-                name: swap
-                seed: 3
-                backend: java
-                model:
-                  tokenizer: byte
-                  dim: 16
-                  layers: 2
-                  heads: 2
-                  max_seq: 32
-                  attention:
-                    id: %s
-                task:
-                  id: corpus
-                  config:
-                    path: %s
-                    window: 32
-                    eval_size: 4
-                stages:
+        return TinyCorpusRecipe.write(folder, "swap", SwapAttentionBundles.PLUGIN_ID, """
                   - name: train
                     kind: pretrain
                     steps: %d
                     batch: 2
                     seq_len: 32
                     lr: 1.0e-3
-                """.formatted(SwapAttentionBundles.PLUGIN_ID, corpus, STEPS));
-        return recipe;
+                """.formatted(STEPS));
     }
 
     /** Replaces the plugin's jar in one step, as copying a finished file over it does. */

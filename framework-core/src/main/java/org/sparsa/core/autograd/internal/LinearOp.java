@@ -5,6 +5,7 @@ import org.sparsa.api.autograd.Variable;
 import org.sparsa.core.compute.Backend;
 import org.sparsa.core.compute.MatmulShape;
 import org.sparsa.core.tensor.DenseTensor;
+import org.sparsa.core.tensor.Shapes;
 
 /**
  * A linear layer's product {@code y = x Wᵀ}, {@code x [..., in]}, {@code W [out, in]} (stored
@@ -32,27 +33,23 @@ public final class LinearOp {
         }
         int in = wShape[1];
         int out = wShape[0];
-        int rows = 1;
-        for (int i = 0; i < xShape.length - 1; i++) {
-            rows *= xShape[i];
-        }
+        int rows = Shapes.size(Arrays.copyOf(xShape, xShape.length - 1));
         Backend backend = engine.backend();
         float[] y = new float[rows * out];
         backend.matmul(new MatmulShape(1, rows, out, in, false, true, 0, 0), x.data(), w.data(),
                 y);
         int[] outShape = xShape.clone();
         outShape[outShape.length - 1] = out;
-        int products = rows;
         Backward backward = (dy, needs) -> {
             DenseTensor[] grads = new DenseTensor[2];
             if (needs[0]) {
-                float[] dx = new float[products * in];
-                backend.matmul(MatmulShape.of(products, in, out), dy.data(), w.data(), dx);
+                float[] dx = new float[rows * in];
+                backend.matmul(MatmulShape.of(rows, in, out), dy.data(), w.data(), dx);
                 grads[0] = DenseTensor.wrap(dx, xShape);
             }
             if (needs[1]) {
                 float[] dw = new float[out * in];
-                backend.matmul(new MatmulShape(1, out, in, products, true, false, 0, 0),
+                backend.matmul(new MatmulShape(1, out, in, rows, true, false, 0, 0),
                         dy.data(), x.data(), dw);
                 grads[1] = DenseTensor.wrap(dw, wShape);
             }

@@ -28,17 +28,18 @@ import org.sparsa.core.attention.VectorExp;
  * runs in an order fixed by the data alone, without atomics, so results are bit-identical from
  * run to run and whatever the number of threads.
  *
- * <p><b>Speed.</b> A row's branch reads a few contiguous key ranges (the compressed tokens it
- * sees, its selected blocks with neighbours merged, its window), so each branch is done a whole
- * range at a time for all the query heads of a kv group: the scores of the range into scratch,
- * one exponential over the block, then one weighted sum of the value rows. Scores run along the
- * keys over a transposed copy of the keys ({@code [Hkv, D, N]}, made once per call), weighted
- * sums along D over the row-major values; both are short fused multiply-add loops over one
- * index in which up to four heads share each load, the shape the JIT vectorises. Since a
- * branch's scores are all at hand before its exponentials, its softmax needs no running
- * rescale. The exponential is a vectorisable polynomial ({@link #exp}), not a call per score.
- * The window runs before the selected branch, whose keys inside the window reuse its scores
- * when both branches read the same keys.
+ * <p><b>Speed.</b> The compressed and window branches of a row each read one contiguous key
+ * range, done a whole range at a time for all the query heads of a kv group: the scores of the
+ * range into scratch, one exponential over it, then one weighted sum of the value rows. Scores
+ * run along the keys over a transposed copy of the keys ({@code [Hkv, D, N]}, made once per
+ * call), weighted sums along D over the row-major values; both are short fused multiply-add
+ * loops over one index in which up to four heads share each load, the shape the JIT
+ * vectorises. Since a branch's scores are all at hand before its exponentials, its softmax
+ * needs no running rescale. The exponential is a vectorisable polynomial
+ * ({@link VectorExp}), not a call per score. The selected branch reads blocks scattered over
+ * the sequence, so it runs for a whole item of rows block by block ({@link SelectedBranch},
+ * over keys regrouped by block, {@link BlockColumns}); where it shares the window's keys, its
+ * blocks inside the window take the window's scores.
  * The backward's query side keeps {@code p * gate} and the score gradient of every selected
  * and window key, {@code T * Hq * (min(T, n l') + min(T, w))} floats of each, so the key side
  * only gathers them instead of recomputing its scores and exponentials.
@@ -51,10 +52,11 @@ import org.sparsa.core.attention.VectorExp;
  */
 public final class NsaKernel {
     /**
-     * Query rows per forward and dq item: enough to spread the scratch of {@code T}-long score
-     * rows each item makes, few enough to spread a short sequence.
+     * Query rows per forward and dq item: enough that the rows choosing one selected block
+     * read it together (at T = 32768 with the paper's sizes, about eight rows a block), few
+     * enough to spread a short sequence over the cores.
      */
-    static final int ROWS_PER_ITEM = 64;
+    static final int ROWS_PER_ITEM = 256;
     /**
      * Compressed tokens per dkc and dvc item: long enough for the loops over tokens to
      * vectorise, short enough to give a few items per kv head at a few thousand keys.
@@ -63,10 +65,8 @@ public final class NsaKernel {
     /** Query heads whose loops share each load of a key or value row. */
     private static final int HEADS_TOGETHER = 4;
     private static final int CMP = 0;
-    private static final int SLC = 1;
+    static final int SLC = 1;
     private static final int WIN = 2;
-    /** As {@code scoredFrom}: no key's score is at hand yet. */
-    private static final int ALL_UNSCORED = Integer.MAX_VALUE;
 
     private NsaKernel() {
     }
@@ -189,30 +189,45 @@ public final class NsaKernel {
         float[][] vRows = rows(v, sizes.length(), sizes);
         float[][] vWinRows = vWin == v ? vRows : rows(vWin, sizes.length(), sizes);
         float[][] vcRows = rows(vc, sizes.compressed(), sizes);
-        Branches keys = new Branches(kt, vRows, kWinT, vWinRows);
+        BlockColumns kBlocks = BlockColumns.of(k, sizes);
         int items = ceilDiv(rows, ROWS_PER_ITEM);
         IntStream.range(0, items).parallel().forEach(item -> {
             Scratch scratch = new Scratch(sizes);
             int first = fromRow + item * ROWS_PER_ITEM;
             int last = Math.min(toRow, first + ROWS_PER_ITEM);
+            SelectedBranch.ForwardScratch selectedScratch =
+                    new SelectedBranch.ForwardScratch(sizes, last - first);
             for (int t = first; t < last; t++) {
-                forwardRow(sizes, t, t - fromRow, q, keys, kct, vcRows, gates, scratch, o,
-                        branches, lse, selected);
+                forwardRow(sizes, t, t - fromRow, first - fromRow, q, kWinT, vWinRows,
+                        kWinT == kt, kct, vcRows, scratch, selectedScratch, branches, lse,
+                        selected);
+            }
+            SelectedBranch.forward(sizes, first, first - fromRow, last - first, q, kBlocks,
+                    vRows, selected, selectedScratch, branches, lse);
+            for (int t = first; t < last; t++) {
+                combine(sizes, t - fromRow, gates, branches, o);
             }
         });
         return new Forward(fromRow, toRow, o, branches, lse, selected);
     }
 
-    /** One query row: per kv head, compressed branch, choice, selected and window branches. */
-    private static void forwardRow(Sizes sizes, int t, int r, float[] q, Branches keys,
-            Columns kct, float[][] vc, float[] gates, Scratch s, float[] o, float[] branches,
-            float[] lse, int[] selected) {
+    /**
+     * One query row, per kv head: the compressed branch, the choice of blocks and the window
+     * branch; the selected branch follows for the whole item ({@link SelectedBranch}), given
+     * here the scores the window already has.
+     *
+     * @param r the row's index in the forward's arrays
+     * @param firstOfItem the index there of the item's first row
+     */
+    private static void forwardRow(Sizes sizes, int t, int r, int firstOfItem, float[] q,
+            Columns kWin, float[][] vWin, boolean shared, Columns kct, float[][] vc, Scratch s,
+            SelectedBranch.ForwardScratch selectedScratch, float[] branches, float[] lse,
+            int[] selected) {
         NsaParams params = sizes.params();
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
         int group = sizes.group();
         int count = params.selectCount();
-        int selectBlock = params.selectBlock();
         int visible = sizes.visibleCompressed(t);
         Ranges ranges = s.ranges;
         for (int g = 0; g < sizes.kvHeads(); g++) {
@@ -221,7 +236,7 @@ public final class NsaKernel {
             loadRows(q, rowAt, group, dim, sizes.scale(), s.queries);
             ranges.reset();
             ranges.add(0, visible);
-            softmaxBranch(sizes, r, head0, CMP, kct, vc, g, s, branches, lse, ALL_UNSCORED);
+            softmaxBranch(sizes, r, head0, CMP, kct, vc, g, s, branches, lse);
             // The choice reads p = exp(score - lse), the probabilities the backward sees.
             Arrays.fill(s.blockScores, 0);
             for (int x = 0; x < group; x++) {
@@ -232,34 +247,33 @@ public final class NsaKernel {
             }
             int at = (r * sizes.kvHeads() + g) * count;
             BlockSelection.choose(s.blockScores, t, params, s.chosen, s.best, selected, at);
-            // The window first: where the branches share their keys, the selected keys inside
-            // it (the local blocks at least) then take their scores from it, each branch keeping
-            // its own softmax.
+            // Where the branches share their keys, the selected blocks inside the window (the
+            // local ones at least) take their scores from it, each branch keeping its own
+            // softmax.
             int windowFrom = Math.max(0, t - params.window() + 1);
             ranges.reset();
             ranges.add(windowFrom, t + 1);
-            softmaxBranch(sizes, r, head0, WIN, keys.windowKeys, keys.windowValues, g, s,
-                    branches, lse, ALL_UNSCORED);
-            ranges.reset();
-            for (int c = 0; c < count; c++) {
-                int block = selected[at + c];
-                if (block >= 0) {
-                    ranges.add(block * selectBlock, Math.min((block + 1) * selectBlock, t + 1));
-                }
+            softmaxBranch(sizes, r, head0, WIN, kWin, vWin, g, s, branches, lse);
+            if (shared) {
+                SelectedBranch.takeWindowScores(sizes, t, r - firstOfItem, g, selected,
+                        firstOfItem, windowFrom, s.scores, selectedScratch);
             }
-            softmaxBranch(sizes, r, head0, SLC, keys.keys, keys.values, g, s, branches, lse,
-                    keys.shared() ? windowFrom : ALL_UNSCORED);
-            for (int x = 0; x < group; x++) {
-                int h = head0 + x;
-                int gateAt = (r * hq + h) * 3;
-                int branchAt = (r * hq + h) * 3 * dim;
-                int oAt = rowAt + x * dim;
-                for (int d = 0; d < dim; d++) {
-                    double out = (double) gates[gateAt + CMP] * branches[branchAt + d]
-                            + (double) gates[gateAt + SLC] * branches[branchAt + dim + d]
-                            + (double) gates[gateAt + WIN] * branches[branchAt + 2 * dim + d];
-                    o[oAt + d] = (float) out;
-                }
+        }
+    }
+
+    /** Row r's output: the branches' outputs weighed by their gates. */
+    private static void combine(Sizes sizes, int r, float[] gates, float[] branches,
+            float[] o) {
+        int dim = sizes.dim();
+        for (int h = 0; h < sizes.queryHeads(); h++) {
+            int gateAt = (r * sizes.queryHeads() + h) * 3;
+            int branchAt = gateAt * dim;
+            int oAt = (r * sizes.queryHeads() + h) * dim;
+            for (int d = 0; d < dim; d++) {
+                double out = (double) gates[gateAt + CMP] * branches[branchAt + d]
+                        + (double) gates[gateAt + SLC] * branches[branchAt + dim + d]
+                        + (double) gates[gateAt + WIN] * branches[branchAt + 2 * dim + d];
+                o[oAt + d] = (float) out;
             }
         }
     }
@@ -269,11 +283,9 @@ public final class NsaKernel {
      * over the key ranges in the scratch: the scores, left in {@code s.scores}, then each head's
      * softmax and weighted sum of the values, written as its branch output and log-sum-exp;
      * zeros and -inf when the ranges hold no key.
-     *
-     * @param scoredFrom keys from here on already hold this row's scores in {@code s.scores}
      */
     private static void softmaxBranch(Sizes sizes, int r, int head0, int branch, Columns keys,
-            float[][] values, int g, Scratch s, float[] branches, float[] lse, int scoredFrom) {
+            float[][] values, int g, Scratch s, float[] branches, float[] lse) {
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
         int group = sizes.group();
@@ -287,7 +299,7 @@ public final class NsaKernel {
             return;
         }
         Ranges ranges = s.ranges;
-        scores(s.queries, group, keys, g, dim, ranges, s.scores, scoredFrom);
+        scores(s.queries, group, keys, g, dim, ranges, s.scores);
         for (int x = 0; x < group; x++) {
             float[] w = s.weights[x];
             float max = Float.NEGATIVE_INFINITY;
@@ -356,13 +368,28 @@ public final class NsaKernel {
         float[] dgates = new float[length * hq * 3];
         float[] dq = new float[length * hq * dim];
         Kept kept = keys ? Kept.of(sizes) : null;
+        BlockColumns kBlocks = BlockColumns.of(k, sizes);
+        BlockColumns vBlocks = BlockColumns.of(v, sizes);
+        float scale = sizes.scale();
         IntStream.range(0, ceilDiv(length, ROWS_PER_ITEM)).parallel().forEach(item -> {
             Scratch scratch = new Scratch(sizes);
             int first = item * ROWS_PER_ITEM;
             int last = Math.min(length, first + ROWS_PER_ITEM);
+            // Unscaled dq rows of the item, [r * Hq + h][d]: the compressed and window
+            // branches' shares, then the selected branch's.
+            float[][] dqRows = new float[(last - first) * hq][dim];
             for (int t = first; t < last; t++) {
-                queryGradients(sizes, t, q, kRows, kt, vt, kWinRows, kWinT, vWinT, kcRows, kct,
-                        vct, gates, forward, dout, delta, dgates, dq, scratch, kept);
+                queryGradients(sizes, t, t - first, q, kWinRows, kWinT, vWinT, kcRows, kct, vct,
+                        gates, forward, dout, delta, dgates, dqRows, scratch, kept);
+            }
+            SelectedBranch.queryGradients(sizes, first, last - first, q, dout, kBlocks, vBlocks,
+                    kRows, forward.selected(), gates, forward.lse(), delta, kept,
+                    new SelectedBranch.BackwardScratch(sizes, last - first), dqRows);
+            for (int i = 0; i < dqRows.length; i++) {
+                int at = (first * hq + i) * dim;
+                for (int d = 0; d < dim; d++) {
+                    dq[at + d] = dqRows[i][d] * scale;
+                }
             }
         });
         float[] dk = null;
@@ -387,17 +414,19 @@ public final class NsaKernel {
         return new Gradients(dq, dk, dv, dkWin, dvWin, dkc, dvc, dgates);
     }
 
-    /** Row t's gate gradients, row terms and dq, over the key sets of the forward. */
-    private static void queryGradients(Sizes sizes, int t, float[] q, float[][] k, Columns kt,
-            Columns vt, float[][] kWin, Columns kWinT, Columns vWinT, float[][] kc, Columns kct,
-            Columns vct, float[] gates, Forward forward, float[] dout, double[] delta,
-            float[] dgates, float[] dq, Scratch s, Kept kept) {
+    /**
+     * Row t's gate gradients and row terms, and the compressed and window branches' shares of
+     * its dq, unscaled, into {@code dqRows[r * Hq + h]}; the selected branch's share follows
+     * for the whole item ({@link SelectedBranch}).
+     */
+    private static void queryGradients(Sizes sizes, int t, int r, float[] q, float[][] kWin,
+            Columns kWinT, Columns vWinT, float[][] kc, Columns kct, Columns vct, float[] gates,
+            Forward forward, float[] dout, double[] delta, float[] dgates, float[][] dqRows,
+            Scratch s, Kept kept) {
         NsaParams params = sizes.params();
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
         int group = sizes.group();
-        int count = params.selectCount();
-        int selectBlock = params.selectBlock();
         float scale = sizes.scale();
         for (int h = 0; h < hq; h++) {
             int qAt = (t * hq + h) * dim;
@@ -429,28 +458,6 @@ public final class NsaKernel {
                 weightedSum(s.weights, group, kc, sizes.kvHeads(), g, ranges, s.sums);
             }
             ranges.reset();
-            int at = (t * sizes.kvHeads() + g) * count;
-            for (int c = 0; c < count; c++) {
-                int block = forward.selected()[at + c];
-                if (block >= 0) {
-                    ranges.add(block * selectBlock, Math.min((block + 1) * selectBlock, t + 1));
-                }
-            }
-            if (ranges.keys() > 0) {
-                scoreGradients(sizes, t, head0, SLC, kt, vt, g, s, gates, forward.lse(), delta);
-                weightedSum(s.weights, group, k, sizes.kvHeads(), g, ranges, s.sums);
-                if (kept != null) {
-                    for (int c = 0; c < count; c++) {
-                        int block = forward.selected()[at + c];
-                        if (block >= 0) {
-                            int from = block * selectBlock;
-                            kept.keep(t, head0, SLC, c * selectBlock - from, from,
-                                    Math.min(from + selectBlock, t + 1), s, gates);
-                        }
-                    }
-                }
-            }
-            ranges.reset();
             ranges.add(Math.max(0, t - params.window() + 1), t + 1);
             scoreGradients(sizes, t, head0, WIN, kWinT, vWinT, g, s, gates, forward.lse(),
                     delta);
@@ -460,11 +467,7 @@ public final class NsaKernel {
                 kept.keep(t, head0, WIN, -from, from, t + 1, s, gates);
             }
             for (int x = 0; x < group; x++) {
-                float[] sum = s.sums[x];
-                int dqAt = qAt + x * dim;
-                for (int d = 0; d < dim; d++) {
-                    dq[dqAt + d] = sum[d] * scale;
-                }
+                System.arraycopy(s.sums[x], 0, dqRows[r * hq + head0 + x], 0, dim);
             }
         }
     }
@@ -481,8 +484,8 @@ public final class NsaKernel {
         int hq = sizes.queryHeads();
         int group = sizes.group();
         Ranges ranges = s.ranges;
-        scores(s.queries, group, keys, g, dim, ranges, s.scores, ALL_UNSCORED);
-        scores(s.douts, group, values, g, dim, ranges, s.weights, ALL_UNSCORED);
+        scores(s.queries, group, keys, g, dim, ranges, s.scores);
+        scores(s.douts, group, values, g, dim, ranges, s.weights);
         for (int x = 0; x < group; x++) {
             int rowAt = (t * hq + head0 + x) * 3 + branch;
             float[] p = s.scores[x];
@@ -704,7 +707,7 @@ public final class NsaKernel {
     }
 
     /** {@code out[x][d] = x[at + x * dim + d] * factor}: a group's rows copied out, scaled. */
-    private static void loadRows(float[] x, int at, int group, int dim, float factor,
+    static void loadRows(float[] x, int at, int group, int dim, float factor,
             float[][] out) {
         for (int h = 0; h < group; h++) {
             float[] row = out[h];
@@ -720,30 +723,41 @@ public final class NsaKernel {
      * the score routine of every pass. Scores sit at their key's index, as the key columns do,
      * so each loop indexes every array by its own variable, which the JIT needs to vectorise it.
      * Four heads at a time share each load of the key columns; each score is the same chain of
-     * fused multiply-adds, one per dimension ascending, whichever path computes it, so keys
-     * from {@code scoredFrom} on, whose scores another branch of the row left, are skipped.
+     * fused multiply-adds, one per dimension ascending, whichever path computes it (this,
+     * {@link #blockScores}, the backward), so one branch may take another's scores.
      */
     private static void scores(float[][] rows, int group, Columns keys, int g, int dim,
-            Ranges ranges, float[][] out, int scoredFrom) {
+            Ranges ranges, float[][] out) {
         float[][] columns = keys.columns();
         int base = g * dim;
         int x = 0;
         for (; x + HEADS_TOGETHER <= group; x += HEADS_TOGETHER) {
             for (int i = 0; i < ranges.count; i++) {
-                int to = Math.min(ranges.to[i], scoredFrom);
-                if (ranges.from[i] < to) {
-                    scores4(rows[x], rows[x + 1], rows[x + 2], rows[x + 3], columns, base, dim,
-                            ranges.from[i], to, out[x], out[x + 1], out[x + 2], out[x + 3]);
-                }
+                scores4(rows[x], rows[x + 1], rows[x + 2], rows[x + 3], columns, base, dim,
+                        ranges.from[i], ranges.to[i], out[x], out[x + 1], out[x + 2], out[x + 3]);
             }
         }
         for (; x < group; x++) {
             for (int i = 0; i < ranges.count; i++) {
-                int to = Math.min(ranges.to[i], scoredFrom);
-                if (ranges.from[i] < to) {
-                    scores1(rows[x], columns, base, dim, ranges.from[i], to, out[x]);
-                }
+                scores1(rows[x], columns, base, dim, ranges.from[i], ranges.to[i], out[x]);
             }
+        }
+    }
+
+    /**
+     * {@code out[x][i] = rows[x] . key_i} for the first n keys of one block of
+     * {@link BlockColumns}, its columns {@code [base, base + dim)}: {@link #scores} for the
+     * selected branch.
+     */
+    static void blockScores(float[][] rows, int group, float[][] columns, int base, int dim,
+            int n, float[][] out) {
+        int x = 0;
+        for (; x + HEADS_TOGETHER <= group; x += HEADS_TOGETHER) {
+            scores4(rows[x], rows[x + 1], rows[x + 2], rows[x + 3], columns, base, dim, 0, n,
+                    out[x], out[x + 1], out[x + 2], out[x + 3]);
+        }
+        for (; x < group; x++) {
+            scores1(rows[x], columns, base, dim, 0, n, out[x]);
         }
     }
 
@@ -819,71 +833,80 @@ public final class NsaKernel {
 
     /**
      * {@code y[x] += sum_s w[x][s] * row_s} over the keys s of the ranges, rows as
-     * {@link #rows} gives them: the weighted sums, along D, four heads sharing each row load.
+     * {@link #rows} gives them: the weighted sums, along D.
      */
     private static void weightedSum(float[][] w, int group, float[][] rows, int hkv, int g,
             Ranges ranges, float[][] y) {
-        int dim = y[0].length;
+        for (int r = 0; r < ranges.count; r++) {
+            weightedRange(w, ranges.from[r], group, rows, hkv, g, ranges.from[r], ranges.to[r],
+                    y, 0);
+        }
+    }
+
+    /**
+     * {@code y[yFrom + x] += sum_s w[x][wFrom + s - from] * row_s} over keys
+     * {@code from <= s < to} in ascending order, rows as {@link #rows} gives them, four heads
+     * sharing each row load.
+     */
+    static void weightedRange(float[][] w, int wFrom, int group, float[][] rows, int hkv,
+            int g, int from, int to, float[][] y, int yFrom) {
+        int dim = y[yFrom].length;
+        int shift = wFrom - from;
         int x = 0;
         for (; x + HEADS_TOGETHER <= group; x += HEADS_TOGETHER) {
             float[] wa = w[x];
             float[] wb = w[x + 1];
             float[] wc = w[x + 2];
             float[] we = w[x + 3];
-            float[] ya = y[x];
-            float[] yb = y[x + 1];
-            float[] yc = y[x + 2];
-            float[] ye = y[x + 3];
-            for (int r = 0; r < ranges.count; r++) {
-                int s = ranges.from[r];
-                int to = ranges.to[r];
-                // Two keys a pass: each load and store of the sums serves eight products.
-                for (; s + 2 <= to; s += 2) {
-                    float[] row0 = rows[s * hkv + g];
-                    float[] row1 = rows[(s + 1) * hkv + g];
-                    float pa0 = wa[s];
-                    float pb0 = wb[s];
-                    float pc0 = wc[s];
-                    float pe0 = we[s];
-                    float pa1 = wa[s + 1];
-                    float pb1 = wb[s + 1];
-                    float pc1 = wc[s + 1];
-                    float pe1 = we[s + 1];
-                    for (int d = 0; d < dim; d++) {
-                        float e0 = row0[d];
-                        float e1 = row1[d];
-                        ya[d] = Math.fma(pa1, e1, Math.fma(pa0, e0, ya[d]));
-                        yb[d] = Math.fma(pb1, e1, Math.fma(pb0, e0, yb[d]));
-                        yc[d] = Math.fma(pc1, e1, Math.fma(pc0, e0, yc[d]));
-                        ye[d] = Math.fma(pe1, e1, Math.fma(pe0, e0, ye[d]));
-                    }
+            float[] ya = y[yFrom + x];
+            float[] yb = y[yFrom + x + 1];
+            float[] yc = y[yFrom + x + 2];
+            float[] ye = y[yFrom + x + 3];
+            int s = from;
+            // Two keys a pass: each load and store of the sums serves eight products.
+            for (; s + 2 <= to; s += 2) {
+                float[] row0 = rows[s * hkv + g];
+                float[] row1 = rows[(s + 1) * hkv + g];
+                float pa0 = wa[s + shift];
+                float pb0 = wb[s + shift];
+                float pc0 = wc[s + shift];
+                float pe0 = we[s + shift];
+                float pa1 = wa[s + 1 + shift];
+                float pb1 = wb[s + 1 + shift];
+                float pc1 = wc[s + 1 + shift];
+                float pe1 = we[s + 1 + shift];
+                for (int d = 0; d < dim; d++) {
+                    float e0 = row0[d];
+                    float e1 = row1[d];
+                    ya[d] = Math.fma(pa1, e1, Math.fma(pa0, e0, ya[d]));
+                    yb[d] = Math.fma(pb1, e1, Math.fma(pb0, e0, yb[d]));
+                    yc[d] = Math.fma(pc1, e1, Math.fma(pc0, e0, yc[d]));
+                    ye[d] = Math.fma(pe1, e1, Math.fma(pe0, e0, ye[d]));
                 }
-                if (s < to) {
-                    float[] row = rows[s * hkv + g];
-                    float pa = wa[s];
-                    float pb = wb[s];
-                    float pc = wc[s];
-                    float pe = we[s];
-                    for (int d = 0; d < dim; d++) {
-                        float e = row[d];
-                        ya[d] = Math.fma(pa, e, ya[d]);
-                        yb[d] = Math.fma(pb, e, yb[d]);
-                        yc[d] = Math.fma(pc, e, yc[d]);
-                        ye[d] = Math.fma(pe, e, ye[d]);
-                    }
+            }
+            if (s < to) {
+                float[] row = rows[s * hkv + g];
+                float pa = wa[s + shift];
+                float pb = wb[s + shift];
+                float pc = wc[s + shift];
+                float pe = we[s + shift];
+                for (int d = 0; d < dim; d++) {
+                    float e = row[d];
+                    ya[d] = Math.fma(pa, e, ya[d]);
+                    yb[d] = Math.fma(pb, e, yb[d]);
+                    yc[d] = Math.fma(pc, e, yc[d]);
+                    ye[d] = Math.fma(pe, e, ye[d]);
                 }
             }
         }
         for (; x < group; x++) {
             float[] wx = w[x];
-            float[] yx = y[x];
-            for (int r = 0; r < ranges.count; r++) {
-                for (int s = ranges.from[r]; s < ranges.to[r]; s++) {
-                    float[] row = rows[s * hkv + g];
-                    float p = wx[s];
-                    for (int d = 0; d < dim; d++) {
-                        yx[d] = Math.fma(p, row[d], yx[d]);
-                    }
+            float[] yx = y[yFrom + x];
+            for (int s = from; s < to; s++) {
+                float[] row = rows[s * hkv + g];
+                float p = wx[s + shift];
+                for (int d = 0; d < dim; d++) {
+                    yx[d] = Math.fma(p, row[d], yx[d]);
                 }
             }
         }
@@ -927,7 +950,7 @@ public final class NsaKernel {
     }
 
     /** The largest of {@code x[from .. to)}. */
-    private static float max(float[] x, int from, int to) {
+    static float max(float[] x, int from, int to) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = from; i < to; i++) {
             max = Math.max(max, x[i]);
@@ -936,7 +959,7 @@ public final class NsaKernel {
     }
 
     /** {@code x[from .. to)} summed in double, four chains, in a fixed order. */
-    private static double sum(float[] x, int from, int to) {
+    static double sum(float[] x, int from, int to) {
         double s0 = 0;
         double s1 = 0;
         double s2 = 0;
@@ -968,18 +991,6 @@ public final class NsaKernel {
 
     private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
-    }
-
-    /**
-     * The keys, as columns, and values, as rows, that the selected and the window branch read,
-     * the same objects where the two branches share them.
-     */
-    private record Branches(Columns keys, float[][] values, Columns windowKeys,
-            float[][] windowValues) {
-        /** Whether a key's selected score is its window score, so one serves both. */
-        boolean shared() {
-            return keys == windowKeys;
-        }
     }
 
     /**
@@ -1052,7 +1063,7 @@ public final class NsaKernel {
      * Each query-side item fills the rows it owns. Null where too large: the key side then
      * recomputes them.
      */
-    private static final class Kept {
+    static final class Kept {
         private final int queryHeads;
         private final int[] width = new int[3];
         /**
@@ -1103,6 +1114,19 @@ public final class NsaKernel {
                 }
                 System.arraycopy(s.weights[x], from, gr, at + from, to - from);
             }
+        }
+
+        /**
+         * Keeps head h's {@code p * gate} and score gradients of n selected keys, from
+         * {@code offset} in its row.
+         */
+        void keepSelected(int t, int h, int offset, int n, float[] p, float[] ds, float gate) {
+            float[] w = weights[SLC];
+            int at = at(t, h, SLC) + offset;
+            for (int i = 0; i < n; i++) {
+                w[at + i] = p[i] * gate;
+            }
+            System.arraycopy(ds, 0, gradients[SLC], at, n);
         }
 
         /** Head h's kept values of keys [from, to) into {@code weights} and {@code gradients}. */

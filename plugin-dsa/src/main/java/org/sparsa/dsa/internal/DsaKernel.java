@@ -2,6 +2,7 @@ package org.sparsa.dsa.internal;
 
 import java.util.Arrays;
 import java.util.stream.IntStream;
+import org.sparsa.core.attention.VectorExp;
 
 /**
  * DSA's hot loops in plain Java over row-major float arrays, one sequence at a time, never
@@ -9,10 +10,15 @@ import java.util.stream.IntStream;
  * a running top-k, and the sparse attention touches only the selected keys. Checked against
  * {@link DsaReference}.
  *
- * <p>Rows run in parallel. The backward gathers the key and value gradients by owner: each key
- * sums over the rows that selected it, found through an inverted index built in row order, so no
- * two threads add into one value and results are bit-identical run to run and for any number
- * of threads.
+ * <p>The sparse attention runs in items of rows (the forward, dq) or of keys (dk, dv). A row's
+ * selection lies anywhere in the sequence, so an item is worked key by key, each selected key
+ * read once for all the item's rows that chose it, and a key item row by row, each query row
+ * read once for all the item's keys it chose. Every value written belongs to one item and every
+ * sum runs in ascending order (a row over its keys, a key over the rows that selected it), so
+ * no two threads add into one value, results are bit-identical run to run and for any number
+ * of threads, and a row's output does not depend on the rows that share its item. Dot products
+ * run in eight interleaved chains ({@link #dot}), the weighted sums along D over one array per
+ * row, the loop the JIT vectorises, and the exponentials through {@link VectorExp}.
  *
  * <p>Public, in a package the bundle keeps private, so that the benchmarks can time it.
  */
@@ -22,6 +28,12 @@ public final class DsaKernel {
     private static final int SELECT_ROWS = 8;
     /** Keys a selection tile holds: 128 keys of dI = 128 floats are 64 KiB. */
     private static final int SELECT_KEYS = 128;
+    /**
+     * Query rows (or keys, for dk and dv) per work item of the sparse attention: the rows
+     * that select one key in an item read it together, and a key item reads each query row
+     * once for all its keys the row selected.
+     */
+    static final int ROWS = 64;
 
     private DsaKernel() {
     }
@@ -190,7 +202,8 @@ public final class DsaKernel {
 
     /**
      * Sparse attention of a sequence (spec step 2): per query head, the softmax over the
-     * selected keys.
+     * selected keys. Rows go in items of {@value #ROWS}, worked key by key ({@link Choices}):
+     * each selected key row is read once for all the item's rows and heads that use it.
      *
      * @param selected {@code [T, topK]} as {@link #select} gives
      */
@@ -198,54 +211,46 @@ public final class DsaKernel {
         requireInputs(sizes, q, k, v, selected);
         int heads = sizes.queryHeads();
         int dim = sizes.dim();
-        int topK = sizes.topK();
-        float scale = (float) (1 / Math.sqrt(dim));
+        int queries = sizes.queries();
         float[] o = new float[q.length];
-        float[] lse = new float[sizes.queries() * heads];
-        int kvHeads = sizes.kvHeads();
-        int group = sizes.group();
-        IntStream.range(0, sizes.queries()).parallel().forEach(t -> {
-            int count = 0;
-            while (count < topK && selected[t * topK + count] >= 0) {
-                count++;
-            }
-            // Keys outer, heads inner: a gathered key or value row is read from memory once
-            // for all the heads sharing it (every head under MQA), not once per head.
-            double[] weights = new double[heads * count];
-            float[] max = new float[heads];
-            Arrays.fill(max, Float.NEGATIVE_INFINITY);
-            for (int c = 0; c < count; c++) {
-                int id = selected[t * topK + c];
+        float[] lse = new float[queries * heads];
+        float[][] qRows = rows(q, dim);
+        float[][] kRows = rows(k, dim);
+        float[][] vRows = rows(v, dim);
+        IntStream.range(0, items(queries)).parallel().forEach(item -> {
+            int from = item * ROWS;
+            int rows = Math.min(queries, from + ROWS) - from;
+            Choices choices = new Choices(sizes, selected, from, rows);
+            float[][][] weights = logits(sizes, choices, from, qRows, kRows);
+            float[] scratch = new float[sizes.topK()];
+            double[] totals = new double[rows * heads];
+            for (int r = 0; r < rows; r++) {
                 for (int h = 0; h < heads; h++) {
-                    int row = (t * heads + h) * dim;
-                    int key = (id * kvHeads + h / group) * dim;
-                    float dot = 0;
-                    for (int d = 0; d < dim; d++) {
-                        dot += q[row + d] * k[key + d];
+                    float[] w = weights[r][h];
+                    int count = choices.count(r);
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int c = 0; c < count; c++) {
+                        max = Math.max(max, w[c]);
                     }
-                    float logit = dot * scale;
-                    weights[h * count + c] = logit;
-                    max[h] = Math.max(max[h], logit);
+                    VectorExp.exp(w, 0, count, max, scratch);
+                    totals[r * heads + h] = sum(w, count);
+                    lse[(from + r) * heads + h] = (float) (max + Math.log(totals[r * heads + h]));
                 }
             }
-            double[] total = new double[heads];
-            for (int h = 0; h < heads; h++) {
-                for (int c = 0; c < count; c++) {
-                    double e = Math.exp(weights[h * count + c] - max[h]);
-                    weights[h * count + c] = e;
-                    total[h] += e;
-                }
-                lse[t * heads + h] = (float) (max[h] + Math.log(total[h]));
-            }
-            for (int c = 0; c < count; c++) {
-                int id = selected[t * topK + c];
+            float[][] sums = new float[rows * heads][dim];
+            for (int i = 0; i < choices.size(); i++) {
+                int r = choices.row(i);
+                int c = choices.slot(i);
                 for (int h = 0; h < heads; h++) {
-                    float p = (float) (weights[h * count + c] / total[h]);
-                    int row = (t * heads + h) * dim;
-                    int value = (id * kvHeads + h / group) * dim;
-                    for (int d = 0; d < dim; d++) {
-                        o[row + d] += p * v[value + d];
-                    }
+                    axpy(weights[r][h][c], vRows[kvRow(sizes, choices.key(i), h)],
+                            sums[r * heads + h]);
+                }
+            }
+            for (int i = 0; i < sums.length; i++) {
+                double inverse = 1 / totals[i];
+                int at = (from * heads + i) * dim;
+                for (int d = 0; d < dim; d++) {
+                    o[at + d] = (float) (sums[i][d] * inverse);
                 }
             }
         });
@@ -253,8 +258,9 @@ public final class DsaKernel {
     }
 
     /**
-     * The backward of {@link #forward}: probabilities recomputed from the saved log-sum-exp;
-     * dq per row, dk and dv per key over the rows that selected it.
+     * The backward of {@link #forward}: probabilities recomputed from the saved log-sum-exp by
+     * the forward's own routines; dq by items of rows, dk and dv by items of keys, each worked
+     * so that a key or a query row is read once for the item.
      *
      * @param dout the gradient of o, {@code [T, Hq, D]}
      */
@@ -262,100 +268,339 @@ public final class DsaKernel {
             Forward forward, float[] dout) {
         requireInputs(sizes, q, k, v, selected);
         int queries = sizes.queries();
-        int keys = sizes.keys();
         int heads = sizes.queryHeads();
-        int kvHeads = sizes.kvHeads();
         int dim = sizes.dim();
-        int topK = sizes.topK();
         float scale = (float) (1 / Math.sqrt(dim));
+        float[] lse = forward.lse();
+        float[][] qRows = rows(q, dim);
+        float[][] kRows = rows(k, dim);
+        float[][] vRows = rows(v, dim);
+        float[][] doutRows = rows(dout, dim);
         // delta[t,h] = dout[t,h] . o[t,h], the softmax backward's row term.
+        float[][] oRows = rows(forward.o(), dim);
         float[] delta = new float[queries * heads];
         for (int r = 0; r < delta.length; r++) {
-            float sum = 0;
-            for (int d = 0; d < dim; d++) {
-                sum += dout[r * dim + d] * forward.o()[r * dim + d];
-            }
-            delta[r] = sum;
+            delta[r] = dot(doutRows[r], oRows[r]);
         }
         float[] dq = new float[q.length];
-        IntStream.range(0, queries).parallel().forEach(t -> {
-            // Keys outer, heads inner, as in the forward; each head's dq still sums its keys
-            // in selection order.
-            for (int c = 0; c < topK && selected[t * topK + c] >= 0; c++) {
+        IntStream.range(0, items(queries)).parallel().forEach(item -> {
+            int from = item * ROWS;
+            int rows = Math.min(queries, from + ROWS) - from;
+            Choices choices = new Choices(sizes, selected, from, rows);
+            float[][][] p = logits(sizes, choices, from, qRows, kRows);
+            float[] scratch = new float[sizes.topK()];
+            for (int r = 0; r < rows; r++) {
                 for (int h = 0; h < heads; h++) {
-                    int row = (t * heads + h) * dim;
-                    int key = (selected[t * topK + c] * kvHeads + h / sizes.group()) * dim;
-                    float ds = scoreGradient(q, k, v, dout, forward.lse(), delta, row, key,
-                            t * heads + h, dim, scale);
-                    for (int d = 0; d < dim; d++) {
-                        dq[row + d] += ds * scale * k[key + d];
-                    }
+                    VectorExp.exp(p[r][h], 0, choices.count(r), lse[(from + r) * heads + h],
+                            scratch);
+                }
+            }
+            // Each row's share of dq sums its keys in ascending order.
+            float[][] sums = new float[rows * heads][dim];
+            for (int i = 0; i < choices.size(); i++) {
+                int r = choices.row(i);
+                for (int h = 0; h < heads; h++) {
+                    int row = (from + r) * heads + h;
+                    int kv = kvRow(sizes, choices.key(i), h);
+                    float ds = p[r][h][choices.slot(i)]
+                            * (dot(doutRows[row], vRows[kv]) - delta[row]);
+                    axpy(ds, kRows[kv], sums[r * heads + h]);
+                }
+            }
+            for (int i = 0; i < sums.length; i++) {
+                int at = (from * heads + i) * dim;
+                for (int d = 0; d < dim; d++) {
+                    dq[at + d] = sums[i][d] * scale;
                 }
             }
         });
-        // The inverted index: the rows that selected each key, in row order (CSR layout).
-        int[] start = new int[keys + 1];
-        for (int id : selected) {
-            if (id >= 0) {
-                start[id + 1]++;
-            }
-        }
-        for (int s = 0; s < keys; s++) {
-            start[s + 1] += start[s];
-        }
-        int[] rows = new int[start[keys]];
-        int[] next = Arrays.copyOf(start, keys);
-        for (int t = 0; t < queries; t++) {
-            for (int c = 0; c < topK && selected[t * topK + c] >= 0; c++) {
-                rows[next[selected[t * topK + c]]++] = t;
-            }
-        }
         float[] dk = new float[k.length];
         float[] dv = new float[v.length];
-        IntStream.range(0, keys).parallel().forEach(s -> {
-            for (int g = 0; g < kvHeads; g++) {
-                int key = (s * kvHeads + g) * dim;
-                for (int i = start[s]; i < start[s + 1]; i++) {
-                    int t = rows[i];
-                    for (int h = g * sizes.group(); h < (g + 1) * sizes.group(); h++) {
-                        int row = (t * heads + h) * dim;
-                        float p = probability(q, k, forward.lse(), row, key, t * heads + h, dim,
-                                scale);
-                        float dp = 0;
-                        for (int d = 0; d < dim; d++) {
-                            dp += dout[row + d] * v[key + d];
-                        }
-                        // p * (dout . v - delta), as scoreGradient, without a second exp.
-                        float ds = p * (dp - delta[t * heads + h]);
-                        for (int d = 0; d < dim; d++) {
-                            dv[key + d] += p * dout[row + d];
-                            dk[key + d] += ds * scale * q[row + d];
-                        }
-                    }
-                }
-            }
-        });
+        KeyReaders readers = new KeyReaders(sizes, selected);
+        IntStream.range(0, items(sizes.keys())).parallel().forEach(item -> keyGradients(sizes,
+                readers, item * ROWS, Math.min(sizes.keys(), (item + 1) * ROWS), qRows, kRows,
+                vRows, doutRows, lse, delta, dk, dv));
         return new Gradients(dq, dk, dv);
     }
 
-    /** {@code p = exp(q . k * scale - lse)} of one query head and key. */
-    private static float probability(float[] q, float[] k, float[] lse, int row, int key,
-            int head, int dim, float scale) {
-        float dot = 0;
-        for (int d = 0; d < dim; d++) {
-            dot += q[row + d] * k[key + d];
+    /**
+     * dk and dv of keys {@code [from, to)}: each key sums over the rows that selected it, in
+     * ascending row order, with {@code p = exp(score - lse)} and the score gradient
+     * {@code p (dout . v - delta)}. The item's (row, key) pairs go row by row, so each query and
+     * output-gradient row is read once for the item.
+     */
+    private static void keyGradients(Sizes sizes, KeyReaders readers, int from, int to,
+            float[][] qRows, float[][] kRows, float[][] vRows, float[][] doutRows, float[] lse,
+            float[] delta, float[] dk, float[] dv) {
+        int heads = sizes.queryHeads();
+        int group = sizes.group();
+        int kvHeads = sizes.kvHeads();
+        int dim = sizes.dim();
+        float scale = (float) (1 / Math.sqrt(dim));
+        int[][] pairs = readers.byRow(from, to);
+        int[] rowOf = pairs[0];
+        int[] keyOf = pairs[1];
+        float[][] dkAcc = new float[(to - from) * kvHeads][dim];
+        float[][] dvAcc = new float[(to - from) * kvHeads][dim];
+        int most = (to - from) * heads;
+        float[] p = new float[most];
+        float[] shift = new float[most];
+        float[] scratch = new float[most];
+        int i = 0;
+        while (i < rowOf.length) {
+            int t = rowOf[i];
+            int end = i;
+            while (end < rowOf.length && rowOf[end] == t) {
+                end++;
+            }
+            // The row's probabilities of its keys in the item, all heads, then its shares.
+            int n = 0;
+            for (int j = i; j < end; j++) {
+                for (int h = 0; h < heads; h++) {
+                    p[n] = dot(qRows[t * heads + h], kRows[kvRow(sizes, keyOf[j], h)]) * scale;
+                    shift[n++] = lse[t * heads + h];
+                }
+            }
+            VectorExp.exp(p, 0, n, shift, scratch);
+            n = 0;
+            for (int j = i; j < end; j++) {
+                int s = keyOf[j];
+                for (int h = 0; h < heads; h++) {
+                    int row = t * heads + h;
+                    int kv = kvRow(sizes, s, h);
+                    float ds = p[n] * (dot(doutRows[row], vRows[kv]) - delta[row]);
+                    int acc = (s - from) * kvHeads + h / group;
+                    axpy(p[n++], doutRows[row], dvAcc[acc]);
+                    axpy(ds, qRows[row], dkAcc[acc]);
+                }
+            }
+            i = end;
         }
-        return (float) Math.exp(dot * scale - lse[head]);
+        for (int a = 0; a < dkAcc.length; a++) {
+            int at = (from * kvHeads + a) * dim;
+            for (int d = 0; d < dim; d++) {
+                dk[at + d] = dkAcc[a][d] * scale;
+                dv[at + d] = dvAcc[a][d];
+            }
+        }
     }
 
-    /** {@code p * (dout . v - delta)}: the gradient of one scaled score. */
-    private static float scoreGradient(float[] q, float[] k, float[] v, float[] dout,
-            float[] lse, float[] delta, int row, int key, int head, int dim, float scale) {
-        float dp = 0;
-        for (int d = 0; d < dim; d++) {
-            dp += dout[row + d] * v[key + d];
+    /**
+     * The scaled scores of an item's rows over their selections, {@code [r][h][c]} for the c-th
+     * selected key of row {@code from + r} and query head h, key by key: the one routine both
+     * passes use, so that the backward's {@code exp(score - lse)} are the forward's
+     * probabilities.
+     */
+    private static float[][][] logits(Sizes sizes, Choices choices, int from, float[][] qRows,
+            float[][] kRows) {
+        int heads = sizes.queryHeads();
+        float scale = (float) (1 / Math.sqrt(sizes.dim()));
+        float[][][] out = new float[choices.rows()][heads][sizes.topK()];
+        for (int i = 0; i < choices.size(); i++) {
+            int r = choices.row(i);
+            int c = choices.slot(i);
+            for (int h = 0; h < heads; h++) {
+                out[r][h][c] = dot(qRows[(from + r) * heads + h],
+                        kRows[kvRow(sizes, choices.key(i), h)]) * scale;
+            }
         }
-        return probability(q, k, lse, row, key, head, dim, scale) * (dp - delta[head]);
+        return out;
+    }
+
+    /** The row of {@code [T, Hkv, D]} that query head h reads for key s. */
+    private static int kvRow(Sizes sizes, int s, int h) {
+        return s * sizes.kvHeads() + h / sizes.group();
+    }
+
+    /**
+     * The selections of an item of rows as (row, slot) pairs ordered by key, and rows ascending
+     * within a key. A row's selection ascends, so each row still meets its keys in its slots'
+     * order, and what is computed for a row does not depend on which rows share its item.
+     */
+    private static final class Choices {
+        private final int rows;
+        private final int[] counts;
+        private final int[] rowOf;
+        private final int[] slotOf;
+        private final int[] keyOf;
+
+        Choices(Sizes sizes, int[] selected, int from, int rows) {
+            int topK = sizes.topK();
+            this.rows = rows;
+            counts = new int[rows];
+            int total = 0;
+            for (int r = 0; r < rows; r++) {
+                while (counts[r] < topK && selected[(from + r) * topK + counts[r]] >= 0) {
+                    counts[r]++;
+                }
+                total += counts[r];
+            }
+            // A merge of the rows' ascending selections, by a counting sort on the key.
+            int[] start = new int[sizes.keys() + 1];
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < counts[r]; c++) {
+                    start[selected[(from + r) * topK + c] + 1]++;
+                }
+            }
+            for (int s = 0; s < sizes.keys(); s++) {
+                start[s + 1] += start[s];
+            }
+            rowOf = new int[total];
+            slotOf = new int[total];
+            keyOf = new int[total];
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < counts[r]; c++) {
+                    int s = selected[(from + r) * topK + c];
+                    int at = start[s]++;
+                    rowOf[at] = r;
+                    slotOf[at] = c;
+                    keyOf[at] = s;
+                }
+            }
+        }
+
+        int rows() {
+            return rows;
+        }
+
+        /** The number of keys row r selected. */
+        int count(int r) {
+            return counts[r];
+        }
+
+        int size() {
+            return rowOf.length;
+        }
+
+        int row(int i) {
+            return rowOf[i];
+        }
+
+        int slot(int i) {
+            return slotOf[i];
+        }
+
+        int key(int i) {
+            return keyOf[i];
+        }
+    }
+
+    /**
+     * For each key, the rows that selected it, ascending (an inverted index of the selection),
+     * from which {@link #byRow} lists the (row, key) pairs of a range of keys row by row.
+     */
+    private static final class KeyReaders {
+        private final int[] start;
+        private final int[] rows;
+        private final int queries;
+
+        KeyReaders(Sizes sizes, int[] selected) {
+            int keys = sizes.keys();
+            int topK = sizes.topK();
+            queries = sizes.queries();
+            start = new int[keys + 1];
+            for (int id : selected) {
+                if (id >= 0) {
+                    start[id + 1]++;
+                }
+            }
+            for (int s = 0; s < keys; s++) {
+                start[s + 1] += start[s];
+            }
+            rows = new int[start[keys]];
+            int[] next = Arrays.copyOf(start, keys);
+            for (int t = 0; t < queries; t++) {
+                for (int c = 0; c < topK && selected[t * topK + c] >= 0; c++) {
+                    rows[next[selected[t * topK + c]]++] = t;
+                }
+            }
+        }
+
+        /**
+         * The pairs of keys {@code [from, to)}, {row ids, key ids}, by row ascending and key
+         * ascending within a row; so each key still meets its rows in ascending order.
+         */
+        int[][] byRow(int from, int to) {
+            int[] count = new int[queries + 1];
+            for (int i = start[from]; i < start[to]; i++) {
+                count[rows[i] + 1]++;
+            }
+            for (int t = 0; t < queries; t++) {
+                count[t + 1] += count[t];
+            }
+            int total = start[to] - start[from];
+            int[] rowOf = new int[total];
+            int[] keyOf = new int[total];
+            for (int s = from; s < to; s++) {
+                for (int i = start[s]; i < start[s + 1]; i++) {
+                    int at = count[rows[i]]++;
+                    rowOf[at] = rows[i];
+                    keyOf[at] = s;
+                }
+            }
+            return new int[][] {rowOf, keyOf};
+        }
+    }
+
+    /**
+     * {@code a . b} over their common length in eight interleaved chains of fused multiply-adds,
+     * added pairwise at the end: a fixed order, and eight times the throughput of one chain,
+     * which must wait for each add before the next.
+     */
+    static float dot(float[] a, float[] b) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        float s4 = 0;
+        float s5 = 0;
+        float s6 = 0;
+        float s7 = 0;
+        int n = a.length;
+        int d = 0;
+        for (; d + 8 <= n; d += 8) {
+            s0 = Math.fma(a[d], b[d], s0);
+            s1 = Math.fma(a[d + 1], b[d + 1], s1);
+            s2 = Math.fma(a[d + 2], b[d + 2], s2);
+            s3 = Math.fma(a[d + 3], b[d + 3], s3);
+            s4 = Math.fma(a[d + 4], b[d + 4], s4);
+            s5 = Math.fma(a[d + 5], b[d + 5], s5);
+            s6 = Math.fma(a[d + 6], b[d + 6], s6);
+            s7 = Math.fma(a[d + 7], b[d + 7], s7);
+        }
+        for (; d < n; d++) {
+            s0 = Math.fma(a[d], b[d], s0);
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    }
+
+    /** {@code y += a x}, along arrays indexed alike, the loop the JIT vectorises. */
+    private static void axpy(float a, float[] x, float[] y) {
+        for (int d = 0; d < y.length; d++) {
+            y[d] = Math.fma(a, x[d], y[d]);
+        }
+    }
+
+    /** {@code x[0 .. n)} summed in double, in order. */
+    private static double sum(float[] x, int n) {
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            total += x[i];
+        }
+        return total;
+    }
+
+    /** Row-major {@code [N, width]} as one array per row. */
+    private static float[][] rows(float[] x, int width) {
+        float[][] rows = new float[x.length / width][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = Arrays.copyOfRange(x, i * width, (i + 1) * width);
+        }
+        return rows;
+    }
+
+    private static int items(int rows) {
+        return (rows + ROWS - 1) / ROWS;
     }
 
     private static void requireInputs(Sizes sizes, float[] q, float[] k, float[] v,

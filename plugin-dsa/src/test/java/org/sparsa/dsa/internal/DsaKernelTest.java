@@ -58,7 +58,7 @@ class DsaKernelTest {
     }
 
     @ParameterizedTest(name = "T {0}, top_k {1}, Hq {2}, Hkv {3}")
-    @CsvSource({"1, 3, 2, 1", "17, 5, 4, 1", "17, 5, 4, 2", "12, 12, 2, 2"})
+    @CsvSource({"1, 3, 2, 1", "17, 5, 4, 1", "17, 5, 4, 2", "12, 12, 2, 2", "150, 20, 4, 2"})
     void theFunctionGivesTheReferenceOutputAndGradients(int length, int topK, int heads,
             int kvHeads) {
         DsaInputs in = DsaInputs.random(ops, 20 + length, length, heads, kvHeads, 8, 2, 4);
@@ -75,6 +75,32 @@ class DsaKernelTest {
         for (int i = 0; i < 3; i++) {
             assertClose(reference[i].grad().orElseThrow().toArray(),
                     fused[i].grad().orElseThrow().toArray(), "gradient of input " + i);
+        }
+    }
+
+    /** The kernel works in items of rows; a row's output must not depend on its item's rows. */
+    @Test
+    void theLastRowsAloneGiveTheWholeSequencesBits() {
+        int length = 2 * DsaKernel.ROWS + 11;
+        int topK = 9;
+        int heads = 4;
+        int dim = 8;
+        DsaInputs in = DsaInputs.random(ops, 70, length, heads, 2, dim, 2, 4);
+        int[] selected = DsaReference.select(in.scores(), topK, 0);
+        float[] q = in.q().value().toArray();
+        float[] k = in.k().value().toArray();
+        float[] v = in.v().value().toArray();
+        DsaKernel.Forward whole = DsaKernel.forward(
+                new DsaKernel.Sizes(length, length, heads, 2, dim, topK), q, k, v, selected);
+        for (int first : new int[] {length - 1, length - DsaKernel.ROWS - 3}) {
+            DsaKernel.Forward last = DsaKernel.forward(
+                    new DsaKernel.Sizes(length - first, length, heads, 2, dim, topK),
+                    Arrays.copyOfRange(q, first * heads * dim, q.length), k, v,
+                    Arrays.copyOfRange(selected, first * topK, selected.length));
+            assertArrayEquals(Arrays.copyOfRange(whole.o(), first * heads * dim,
+                    whole.o().length), last.o(), "o of the rows from " + first);
+            assertArrayEquals(Arrays.copyOfRange(whole.lse(), first * heads,
+                    whole.lse().length), last.lse(), "lse of the rows from " + first);
         }
     }
 

@@ -11,12 +11,13 @@ import java.util.stream.IntStream;
  * of their softmaxes of {@code q . k / sqrt(D)}, which is the spec's L1-normalised sum since each
  * softmax sums to 1. Checked against {@link DsaReference}.
  *
- * <p>Four passes, each streaming the keys of a block of {@value #ROWS} rows in tiles of
- * {@value #TILE} keys, so a tile of keys is read once for the block:
+ * <p>Four passes over a block of {@value #ROWS} rows in tiles of {@value #TILE} keys, so a
+ * tile of keys is read once for the block:
  * <ol>
  * <li>statistics: the log-sum-exp of every teacher head and of the student, online (running
  *     maximum, rescaled sum);</li>
- * <li>the loss of each row, {@code sum_s p (log p - I + lse_I)}, from the statistics;</li>
+ * <li>the loss of each row, {@code sum_s p (log p - I + lse_I)}, from the statistics and the
+ *     logits pass 1 kept;</li>
  * <li>backward by row: with {@code g[t,s] = c * (softmax(I)[s] - p[s])}, the gradients of the
  *     row's w and qi;</li>
  * <li>backward by key owner: each key sums {@code g[t,s] w[t,j] [z > 0] qi[t,j]} over the rows
@@ -112,8 +113,9 @@ public final class IndexerKernel {
             Scratch scratch = new Scratch(sizes);
             int from = block * ROWS;
             int to = Math.min(length, from + ROWS);
-            statistics(sizes, in, from, to, scratch, teacherLse, studentLse);
-            losses(sizes, in, from, to, scratch, teacherLse, studentLse, kl);
+            Kept kept = new Kept(sizes, to - from, tiles(sizes, to - 1));
+            statistics(sizes, in, from, to, scratch, kept, teacherLse, studentLse);
+            losses(sizes, from, to, scratch, kept, teacherLse, studentLse, kl);
         });
         return new Forward(kl, teacherLse, studentLse);
     }
@@ -144,9 +146,12 @@ public final class IndexerKernel {
         return new Gradients(dqi, dki, dw);
     }
 
-    /** Pass 1: online log-sum-exps of rows {@code from .. to}, tile by tile. */
+    /**
+     * Pass 1: online log-sum-exps of rows {@code from .. to}, tile by tile, keeping each tile's
+     * logits for pass 2.
+     */
     private static void statistics(Sizes sizes, Inputs in, int from, int to, Scratch scratch,
-            float[] teacherLse, float[] studentLse) {
+            Kept kept, float[] teacherLse, float[] studentLse) {
         int heads = sizes.queryHeads();
         int rows = to - from;
         double[] max = new double[rows * (heads + 1)];
@@ -155,6 +160,7 @@ public final class IndexerKernel {
         for (int tile = 0; tile < tiles(sizes, to - 1); tile++) {
             for (int t = from; t < to; t++) {
                 int count = scratch.fill(sizes, in, t, tile);
+                kept.keep(t - from, tile, count, scratch);
                 // Slot 0 .. heads-1 the teacher heads, slot heads the student.
                 for (int slot = 0; slot <= heads; slot++) {
                     float[] logits = slot < heads ? scratch.teacher[slot] : scratch.student;
@@ -189,13 +195,16 @@ public final class IndexerKernel {
         }
     }
 
-    /** Pass 2: {@code KL[t] = sum_s p (log p - (I - lse_I))}, with {@code 0 log 0 = 0}. */
-    private static void losses(Sizes sizes, Inputs in, int from, int to, Scratch scratch,
+    /**
+     * Pass 2: {@code KL[t] = sum_s p (log p - (I - lse_I))}, with {@code 0 log 0 = 0}, from
+     * the logits pass 1 kept.
+     */
+    private static void losses(Sizes sizes, int from, int to, Scratch scratch, Kept kept,
             float[] teacherLse, float[] studentLse, float[] kl) {
         double[] total = new double[to - from];
         for (int tile = 0; tile < tiles(sizes, to - 1); tile++) {
             for (int t = from; t < to; t++) {
-                int count = scratch.fill(sizes, in, t, tile);
+                int count = kept.restore(t - from, tile, scratch);
                 for (int c = 0; c < count; c++) {
                     double p = scratch.teacher(c, t, teacherLse, sizes.queryHeads());
                     if (p > 0) {
@@ -351,6 +360,44 @@ public final class IndexerKernel {
 
         int row(int r) {
             return rows == null ? r : rows[r];
+        }
+    }
+
+    /**
+     * The forward's teacher logits and index scores per (row of a work item, tile), so that
+     * pass 2 reads what pass 1 computed instead of computing every dot product again.
+     */
+    private static final class Kept {
+        private final int[] counts;
+        private final float[][] logits;
+        private final int tiles;
+        private final int heads;
+
+        Kept(Sizes sizes, int rows, int tiles) {
+            this.tiles = tiles;
+            this.heads = sizes.queryHeads();
+            counts = new int[rows * tiles];
+            logits = new float[rows * tiles][(heads + 1) * TILE];
+        }
+
+        void keep(int r, int tile, int count, Scratch scratch) {
+            float[] to = logits[r * tiles + tile];
+            for (int h = 0; h < heads; h++) {
+                System.arraycopy(scratch.teacher[h], 0, to, h * TILE, count);
+            }
+            System.arraycopy(scratch.student, 0, to, heads * TILE, count);
+            counts[r * tiles + tile] = count;
+        }
+
+        /** Puts the kept tile back in the scratch; returns its number of keys. */
+        int restore(int r, int tile, Scratch scratch) {
+            float[] from = logits[r * tiles + tile];
+            int count = counts[r * tiles + tile];
+            for (int h = 0; h < heads; h++) {
+                System.arraycopy(from, h * TILE, scratch.teacher[h], 0, count);
+            }
+            System.arraycopy(from, heads * TILE, scratch.student, 0, count);
+            return count;
         }
     }
 

@@ -64,6 +64,11 @@ public final class NsaKernel {
     static final int COMPRESSED_PER_ITEM = 32;
     /** Query heads whose loops share each load of a key or value row. */
     private static final int HEADS_TOGETHER = 4;
+    /**
+     * Query rows whose heads the forward takes through the compressed and window branches
+     * together: with one query head per kv head, the four that share each key load.
+     */
+    static final int ROWS_TOGETHER = 4;
     private static final int CMP = 0;
     static final int SLC = 1;
     private static final int WIN = 2;
@@ -192,15 +197,15 @@ public final class NsaKernel {
         BlockColumns kBlocks = BlockColumns.of(k, sizes);
         int items = ceilDiv(rows, ROWS_PER_ITEM);
         IntStream.range(0, items).parallel().forEach(item -> {
-            Scratch scratch = new Scratch(sizes);
+            Scratch scratch = new Scratch(sizes, ROWS_TOGETHER);
             int first = fromRow + item * ROWS_PER_ITEM;
             int last = Math.min(toRow, first + ROWS_PER_ITEM);
             SelectedBranch.ForwardScratch selectedScratch =
                     new SelectedBranch.ForwardScratch(sizes, last - first);
-            for (int t = first; t < last; t++) {
-                forwardRow(sizes, t, t - fromRow, first - fromRow, q, kWinT, vWinRows,
-                        kWinT == kt, kct, vcRows, scratch, selectedScratch, branches, lse,
-                        selected);
+            for (int t = first; t < last; t += ROWS_TOGETHER) {
+                forwardTile(sizes, t, Math.min(last, t + ROWS_TOGETHER), fromRow, first, q,
+                        kWinT, vWinRows, kWinT == kt, kct, vcRows, scratch, selectedScratch,
+                        branches, lse, selected);
             }
             SelectedBranch.forward(sizes, first, first - fromRow, last - first, q, kBlocks,
                     vRows, selected, selectedScratch, branches, lse);
@@ -212,51 +217,70 @@ public final class NsaKernel {
     }
 
     /**
-     * One query row, per kv head: the compressed branch, the choice of blocks and the window
-     * branch; the selected branch follows for the whole item ({@link SelectedBranch}), given
-     * here the scores the window already has.
+     * Query rows {@code [t0, t1)}, per kv head: the compressed branch, the choice of blocks and
+     * the window branch; the selected branch follows for the whole item
+     * ({@link SelectedBranch}), given here the scores the window already has. The rows' query
+     * heads go through each branch together, over the union of their key ranges, so each key
+     * load serves them all; each keeps its own range for its softmax.
      *
-     * @param r the row's index in the forward's arrays
-     * @param firstOfItem the index there of the item's first row
+     * @param fromRow the row at index 0 of the forward's arrays
+     * @param firstOfItem the item's first row
      */
-    private static void forwardRow(Sizes sizes, int t, int r, int firstOfItem, float[] q,
-            Columns kWin, float[][] vWin, boolean shared, Columns kct, float[][] vc, Scratch s,
-            SelectedBranch.ForwardScratch selectedScratch, float[] branches, float[] lse,
-            int[] selected) {
+    private static void forwardTile(Sizes sizes, int t0, int t1, int fromRow, int firstOfItem,
+            float[] q, Columns kWin, float[][] vWin, boolean shared, Columns kct, float[][] vc,
+            Scratch s, SelectedBranch.ForwardScratch selectedScratch, float[] branches,
+            float[] lse, int[] selected) {
         NsaParams params = sizes.params();
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
         int group = sizes.group();
         int count = params.selectCount();
-        int visible = sizes.visibleCompressed(t);
-        Ranges ranges = s.ranges;
+        int vectors = (t1 - t0) * group;
+        int r0 = t0 - fromRow;
         for (int g = 0; g < sizes.kvHeads(); g++) {
             int head0 = g * group;
-            int rowAt = (r * hq + head0) * dim;
-            loadRows(q, rowAt, group, dim, sizes.scale(), s.queries);
-            ranges.reset();
-            ranges.add(0, visible);
-            softmaxBranch(sizes, r, head0, CMP, kct, vc, g, s, branches, lse);
-            // The choice reads p = exp(score - lse), the probabilities the backward sees.
-            Arrays.fill(s.blockScores, 0);
-            for (int x = 0; x < group; x++) {
-                float cmpLse = lse[(r * hq + head0 + x) * 3 + CMP];
-                System.arraycopy(s.scores[x], 0, s.weights[x], 0, visible);
-                VectorExp.exp(s.weights[x], 0, visible, cmpLse, s.expScratch);
-                BlockSelection.addScores(s.weights[x], 0, visible, params, s.blockScores);
+            for (int t = t0; t < t1; t++) {
+                loadRows(q, ((t - fromRow) * hq + head0) * dim, group, dim, sizes.scale(),
+                        s.queries, (t - t0) * group);
+                for (int x = 0; x < group; x++) {
+                    s.ownFrom[(t - t0) * group + x] = 0;
+                    s.ownTo[(t - t0) * group + x] = sizes.visibleCompressed(t);
+                }
             }
-            int at = (r * sizes.kvHeads() + g) * count;
-            BlockSelection.choose(s.blockScores, t, params, s.chosen, s.best, selected, at);
-            // Where the branches share their keys, the selected blocks inside the window (the
-            // local ones at least) take their scores from it, each branch keeping its own
-            // softmax.
-            int windowFrom = Math.max(0, t - params.window() + 1);
-            ranges.reset();
-            ranges.add(windowFrom, t + 1);
-            softmaxBranch(sizes, r, head0, WIN, kWin, vWin, g, s, branches, lse);
+            softmaxBranch(sizes, r0, vectors, head0, CMP, kct, vc, g, s, 0,
+                    sizes.visibleCompressed(t1 - 1), branches, lse);
+            for (int t = t0; t < t1; t++) {
+                int r = t - fromRow;
+                int visible = sizes.visibleCompressed(t);
+                // The choice reads p = exp(score - lse), the probabilities the backward sees.
+                Arrays.fill(s.blockScores, 0);
+                for (int x = 0; x < group; x++) {
+                    int i = (t - t0) * group + x;
+                    float cmpLse = lse[(r * hq + head0 + x) * 3 + CMP];
+                    System.arraycopy(s.scores[i], 0, s.weights[i], 0, visible);
+                    VectorExp.exp(s.weights[i], 0, visible, cmpLse, s.expScratch);
+                    BlockSelection.addScores(s.weights[i], 0, visible, params, s.blockScores);
+                }
+                int at = (r * sizes.kvHeads() + g) * count;
+                BlockSelection.choose(s.blockScores, t, params, s.chosen, s.best, selected, at);
+            }
+            for (int t = t0; t < t1; t++) {
+                for (int x = 0; x < group; x++) {
+                    s.ownFrom[(t - t0) * group + x] = Math.max(0, t - params.window() + 1);
+                    s.ownTo[(t - t0) * group + x] = t + 1;
+                }
+            }
+            softmaxBranch(sizes, r0, vectors, head0, WIN, kWin, vWin, g, s,
+                    Math.max(0, t0 - params.window() + 1), t1, branches, lse);
             if (shared) {
-                SelectedBranch.takeWindowScores(sizes, t, r - firstOfItem, g, selected,
-                        firstOfItem, windowFrom, s.scores, selectedScratch);
+                // The selected blocks inside a row's window (the local ones at least) take
+                // their scores from it, each branch keeping its own softmax.
+                for (int t = t0; t < t1; t++) {
+                    SelectedBranch.takeWindowScores(sizes, t, t - firstOfItem, g, selected,
+                            firstOfItem - fromRow, Math.max(0, t - params.window() + 1),
+                            Arrays.copyOfRange(s.scores, (t - t0) * group, (t - t0 + 1) * group),
+                            selectedScratch);
+                }
             }
         }
     }
@@ -279,55 +303,60 @@ public final class NsaKernel {
     }
 
     /**
-     * One branch for the query heads of group g (starting at head0, queries in the scratch)
-     * over the key ranges in the scratch: the scores, left in {@code s.scores}, then each head's
-     * softmax and weighted sum of the values, written as its branch output and log-sum-exp;
-     * zeros and -inf when the ranges hold no key.
+     * One branch for the scratch's query vectors {@code [0, n)}, vector i being head
+     * {@code head0 + i % G} of row {@code r0 + i / G} (indices of the forward's arrays), each
+     * over its own key range {@code [s.ownFrom[i], s.ownTo[i])} within {@code [from, to)}: the
+     * scores of the whole range, left in {@code s.scores}; each vector's softmax over its own
+     * keys, its weights zero on the others; one weighted sum of the values over the range, in
+     * which the zero weights change nothing; each vector's branch output and log-sum-exp, zeros
+     * and -inf where its range holds no key. A vector's results are thus those of its range
+     * alone, whatever the other vectors.
      */
-    private static void softmaxBranch(Sizes sizes, int r, int head0, int branch, Columns keys,
-            float[][] values, int g, Scratch s, float[] branches, float[] lse) {
+    private static void softmaxBranch(Sizes sizes, int r0, int n, int head0, int branch,
+            Columns keys, float[][] values, int g, Scratch s, int from, int to,
+            float[] branches, float[] lse) {
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
         int group = sizes.group();
-        int n = s.ranges.keys();
-        if (n == 0) {
-            for (int x = 0; x < group; x++) {
-                int at = ((r * hq + head0 + x) * 3 + branch) * dim;
-                Arrays.fill(branches, at, at + dim, 0f);
-                lse[(r * hq + head0 + x) * 3 + branch] = Float.NEGATIVE_INFINITY;
-            }
-            return;
-        }
         Ranges ranges = s.ranges;
-        scores(s.queries, group, keys, g, dim, ranges, s.scores);
-        for (int x = 0; x < group; x++) {
-            float[] w = s.weights[x];
-            float max = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < ranges.count; i++) {
-                max = Math.max(max, max(s.scores[x], ranges.from[i], ranges.to[i]));
+        ranges.reset();
+        ranges.add(from, to);
+        scores(s.queries, n, keys, g, dim, ranges, s.scores);
+        for (int i = 0; i < n; i++) {
+            float[] w = s.weights[i];
+            int lo = s.ownFrom[i];
+            int hi = s.ownTo[i];
+            Arrays.fill(s.sums[i], 0f);
+            if (lo >= hi) {
+                Arrays.fill(w, from, to, 0f);
+                s.totals[i] = 0;
+                continue;
             }
-            double total = 0;
-            for (int i = 0; i < ranges.count; i++) {
-                int from = ranges.from[i];
-                int to = ranges.to[i];
-                System.arraycopy(s.scores[x], from, w, from, to - from);
-                VectorExp.exp(w, from, to, max, s.expScratch);
-                total += sum(w, from, to);
-            }
-            s.maxima[x] = max;
-            s.totals[x] = total;
-            Arrays.fill(s.sums[x], 0f);
+            float max = max(s.scores[i], lo, hi);
+            System.arraycopy(s.scores[i], lo, w, lo, hi - lo);
+            VectorExp.exp(w, lo, hi, max, s.expScratch);
+            Arrays.fill(w, from, lo, 0f);
+            Arrays.fill(w, hi, to, 0f);
+            s.maxima[i] = max;
+            s.totals[i] = sum(w, lo, hi);
         }
-        weightedSum(s.weights, group, values, sizes.kvHeads(), g, ranges, s.sums);
-        for (int x = 0; x < group; x++) {
-            int rowAt = (r * hq + head0 + x) * 3 + branch;
+        if (from < to) {
+            weightedRange(s.weights, from, n, values, sizes.kvHeads(), g, from, to, s.sums, 0);
+        }
+        for (int i = 0; i < n; i++) {
+            int rowAt = ((r0 + i / group) * hq + head0 + i % group) * 3 + branch;
             int at = rowAt * dim;
-            double inverse = 1 / s.totals[x];
-            float[] sum = s.sums[x];
+            if (s.totals[i] == 0) {
+                Arrays.fill(branches, at, at + dim, 0f);
+                lse[rowAt] = Float.NEGATIVE_INFINITY;
+                continue;
+            }
+            double inverse = 1 / s.totals[i];
+            float[] sum = s.sums[i];
             for (int d = 0; d < dim; d++) {
                 branches[at + d] = (float) (sum[d] * inverse);
             }
-            lse[rowAt] = (float) (s.maxima[x] + Math.log(s.totals[x]));
+            lse[rowAt] = (float) (s.maxima[i] + Math.log(s.totals[i]));
         }
     }
 
@@ -372,7 +401,7 @@ public final class NsaKernel {
         BlockColumns vBlocks = BlockColumns.of(v, sizes);
         float scale = sizes.scale();
         IntStream.range(0, ceilDiv(length, ROWS_PER_ITEM)).parallel().forEach(item -> {
-            Scratch scratch = new Scratch(sizes);
+            Scratch scratch = new Scratch(sizes, 1);
             int first = item * ROWS_PER_ITEM;
             int last = Math.min(length, first + ROWS_PER_ITEM);
             // Unscaled dq rows of the item, [r * Hq + h][d]: the compressed and window
@@ -547,7 +576,7 @@ public final class NsaKernel {
             }
         }
         IntStream.range(0, hkv * blocks).parallel().forEach(item -> {
-            Scratch scratch = new Scratch(sizes);
+            Scratch scratch = new Scratch(sizes, 1);
             int g = item / blocks;
             int block = item % blocks;
             int from = block * selectBlock;
@@ -613,7 +642,7 @@ public final class NsaKernel {
         NsaParams params = sizes.params();
         int ranges = ceilDiv(compressed, COMPRESSED_PER_ITEM);
         IntStream.range(0, hkv * ranges).parallel().forEach(item -> {
-            Scratch scratch = new Scratch(sizes);
+            Scratch scratch = new Scratch(sizes, 1);
             int g = item / ranges;
             int from = (item % ranges) * COMPRESSED_PER_ITEM;
             int to = Math.min(compressed, from + COMPRESSED_PER_ITEM);
@@ -709,8 +738,14 @@ public final class NsaKernel {
     /** {@code out[x][d] = x[at + x * dim + d] * factor}: a group's rows copied out, scaled. */
     static void loadRows(float[] x, int at, int group, int dim, float factor,
             float[][] out) {
+        loadRows(x, at, group, dim, factor, out, 0);
+    }
+
+    /** As above, into {@code out[first + x]}. */
+    private static void loadRows(float[] x, int at, int group, int dim, float factor,
+            float[][] out, int first) {
         for (int h = 0; h < group; h++) {
-            float[] row = out[h];
+            float[] row = out[first + h];
             int rowAt = at + h * dim;
             for (int d = 0; d < dim; d++) {
                 row[d] = x[rowAt + d] * factor;
@@ -1138,13 +1173,16 @@ public final class NsaKernel {
         }
     }
 
-    /** The scratch one item reuses row after row: per head of a group, rows and key blocks. */
+    /**
+     * The scratch one item reuses row after row, per query vector (a head of a group, of one
+     * row or, in the forward, of a few rows together): rows and key blocks.
+     */
     private static final class Scratch {
-        /** The group's queries times {@code 1/sqrt(D)}, {@code [G][D]}. */
+        /** The vectors' queries times {@code 1/sqrt(D)}, {@code [vectors][D]}. */
         final float[][] queries;
-        /** The group's output gradients, {@code [G][D]}. */
+        /** The vectors' output gradients, {@code [vectors][D]}. */
         final float[][] douts;
-        /** Scores, then probabilities, per head of the group, at their keys' indices. */
+        /** Scores, then probabilities, per vector, at their keys' indices. */
         final float[][] scores;
         /** Softmax weights or score gradients, laid out as scores. */
         final float[][] weights;
@@ -1152,15 +1190,19 @@ public final class NsaKernel {
         final float[][] sums;
         final float[] maxima;
         final double[] totals;
+        /** Each query vector's own key range, within the range a branch scores. */
+        final int[] ownFrom;
+        final int[] ownTo;
         final float[] expScratch;
         final Ranges ranges;
         final double[] blockScores;
         final boolean[] chosen;
         final int[] best;
 
-        Scratch(Sizes sizes) {
+        /** @param rows the query rows whose heads it holds at once */
+        Scratch(Sizes sizes, int rows) {
             NsaParams params = sizes.params();
-            int group = sizes.group();
+            int group = sizes.group() * rows;
             int dim = sizes.dim();
             int length = sizes.length();
             // Scores sit at their key's index: a compressed token's below Nc <= T.
@@ -1172,6 +1214,8 @@ public final class NsaKernel {
             sums = new float[group][dim];
             maxima = new float[group];
             totals = new double[group];
+            ownFrom = new int[group];
+            ownTo = new int[group];
             expScratch = new float[keys];
             ranges = new Ranges(Math.max(1, params.selectCount()));
             blockScores = new double[sizes.blocks()];

@@ -9,11 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.sparsa.api.plugin.ConfigException;
 import org.sparsa.api.plugin.PluginConfig;
 import org.sparsa.api.plugin.ConfigKey;
@@ -31,6 +33,9 @@ import org.w3c.dom.NodeList;
  * at which rates, and what they report.
  */
 class DsaStageKindsTest {
+    /** Where a stage's evaluation writes its per-example answers. */
+    @TempDir
+    Path runFolder;
 
     @Test
     void bothPresetsAreStageKindsAndRefuseUnknownKeys() throws Exception {
@@ -53,7 +58,7 @@ class DsaStageKindsTest {
 
     @Test
     void aPresetRefusesTheOtherAttentionMode() {
-        DsaTrainingContext context = new DsaTrainingContext(
+        DsaTrainingContext context = new DsaTrainingContext(runFolder,
                 DsaTrainingContext.settings(1, 1e-3, DsaLayer.SPARSE));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new IndexerWarmupStageKind().create(PluginConfig.empty()).run(context));
@@ -63,7 +68,7 @@ class DsaStageKindsTest {
 
     @Test
     void theWarmupTrainsOnlyTheIndexersAndLowersTheirLoss() throws Exception {
-        DsaTrainingContext context = new DsaTrainingContext(
+        DsaTrainingContext context = new DsaTrainingContext(runFolder,
                 DsaTrainingContext.settings(12, 1e-2, StageSettings.DEFAULT_MODE));
         Map<String, float[]> before = values(context.model().parameters());
         new IndexerWarmupStageKind().create(PluginConfig.of(Map.of("eval_examples", 2),
@@ -86,7 +91,7 @@ class DsaStageKindsTest {
     void theSparseStageMovesTheIndexersAndTheModelAtTheirOwnRates() throws Exception {
         double lr = 1e-4;
         double indexerLr = 1e-2;
-        DsaTrainingContext context = new DsaTrainingContext(
+        DsaTrainingContext context = new DsaTrainingContext(runFolder,
                 DsaTrainingContext.settings(1, lr, DsaLayer.SPARSE));
         Map<String, float[]> before = values(context.model().parameters());
         new SparseCptStageKind().create(PluginConfig.of(Map.of("indexer_lr", indexerLr,
@@ -124,8 +129,8 @@ class DsaStageKindsTest {
     }
 
     /** The metrics of the first step of {@code stage} on a fresh tiny model in sparse mode. */
-    private static Map<String, Double> firstStep(Stage stage) throws Exception {
-        DsaTrainingContext context = new DsaTrainingContext(
+    private Map<String, Double> firstStep(Stage stage) throws Exception {
+        DsaTrainingContext context = new DsaTrainingContext(runFolder,
                 DsaTrainingContext.settings(1, 1e-3, DsaLayer.SPARSE));
         stage.run(context);
         return context.lines.get(0);
@@ -134,7 +139,7 @@ class DsaStageKindsTest {
     @Test
     void atAuxiliaryWeightZeroTheIndexersStayAsTheyAreAndTheirLossIsStillLogged()
             throws Exception {
-        DsaTrainingContext context = new DsaTrainingContext(DsaTrainingContext.settings(2, 1e-2,
+        DsaTrainingContext context = new DsaTrainingContext(runFolder, DsaTrainingContext.settings(2, 1e-2,
                 DsaLayer.DENSE).withLossWeights(1, 0));
         Map<String, float[]> before = values(context.model().parameters());
         TrainingStages.pretrain(PluginConfig.of(Map.of("eval_examples", 2), "test"), List.of(),
@@ -152,7 +157,7 @@ class DsaStageKindsTest {
 
     @Test
     void evaluationReportsTheIndexersRecall() throws Exception {
-        DsaTrainingContext context = new DsaTrainingContext(
+        DsaTrainingContext context = new DsaTrainingContext(runFolder,
                 DsaTrainingContext.settings(1, 1e-3, StageSettings.DEFAULT_MODE));
         new SparseCptStageKind().create(PluginConfig.of(Map.of("eval_examples", 2), "test"))
                 .run(context);

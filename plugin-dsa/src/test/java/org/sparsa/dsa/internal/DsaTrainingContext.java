@@ -27,14 +27,16 @@ import org.sparsa.core.train.AdamW;
 
 /**
  * A training context over a tiny byte-level model with DSA in both layers (top_k 3 of 16-token
- * rows, so the selection matters), recording every metric line and saving no checkpoint.
+ * rows, so the selection matters), recording every metric line and saving no checkpoint; its run folder is the test's.
  */
 final class DsaTrainingContext implements TrainingContext {
     final List<Map<String, Double>> lines = new ArrayList<>();
     private final LlamaModel model;
     private final StageSettings settings;
+    private final Path runFolder;
 
-    DsaTrainingContext(StageSettings settings) {
+    DsaTrainingContext(Path runFolder, StageSettings settings) {
+        this.runFolder = runFolder;
         this.settings = settings;
         Tokenizer tokenizer = ByteTokenizer.instance();
         ModelConfig config = ModelConfig.llama(tokenizer.vocabSize(), 16, 2, 2, 2, 32)
@@ -63,7 +65,7 @@ final class DsaTrainingContext implements TrainingContext {
 
     @Override
     public Path runFolder() {
-        return Path.of("unused");
+        return runFolder;
     }
 
     @Override

@@ -29,7 +29,8 @@ import org.sparsa.core.train.TrainStep;
  * The {@code rl} stage. Each of its {@code steps} steps samples {@code batch / group_size}
  * prompts from the task, generates a group of G completions of each ({@link RolloutSampler}),
  * drops the groups whose rewards are all equal and samples more when dynamic sampling is on,
- * then splits the groups evenly into {@code minibatches} and takes one optimiser step on each
+ * then splits the groups evenly into {@code minibatches} (as many as there are groups, when
+ * dynamic sampling leaves fewer) and takes one optimiser step on each
  * ({@link PolicyUpdate}): the first on-policy, the later ones off-policy, which is what the
  * objective's ratios, clipping and off-policy mask are for.
  *
@@ -121,10 +122,11 @@ final class RlStage implements Stage {
             }
             reference.load(referenceFile);
         }
-        // One schedule step per rollout: the minibatch updates of a step share its rate.
+        // One schedule step per rollout: the minibatch updates of a step share its rate,
+        // however many of them it takes.
         LearningRateSchedule rates = settings.learningRates();
-        int minibatches = config.minibatches();
-        TrainStep trainStep = new TrainStep(optimizer, s -> rates.at(s / minibatches),
+        long[] rolloutStep = {step};
+        TrainStep trainStep = new TrainStep(optimizer, s -> rates.at(rolloutStep[0]),
                 settings.gradClip() > 0 ? settings.gradClip() : Double.POSITIVE_INFINITY);
         // A minibatch update with a non-finite loss or gradients is skipped, as in the
         // built-in stages; max_nonfinite_steps of them in a row stop the stage.
@@ -157,8 +159,11 @@ final class RlStage implements Stage {
             }
             rolloutMetrics(sampled, metrics);
             metrics.put("groups", (double) groups.size());
-            // Dynamic sampling may end short: train on the groups that split evenly.
-            int perMinibatch = groups.size() / minibatches;
+            // Dynamic sampling may end short: fewer groups than minibatches make as many
+            // updates as there are groups, and groups that do not split evenly are left out.
+            int minibatches = Math.min(config.minibatches(), groups.size());
+            int perMinibatch = minibatches == 0 ? 0 : groups.size() / minibatches;
+            rolloutStep[0] = step;
             List<PolicyUpdate.Outcome> outcomes = new ArrayList<>();
             if (perMinibatch > 0) {
                 List<float[]> references = new ArrayList<>();

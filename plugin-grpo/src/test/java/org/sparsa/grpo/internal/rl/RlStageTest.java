@@ -124,6 +124,18 @@ class RlStageTest {
     }
 
     @Test
+    void aStepLeftWithFewerGroupsThanMinibatchesTrainsOnEachGroup() throws Exception {
+        List<PolicyUpdate.Outcome> outcomes = new ArrayList<>();
+        RlTestContext context = run(false, 8, 1e-3, keys("dynamic_sampling", true,
+                "max_resample", 0, "minibatches", 2), outcomes);
+        List<Double> groups = context.series("groups");
+        assertTrue(groups.contains(1.0), "no step ended with one group, so the test shows "
+                + "nothing: " + groups);
+        // One update per group, up to the two minibatches.
+        assertEquals(groups.stream().mapToDouble(g -> Math.min(g, 2)).sum(), outcomes.size());
+    }
+
+    @Test
     void overlongMaskingLeavesTruncatedCompletionsOutOfTheLoss() {
         RlTestContext context = new RlTestContext(RlTestContext.settings(1, 8, 1e-3), false,
                 folder);

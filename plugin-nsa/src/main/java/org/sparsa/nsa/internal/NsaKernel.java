@@ -278,8 +278,7 @@ public final class NsaKernel {
                 for (int t = t0; t < t1; t++) {
                     SelectedBranch.takeWindowScores(sizes, t, t - firstOfItem, g, selected,
                             firstOfItem - fromRow, Math.max(0, t - params.window() + 1),
-                            Arrays.copyOfRange(s.scores, (t - t0) * group, (t - t0 + 1) * group),
-                            selectedScratch);
+                            s.scores, (t - t0) * group, selectedScratch);
                 }
             }
         }

@@ -126,15 +126,15 @@ final class SelectedBranch {
     }
 
     /**
-     * Takes the scores of the window branch, which row t has just left in {@code scores} at
-     * their keys' indices, for those of its slots of kv head g whose keys all lie in
-     * {@code [windowFrom, t]}.
+     * Takes the scores of the window branch, which row t has just left in
+     * {@code scores[first + x]} (x its query heads of kv head g) at their keys' indices, for
+     * those of its slots whose keys all lie in {@code [windowFrom, t]}.
      *
      * @param r the row's index in its range
      * @param firstRow the index of the range's first row in {@code selected}
      */
     static void takeWindowScores(NsaKernel.Sizes sizes, int t, int r, int g, int[] selected,
-            int firstRow, int windowFrom, float[][] scores, ForwardScratch s) {
+            int firstRow, int windowFrom, float[][] scores, int first, ForwardScratch s) {
         int count = sizes.params().selectCount();
         int blockLen = sizes.params().selectBlock();
         int hkv = sizes.kvHeads();
@@ -147,7 +147,7 @@ final class SelectedBranch {
             int n = keys(block, t, blockLen);
             float[][] slot = s.slot(r, g, c, hkv, count);
             for (int x = 0; x < slot.length; x++) {
-                System.arraycopy(scores[x], from, slot[x], 0, n);
+                System.arraycopy(scores[first + x], from, slot[x], 0, n);
             }
             s.scored[(r * hkv + g) * count + c] = true;
         }

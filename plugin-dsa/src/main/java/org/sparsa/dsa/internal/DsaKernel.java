@@ -486,8 +486,9 @@ public final class DsaKernel {
     }
 
     /**
-     * For each key, the rows that selected it, ascending (an inverted index of the selection),
-     * from which {@link #byRow} lists the (row, key) pairs of a range of keys row by row.
+     * For each key, the rows that selected it, ascending (the indexer loss's inverted index of
+     * the selection), from which {@link #byRow} lists the (row, key) pairs of a range of keys row
+     * by row.
      */
     private static final class KeyReaders {
         private final int[] start;
@@ -495,25 +496,11 @@ public final class DsaKernel {
         private final int queries;
 
         KeyReaders(Sizes sizes, int[] selected) {
-            int keys = sizes.keys();
-            int topK = sizes.topK();
+            IndexerKernel.Owners owners = IndexerKernel.Owners.ofSelection(sizes.keys(),
+                    sizes.queries(), sizes.topK(), selected);
+            start = owners.start();
+            rows = owners.rows();
             queries = sizes.queries();
-            start = new int[keys + 1];
-            for (int id : selected) {
-                if (id >= 0) {
-                    start[id + 1]++;
-                }
-            }
-            for (int s = 0; s < keys; s++) {
-                start[s + 1] += start[s];
-            }
-            rows = new int[start[keys]];
-            int[] next = Arrays.copyOf(start, keys);
-            for (int t = 0; t < queries; t++) {
-                for (int c = 0; c < topK && selected[t * topK + c] >= 0; c++) {
-                    rows[next[selected[t * topK + c]]++] = t;
-                }
-            }
         }
 
         /**

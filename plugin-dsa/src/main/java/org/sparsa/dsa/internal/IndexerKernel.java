@@ -330,24 +330,31 @@ public final class IndexerKernel {
             if (!sizes.sparse()) {
                 return new Owners(length, null, null);
             }
-            int topK = sizes.topK();
-            int[] start = new int[length + 1];
+            return ofSelection(length, length, sizes.topK(), selected);
+        }
+
+        /**
+         * The inverted index of a selection {@code [queries, topK]} (rows ascending, -1 padded)
+         * over {@code keys} keys; the sparse attention's key side reads it too.
+         */
+        static Owners ofSelection(int keys, int queries, int topK, int[] selected) {
+            int[] start = new int[keys + 1];
             for (int id : selected) {
                 if (id >= 0) {
                     start[id + 1]++;
                 }
             }
-            for (int s = 0; s < length; s++) {
+            for (int s = 0; s < keys; s++) {
                 start[s + 1] += start[s];
             }
-            int[] rows = new int[start[length]];
-            int[] next = Arrays.copyOf(start, length);
-            for (int t = 0; t < length; t++) {
+            int[] rows = new int[start[keys]];
+            int[] next = Arrays.copyOf(start, keys);
+            for (int t = 0; t < queries; t++) {
                 for (int c = 0; c < topK && selected[t * topK + c] >= 0; c++) {
                     rows[next[selected[t * topK + c]]++] = t;
                 }
             }
-            return new Owners(length, start, rows);
+            return new Owners(queries, start, rows);
         }
 
         int first(int s) {

@@ -317,10 +317,7 @@ public final class NsaKernel {
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
         int group = sizes.group();
-        Ranges ranges = s.ranges;
-        ranges.reset();
-        ranges.add(from, to);
-        scores(s.queries, n, keys, g, dim, ranges, s.scores);
+        scores(s.queries, n, keys, g, dim, from, to, s.scores);
         for (int i = 0; i < n; i++) {
             float[] w = s.weights[i];
             int lo = s.ownFrom[i];
@@ -469,8 +466,8 @@ public final class NsaKernel {
                 delta[rowAt + b] = gates[rowAt + b] * dot;
             }
         }
-        Ranges ranges = s.ranges;
-        for (int g = 0; g < sizes.kvHeads(); g++) {
+        int hkv = sizes.kvHeads();
+        for (int g = 0; g < hkv; g++) {
             int head0 = g * group;
             int qAt = (t * hq + head0) * dim;
             loadRows(q, qAt, group, dim, scale, s.queries);
@@ -478,20 +475,17 @@ public final class NsaKernel {
             for (int x = 0; x < group; x++) {
                 Arrays.fill(s.sums[x], 0f);
             }
-            ranges.reset();
-            ranges.add(0, sizes.visibleCompressed(t));
-            if (ranges.keys() > 0) {
+            int visible = sizes.visibleCompressed(t);
+            if (visible > 0) {
                 scoreGradients(sizes, t, head0, CMP, kct, vct, g, s, gates, forward.lse(),
-                        delta);
-                weightedSum(s.weights, group, kc, sizes.kvHeads(), g, ranges, s.sums);
+                        delta, 0, visible);
+                weightedRange(s.weights, 0, group, kc, hkv, g, 0, visible, s.sums, 0);
             }
-            ranges.reset();
-            ranges.add(Math.max(0, t - params.window() + 1), t + 1);
+            int from = Math.max(0, t - params.window() + 1);
             scoreGradients(sizes, t, head0, WIN, kWinT, vWinT, g, s, gates, forward.lse(),
-                    delta);
-            weightedSum(s.weights, group, kWin, sizes.kvHeads(), g, ranges, s.sums);
+                    delta, from, t + 1);
+            weightedRange(s.weights, from, group, kWin, hkv, g, from, t + 1, s.sums, 0);
             if (kept != null) {
-                int from = ranges.from[0];
                 kept.keep(t, head0, WIN, -from, from, t + 1, s, gates);
             }
             for (int x = 0; x < group; x++) {
@@ -501,32 +495,28 @@ public final class NsaKernel {
     }
 
     /**
-     * For the heads of group g at row t, one branch, over the key ranges in the scratch (the
-     * group's scaled queries and douts loaded): the probabilities {@code p = exp(score - lse)}
-     * into {@code s.scores} and the score gradients {@code p * (gate * dout . v - delta)} into
-     * {@code s.weights}.
+     * For the heads of group g at row t, one branch, over keys {@code [from, to)} (the group's
+     * scaled queries and douts loaded in the scratch): the probabilities
+     * {@code p = exp(score - lse)} into {@code s.scores} and the score gradients
+     * {@code p * (gate * dout . v - delta)} into {@code s.weights}.
      */
     private static void scoreGradients(Sizes sizes, int t, int head0, int branch, Columns keys,
-            Columns values, int g, Scratch s, float[] gates, float[] lse, double[] delta) {
+            Columns values, int g, Scratch s, float[] gates, float[] lse, double[] delta,
+            int from, int to) {
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
         int group = sizes.group();
-        Ranges ranges = s.ranges;
-        scores(s.queries, group, keys, g, dim, ranges, s.scores);
-        scores(s.douts, group, values, g, dim, ranges, s.weights);
+        scores(s.queries, group, keys, g, dim, from, to, s.scores);
+        scores(s.douts, group, values, g, dim, from, to, s.weights);
         for (int x = 0; x < group; x++) {
             int rowAt = (t * hq + head0 + x) * 3 + branch;
             float[] p = s.scores[x];
             float[] ds = s.weights[x];
             float gate = gates[rowAt];
             float rowDelta = (float) delta[rowAt];
-            for (int r = 0; r < ranges.count; r++) {
-                int from = ranges.from[r];
-                int to = ranges.to[r];
-                VectorExp.exp(p, from, to, lse[rowAt], s.expScratch);
-                for (int i = from; i < to; i++) {
-                    ds[i] = p[i] * (gate * ds[i] - rowDelta);
-                }
+            VectorExp.exp(p, from, to, lse[rowAt], s.expScratch);
+            for (int i = from; i < to; i++) {
+                ds[i] = p[i] * (gate * ds[i] - rowDelta);
             }
         }
     }
@@ -696,10 +686,8 @@ public final class NsaKernel {
         int qAt = (t * hq + head0) * dim;
         loadRows(q, qAt, group, dim, sizes.scale(), s.queries);
         loadRows(dout, qAt, group, dim, 1f, s.douts);
-        s.ranges.reset();
-        s.ranges.add(from, to);
         scoreGradients(sizes, t, head0, branch, keys, values, g, s, gates, forward.lse(),
-                delta);
+                delta, from, to);
         for (int x = 0; x < group; x++) {
             // dv takes p * gate, dout_b's share; dk takes the score gradient times q / sqrt(D).
             float gate = gates[(t * hq + head0 + x) * 3 + branch];
@@ -753,7 +741,7 @@ public final class NsaKernel {
     }
 
     /**
-     * {@code out[x][s] = rows[x] . key_s} for every key s of the ranges, each head of the group:
+     * {@code out[x][s] = rows[x] . key_s} for keys {@code from <= s < to}, each head of the group:
      * the score routine of every pass. Scores sit at their key's index, as the key columns do,
      * so each loop indexes every array by its own variable, which the JIT needs to vectorise it.
      * Four heads at a time share each load of the key columns; each score is the same chain of
@@ -761,20 +749,16 @@ public final class NsaKernel {
      * {@link #blockScores}, the backward), so one branch may take another's scores.
      */
     private static void scores(float[][] rows, int group, Columns keys, int g, int dim,
-            Ranges ranges, float[][] out) {
+            int from, int to, float[][] out) {
         float[][] columns = keys.columns();
         int base = g * dim;
         int x = 0;
         for (; x + HEADS_TOGETHER <= group; x += HEADS_TOGETHER) {
-            for (int i = 0; i < ranges.count; i++) {
-                scores4(rows[x], rows[x + 1], rows[x + 2], rows[x + 3], columns, base, dim,
-                        ranges.from[i], ranges.to[i], out[x], out[x + 1], out[x + 2], out[x + 3]);
-            }
+            scores4(rows[x], rows[x + 1], rows[x + 2], rows[x + 3], columns, base, dim, from, to,
+                    out[x], out[x + 1], out[x + 2], out[x + 3]);
         }
         for (; x < group; x++) {
-            for (int i = 0; i < ranges.count; i++) {
-                scores1(rows[x], columns, base, dim, ranges.from[i], ranges.to[i], out[x]);
-            }
+            scores1(rows[x], columns, base, dim, from, to, out[x]);
         }
     }
 
@@ -862,18 +846,6 @@ public final class NsaKernel {
                 outC[s] = Math.fma(c1, f1, outC[s]);
                 outE[s] = Math.fma(e1, f1, outE[s]);
             }
-        }
-    }
-
-    /**
-     * {@code y[x] += sum_s w[x][s] * row_s} over the keys s of the ranges, rows as
-     * {@link #rows} gives them: the weighted sums, along D.
-     */
-    private static void weightedSum(float[][] w, int group, float[][] rows, int hkv, int g,
-            Ranges ranges, float[][] y) {
-        for (int r = 0; r < ranges.count; r++) {
-            weightedRange(w, ranges.from[r], group, rows, hkv, g, ranges.from[r], ranges.to[r],
-                    y, 0);
         }
     }
 
@@ -1049,47 +1021,6 @@ public final class NsaKernel {
     }
 
     /**
-     * The key ranges of one branch of one row, ascending, a range that starts where the last one
-     * ends merged into it (neighbouring selected blocks), so loops over keys run longer.
-     */
-    private static final class Ranges {
-        final int[] from;
-        final int[] to;
-        int count;
-
-        Ranges(int capacity) {
-            from = new int[capacity];
-            to = new int[capacity];
-        }
-
-        void reset() {
-            count = 0;
-        }
-
-        void add(int first, int end) {
-            if (first >= end) {
-                return;
-            }
-            if (count > 0 && to[count - 1] == first) {
-                to[count - 1] = end;
-            } else {
-                from[count] = first;
-                to[count] = end;
-                count++;
-            }
-        }
-
-        /** The number of keys in the ranges. */
-        int keys() {
-            int keys = 0;
-            for (int i = 0; i < count; i++) {
-                keys += to[i] - from[i];
-            }
-            return keys;
-        }
-    }
-
-    /**
      * What the query side of the backward keeps for the key side, so that each selected and
      * window probability is computed once: per row and query head, {@code p * gate} and the
      * score gradient of every selected key (the c-th selected block's keys from {@code c * l'},
@@ -1193,7 +1124,6 @@ public final class NsaKernel {
         final int[] ownFrom;
         final int[] ownTo;
         final float[] expScratch;
-        final Ranges ranges;
         final double[] blockScores;
         final boolean[] chosen;
         final int[] best;
@@ -1216,7 +1146,6 @@ public final class NsaKernel {
             ownFrom = new int[group];
             ownTo = new int[group];
             expScratch = new float[keys];
-            ranges = new Ranges(Math.max(1, params.selectCount()));
             blockScores = new double[sizes.blocks()];
             chosen = new boolean[sizes.blocks()];
             best = new int[params.selectCount()];

@@ -28,7 +28,7 @@ import org.sparsa.core.model.Sampler;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = "-Xmx4g")
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 1, time = 5)
 @Measurement(iterations = 3, time = 5)
 public class DecodeBenchmark {

@@ -40,7 +40,7 @@ import org.sparsa.core.train.TrainStep;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = "-Xmx4g")
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 1, time = 5)
 @Measurement(iterations = 3, time = 5)
 public class TrainBenchmark {

@@ -12,20 +12,27 @@ import java.util.jar.JarFile;
 /**
  * The packages the system bundle exports from the launcher class path: SLF4J (one logging
  * back end for every bundle), Logback (so that a run can add its own log file) and Aparapi,
- * which is not a bundle and loads a native library that must be loaded once per JVM.
+ * which is not a bundle and loads a native library that must be loaded once per JVM; and the
+ * incubating Vector API when the JVM was started with it ({@code bin/sparsa} does), which the
+ * matrix product uses.
  */
 final class HostPackages {
+
+    /** The Vector API's module, whose one package has the module's name. */
+    static final String VECTOR_MODULE = "jdk.incubator.vector";
 
     private HostPackages() {
     }
 
     /** The value for {@code org.osgi.framework.system.packages.extra}. */
     static String exports() {
-        return String.join(",",
+        String exports = String.join(",",
                 fromManifest(org.slf4j.LoggerFactory.class),
                 fromManifest(ch.qos.logback.classic.LoggerContext.class),
                 fromManifest(ch.qos.logback.core.Appender.class),
                 scanned(com.aparapi.Kernel.class, "com/aparapi/"));
+        return ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent()
+                ? exports + "," + VECTOR_MODULE : exports;
     }
 
     /** The Export-Package header of an OSGi-ready jar, such as slf4j-api. */

@@ -6,41 +6,35 @@ import org.sparsa.core.compute.MatmulShape;
 /**
  * Single-precision batched matrix products {@code c[i] = op(a[i]) x op(b[i])}.
  *
- * <p><b>Results.</b> Every element of {@code c} is {@code ((0 + a0 b0) + a1 b1) + ...}: each
- * product and each sum rounded to float in turn, in ascending {@code k}, with no fused
- * multiply-add. That is exactly what the plain {@code i-k-j} triple loop computes
- * ({@link #plain}), so the blocked path, the small-size path and any split over threads all give
- * the same bits. Work is split only over blocks of rows and columns of {@code c}, never over
- * {@code k}.
+ * <p><b>Results.</b> Every element of {@code c} is
+ * {@code fma(a[k-1], b[k-1], ... fma(a1, b1, fma(a0, b0, 0)))}: one fused multiply-add per term,
+ * each rounded once, in ascending {@code k}. That is exactly what the plain {@code i-k-j} loop
+ * computes ({@link #plain}), so the blocked path, the few-row paths and any split over threads
+ * all give the same bits, with or without the Vector API. Work is split only over blocks of rows
+ * and columns of {@code c}, never over {@code k}.
  *
- * <p><b>Speed.</b> op(b) is packed into column panels of up to {@link #NC} floats, one array per
- * row {@code p}, and each parallel item owns a block of up to {@link #MC} rows of c by one
- * panel, accumulated in a row-per-array tile. For each {@link #KC}-deep slice of the panel
- * (which stays in the L2 cache while every row of the tile passes over it), the micro-kernel
- * updates two tile rows from four panel rows,
- * {@code c0[j] = c0[j] + a00 b0[j] + a01 b1[j] + a02 b2[j] + a03 b3[j]} and likewise for
- * {@code c1}, the eight {@code a} values being broadcast; reading and writing each tile row once
- * per four {@code k} keeps loads and stores below the multiply and add throughput.
- *
- * <p>The kernel is shaped for HotSpot C2 on Java 17, whose auto-vectoriser (AVX2: eight floats an
- * instruction) is the only SIMD available without incubator modules. In our measurements it
- * vectorised a loop only when all the arrays in it were indexed alike (here by the bare loop
- * variable); arrays offset by different loop invariants kept the loop scalar, hence one array per
- * row. Of the shapes measured, two rows by four {@code k} with separate multiplies and adds is
- * the one it vectorised in every run: larger bodies stayed scalar, and fused multiply-add kernels
- * (three rows by four, 10 to 20 per cent faster when vectorised) were vectorised in some JIT
- * compilations and not in others, which made whole runs five times slower. Panels are wide so
- * that the scalar pre- and post-loops C2 wraps around each vectorised loop cost little.
+ * <p><b>Speed.</b> The blocked path follows the usual layered scheme. op(b) is packed once per
+ * product into column panels of up to {@link #NC} columns, each stored as strips of
+ * {@link MicroKernel#COLUMNS} columns laid out step by step along {@code k}. Each parallel item
+ * owns up to {@link #MC} rows of c by one panel; for each {@link #KC}-deep slice it packs its
+ * rows of op(a) into strips of {@link MicroKernel#ROWS} rows (a few kilobytes that stay in L1),
+ * then runs the {@link MicroKernel} over every strip pair, whose tile of c stays in registers for
+ * the whole slice. Rows and columns past the end are packed as zeros and never copied out.
  */
 final class Gemm {
-    /** Widest panel: a tile row is 4 KiB, so two rows and four panel rows sit in L1. */
+    /** Widest panel of op(b). */
     static final int NC = 1024;
-    /** Depth of a panel slice: 48 rows of a full panel, 192 KiB, stay in L2. */
-    static final int KC = 48;
-    /** Most rows of c per parallel item: a full tile is 192 KiB. A multiple of {@link #MR}. */
+    /**
+     * Depth of a slice: a strip of op(b) is then 16 KiB and stays in L1 while every strip of
+     * the item's rows passes over it.
+     */
+    static final int KC = 256;
+    /** Most rows of c per parallel item: a multiple of {@link MicroKernel#ROWS}. */
     static final int MC = 48;
     /** Rows of c the micro-kernel updates at once. */
-    static final int MR = 2;
+    private static final int MR = MicroKernel.ROWS;
+    /** Columns of c the micro-kernel updates at once. */
+    private static final int NR = MicroKernel.COLUMNS;
     /** Products of at most this many multiply-adds take the plain loop. */
     static final long SMALL = 1L << 15;
     /**
@@ -94,7 +88,7 @@ final class Gemm {
         }
         // Panels of equal width (a multiple of 8 floats) rather than full ones and a sliver.
         int panels = (n + NC - 1) / NC;
-        int panelWidth = Math.min(n, ((n + panels - 1) / panels + 7) & ~7);
+        int panelWidth = Math.min(roundUp(n, NR), roundUp((n + panels - 1) / panels, NR));
         panels = (n + panelWidth - 1) / panelWidth;
         // Fewer rows per item when there would be too few items to share out.
         int wanted = Math.max(1, ITEMS / Math.max(1, batch * panels));
@@ -103,12 +97,12 @@ final class Gemm {
         int rowBlocks = (m + rowsPerItem - 1) / rowsPerItem;
         boolean sharedB = shape.bBatchStride() == 0;
         int group = sharedB ? batch : (int) Math.max(1, Math.min(batch, PACKED_LIMIT / k / n));
-        float[][][] sharedPanels = sharedB ? pack(parallel, shape, b, 0, panelWidth) : null;
+        float[][] sharedPanels = sharedB ? pack(parallel, shape, b, 0, panelWidth) : null;
         int itemsPerEntry = panels * rowBlocks;
         long work = (long) Math.min(rowsPerItem, m) * panelWidth * k;
         for (int first = 0; first < batch; first += group) {
             int count = Math.min(group, batch - first);
-            float[][][][] packed = new float[count][][][];
+            float[][][] packed = new float[count][][];
             for (int g = 0; g < count; g++) {
                 packed[g] = sharedB ? sharedPanels
                         : pack(parallel, shape, b, (first + g) * shape.bBatchStride(),
@@ -116,7 +110,8 @@ final class Gemm {
             }
             int base = first;
             parallel.forRange(count * itemsPerEntry, work, (from, to) -> {
-                float[][] tile = new float[rowsPerItem][panelWidth];
+                float[] strips = new float[roundUp(rowsPerItem, MR) * KC];
+                float[] tile = new float[roundUp(rowsPerItem, MR) * panelWidth];
                 for (int item = from; item < to; item++) {
                     int g = item / itemsPerEntry;
                     int rest = item % itemsPerEntry;
@@ -125,8 +120,8 @@ final class Gemm {
                     int r0 = (rest % rowBlocks) * rowsPerItem;
                     int entry = base + g;
                     block(shape, a, entry * shape.aBatchStride(), packed[g][panel],
-                            panel * panelWidth, r0, Math.min(m, r0 + rowsPerItem), c,
-                            entry * m * n, tile);
+                            panelWidth, panel * panelWidth, r0, Math.min(m, r0 + rowsPerItem), c,
+                            entry * m * n, strips, tile);
                 }
             });
         }
@@ -137,8 +132,9 @@ final class Gemm {
      * them: column j of op(b) is row j of b, so each result is a dot product of two contiguous
      * rows, summed in ascending {@code k} like every other path. Reading b along its columns
      * instead, as {@link #narrow} would, strides through memory and costs more than the
-     * arithmetic. Items own chunks of {@link #DOT_COLUMNS} columns of one batch entry; four
-     * columns at a time keep four independent sums in flight.
+     * arithmetic. Items own chunks of {@link #DOT_COLUMNS} columns of one batch entry; eight
+     * columns at a time keep eight independent chains of fused multiply-adds in flight, enough
+     * to cover their latency.
      */
     private static void narrowByDots(Parallel parallel, MatmulShape shape, float[] a, float[] b,
             float[] c) {
@@ -161,29 +157,41 @@ final class Gemm {
                     }
                     int out = (entry * m + r) * n;
                     int j = j0;
-                    for (; j + 4 <= j1; j += 4) {
+                    for (; j + 8 <= j1; j += 8) {
                         int b0 = bOffset + j * k;
                         float s0 = 0f;
                         float s1 = 0f;
                         float s2 = 0f;
                         float s3 = 0f;
+                        float s4 = 0f;
+                        float s5 = 0f;
+                        float s6 = 0f;
+                        float s7 = 0f;
                         for (int p = 0; p < k; p++) {
                             float x = row[p];
-                            s0 += x * b[b0 + p];
-                            s1 += x * b[b0 + k + p];
-                            s2 += x * b[b0 + 2 * k + p];
-                            s3 += x * b[b0 + 3 * k + p];
+                            s0 = Math.fma(x, b[b0 + p], s0);
+                            s1 = Math.fma(x, b[b0 + k + p], s1);
+                            s2 = Math.fma(x, b[b0 + 2 * k + p], s2);
+                            s3 = Math.fma(x, b[b0 + 3 * k + p], s3);
+                            s4 = Math.fma(x, b[b0 + 4 * k + p], s4);
+                            s5 = Math.fma(x, b[b0 + 5 * k + p], s5);
+                            s6 = Math.fma(x, b[b0 + 6 * k + p], s6);
+                            s7 = Math.fma(x, b[b0 + 7 * k + p], s7);
                         }
                         c[out + j] = s0;
                         c[out + j + 1] = s1;
                         c[out + j + 2] = s2;
                         c[out + j + 3] = s3;
+                        c[out + j + 4] = s4;
+                        c[out + j + 5] = s5;
+                        c[out + j + 6] = s6;
+                        c[out + j + 7] = s7;
                     }
                     for (; j < j1; j++) {
                         int b0 = bOffset + j * k;
                         float s0 = 0f;
                         for (int p = 0; p < k; p++) {
-                            s0 += row[p] * b[b0 + p];
+                            s0 = Math.fma(row[p], b[b0 + p], s0);
                         }
                         c[out + j] = s0;
                     }
@@ -239,38 +247,41 @@ final class Gemm {
     }
 
     /**
-     * op(b) at {@code offset} as panels: {@code result[panel][p]} holds row {@code p}, columns
-     * {@code panel * width ..} (up to {@code width} of them).
+     * op(b) at {@code offset} as panels of {@code width} columns (a multiple of
+     * {@link MicroKernel#COLUMNS}): in {@code result[panel]}, strip {@code s} holds step
+     * {@code p} at {@code (s * k + p) * COLUMNS}; columns past {@code n} are zeros.
      */
-    private static float[][][] pack(Parallel parallel, MatmulShape shape, float[] b, int offset,
+    private static float[][] pack(Parallel parallel, MatmulShape shape, float[] b, int offset,
             int width) {
         int n = shape.n();
         int k = shape.k();
         int panels = (n + width - 1) / width;
-        float[][][] packed = new float[panels][k][];
-        int slices = (k + KC - 1) / KC;
-        parallel.forRange(panels * slices, (long) KC * width, (from, to) -> {
+        float[][] packed = new float[panels][];
+        int stripsPerPanel = width / NR;
+        for (int panel = 0; panel < panels; panel++) {
+            packed[panel] = new float[roundUp(Math.min(width, n - panel * width), NR) * k];
+        }
+        parallel.forRange(panels * stripsPerPanel, (long) NR * k, (from, to) -> {
             for (int item = from; item < to; item++) {
-                int panel = item / slices;
-                int p0 = (item % slices) * KC;
-                int p1 = Math.min(k, p0 + KC);
-                int j0 = panel * width;
-                int w = Math.min(width, n - j0);
-                float[][] rows = packed[panel];
+                int panel = item / stripsPerPanel;
+                int strip = item % stripsPerPanel;
+                int j0 = panel * width + strip * NR;
+                float[] into = packed[panel];
+                if (j0 >= n) {
+                    continue;
+                }
+                int w = Math.min(NR, n - j0);
+                int base = strip * k * NR;
                 if (!shape.transposeB()) {
-                    for (int p = p0; p < p1; p++) {
-                        int at = offset + p * n + j0;
-                        rows[p] = Arrays.copyOfRange(b, at, at + w);
+                    for (int p = 0; p < k; p++) {
+                        System.arraycopy(b, offset + p * n + j0, into, base + p * NR, w);
                     }
                 } else {
-                    // b is stored [n, k]: read it along its rows, a slice of KC at a time.
-                    for (int p = p0; p < p1; p++) {
-                        rows[p] = new float[w];
-                    }
+                    // b is stored [n, k]: read it along its rows.
                     for (int j = 0; j < w; j++) {
                         int at = offset + (j0 + j) * k;
-                        for (int p = p0; p < p1; p++) {
-                            rows[p][j] = b[at + p];
+                        for (int p = 0; p < k; p++) {
+                            into[base + p * NR + j] = b[at + p];
                         }
                     }
                 }
@@ -280,105 +291,66 @@ final class Gemm {
     }
 
     /**
-     * Rows {@code [r0, r1)} of one product, by the columns of one panel of op(b) that starts at
-     * column {@code j0}.
+     * Rows {@code [r0, r1)} of one product, by the columns of one packed panel of op(b) that
+     * starts at column {@code j0}; {@code strips} and {@code tile} are the item's scratch.
      */
-    private static void block(MatmulShape shape, float[] a, int aOffset, float[][] panel, int j0,
-            int r0, int r1, float[] c, int cOffset, float[][] tile) {
+    private static void block(MatmulShape shape, float[] a, int aOffset, float[] panel,
+            int panelWidth, int j0, int r0, int r1, float[] c, int cOffset, float[] strips,
+            float[] tile) {
         int m = shape.m();
         int n = shape.n();
         int k = shape.k();
-        int rows = r1 - r0;
-        int width = panel[0].length;
+        int width = Math.min(panelWidth, n - j0);
+        int stride = roundUp(width, NR);
+        int rowStrips = (r1 - r0 + MR - 1) / MR;
         // Strides of op(a) by row and by k: a is [m, k], or [k, m] when transposed.
         int rs = shape.transposeA() ? 1 : k;
         int ks = shape.transposeA() ? m : 1;
-        for (int r = 0; r < rows; r++) {
-            Arrays.fill(tile[r], 0, width, 0f);
-        }
         for (int p0 = 0; p0 < k; p0 += KC) {
-            int p1 = Math.min(k, p0 + KC);
-            // Four at a time, except for the last k % 4 of the whole product.
-            int p4 = p1 == k ? p0 + ((p1 - p0) & ~3) : p1;
-            int r = 0;
-            for (; r + MR <= rows; r += MR) {
-                float[] c0 = tile[r];
-                float[] c1 = tile[r + 1];
-                int a0 = aOffset + (r0 + r) * rs;
-                int a1 = a0 + rs;
-                for (int p = p0; p < p4; p += 4) {
-                    int q0 = p * ks;
-                    int q1 = q0 + ks;
-                    int q2 = q1 + ks;
-                    int q3 = q2 + ks;
-                    kernel2x4(c0, c1, panel[p], panel[p + 1], panel[p + 2], panel[p + 3], width,
-                            a[a0 + q0], a[a0 + q1], a[a0 + q2], a[a0 + q3],
-                            a[a1 + q0], a[a1 + q1], a[a1 + q2], a[a1 + q3]);
-                }
-                for (int p = p4; p < p1; p++) {
-                    int q = p * ks;
-                    kernel2x1(c0, c1, panel[p], width, a[a0 + q], a[a1 + q]);
+            int depth = Math.min(KC, k - p0);
+            for (int s = 0; s < rowStrips; s++) {
+                for (int i = 0; i < MR; i++) {
+                    int row = r0 + s * MR + i;
+                    int to = s * depth * MR + i;
+                    if (row < r1) {
+                        int from = aOffset + row * rs + p0 * ks;
+                        for (int p = 0; p < depth; p++) {
+                            strips[to + p * MR] = a[from + p * ks];
+                        }
+                    } else {
+                        for (int p = 0; p < depth; p++) {
+                            strips[to + p * MR] = 0f;
+                        }
+                    }
                 }
             }
-            for (; r < rows; r++) {
-                float[] c0 = tile[r];
-                int a0 = aOffset + (r0 + r) * rs;
-                for (int p = p0; p < p4; p += 4) {
-                    int q0 = a0 + p * ks;
-                    kernel1x4(c0, panel[p], panel[p + 1], panel[p + 2], panel[p + 3], width,
-                            a[q0], a[q0 + ks], a[q0 + 2 * ks], a[q0 + 3 * ks]);
-                }
-                for (int p = p4; p < p1; p++) {
-                    kernel1x1(c0, panel[p], width, a[a0 + p * ks]);
+            for (int col = 0; col < stride; col += NR) {
+                int bo = (col / NR * k + p0) * NR;
+                for (int s = 0; s < rowStrips; s++) {
+                    MicroKernel.update(strips, s * depth * MR, panel, bo, depth, tile,
+                            s * MR * stride + col, stride, p0 == 0);
                 }
             }
         }
-        for (int r = 0; r < rows; r++) {
-            System.arraycopy(tile[r], 0, c, cOffset + (r0 + r) * n + j0, width);
-        }
-    }
-
-    /** Two tile rows from four panel rows: the loop C2 vectorises. */
-    private static void kernel2x4(float[] c0, float[] c1, float[] b0, float[] b1, float[] b2,
-            float[] b3, int width, float a00, float a01, float a02, float a03, float a10,
-            float a11, float a12, float a13) {
-        for (int j = 0; j < width; j++) {
-            float x0 = b0[j];
-            float x1 = b1[j];
-            float x2 = b2[j];
-            float x3 = b3[j];
-            float y0 = c0[j] + a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3;
-            float y1 = c1[j] + a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3;
-            c0[j] = y0;
-            c1[j] = y1;
-        }
-    }
-
-    private static void kernel2x1(float[] c0, float[] c1, float[] b0, int width, float a0,
-            float a1) {
-        for (int j = 0; j < width; j++) {
-            float x = b0[j];
-            float y0 = c0[j] + a0 * x;
-            float y1 = c1[j] + a1 * x;
-            c0[j] = y0;
-            c1[j] = y1;
-        }
-    }
-
-    private static void kernel1x4(float[] c0, float[] b0, float[] b1, float[] b2, float[] b3,
-            int width, float a0, float a1, float a2, float a3) {
-        for (int j = 0; j < width; j++) {
-            c0[j] = c0[j] + a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+        for (int r = r0; r < r1; r++) {
+            System.arraycopy(tile, (r - r0) * stride, c, cOffset + r * n + j0, width);
         }
     }
 
     private static void kernel1x1(float[] c0, float[] b0, int width, float a0) {
         for (int j = 0; j < width; j++) {
-            c0[j] = c0[j] + a0 * b0[j];
+            c0[j] = Math.fma(a0, b0[j], c0[j]);
         }
     }
 
-    /** One product by the plain {@code i-k-j} loop: what every path computes, bit for bit. */
+    private static int roundUp(int value, int multiple) {
+        return (value + multiple - 1) / multiple * multiple;
+    }
+
+    /**
+     * One product by the plain {@code i-k-j} loop of fused multiply-adds: what every path
+     * computes, bit for bit.
+     */
     static void plain(MatmulShape shape, float[] a, int aOffset, float[] b, int bOffset,
             float[] c, int cOffset) {
         int m = shape.m();
@@ -391,7 +363,7 @@ final class Gemm {
                 float v = shape.transposeA() ? a[aOffset + p * m + i] : a[aOffset + i * k + p];
                 for (int j = 0; j < n; j++) {
                     float w = shape.transposeB() ? b[bOffset + j * k + p] : b[bOffset + p * n + j];
-                    c[row + j] += v * w;
+                    c[row + j] = Math.fma(v, w, c[row + j]);
                 }
             }
         }

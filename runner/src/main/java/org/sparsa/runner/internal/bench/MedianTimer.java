@@ -10,8 +10,9 @@ import java.util.function.Supplier;
  *
  * <p>Unlike PyTorch's kernels, Java's loops are compiled while they run: one warm-up run of a
  * 30 ms product leaves it running interpreted or half-compiled, five times slower than it
- * will be. So warm-up goes on, run after run, until at least {@code warmupSeconds} have passed
- * as well (a single warm-up run of a slow operation is enough; none when {@code warmup} is 0).
+ * will be, and Vector API code (the matrix product's micro-kernel) runs slower still until C2
+ * has compiled it. So warm-up goes on, run after run, until at least {@code warmupSeconds} have
+ * passed as well (a single warm-up run of a slow operation is enough; none when {@code warmup} is 0).
  *
  * @param warmup untimed runs first, at least 0
  * @param repeats timed runs, at least 1
@@ -19,7 +20,7 @@ import java.util.function.Supplier;
  */
 public record MedianTimer(int warmup, int repeats, double warmupSeconds) {
     /** The least warm-up time of {@code sparsa bench}. */
-    public static final double WARMUP_SECONDS = 1.0;
+    public static final double WARMUP_SECONDS = 3.0;
 
     public MedianTimer {
         if (warmup < 0) {

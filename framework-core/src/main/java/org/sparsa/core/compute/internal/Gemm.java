@@ -86,7 +86,7 @@ final class Gemm {
             narrow(parallel, shape, a, b, c);
             return;
         }
-        // Panels of equal width (a multiple of 8 floats) rather than full ones and a sliver.
+        // Panels of equal width (whole strips) rather than full ones and a sliver.
         int panels = (n + NC - 1) / NC;
         int panelWidth = Math.min(roundUp(n, NR), roundUp((n + panels - 1) / panels, NR));
         panels = (n + panelWidth - 1) / panelWidth;

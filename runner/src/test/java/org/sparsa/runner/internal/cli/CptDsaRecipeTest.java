@@ -15,26 +15,30 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.sparsa.runner.internal.run.ShippedPlugins;
 import picocli.CommandLine;
 
 /**
- * The shipped {@code recipes/cpt-dsa.yaml}, cut to a few steps a stage, run end to end: dense
- * training, the indexer warm-up and the sparse stage log the indexer KL per step and the
- * indexer's recall at evaluation, and the report compares the dense and the sparse stage.
+ * The shipped DeepSeek-V3.2 schedules, {@code recipes/cpt-dsa.yaml} (short MQAR prompts) and
+ * {@code recipes/dsa-retrieval.yaml} (pass key retrieval in a few hundred tokens), each cut to a
+ * few steps a stage, run end to end: dense training, the indexer warm-up and the sparse stage
+ * log the indexer KL per step and the indexer's recall at evaluation, and the report compares
+ * the dense and the sparse stage.
  */
 class CptDsaRecipeTest {
     // Surefire runs in the module folder.
-    private static final Path RECIPE = Path.of("..", "recipes", "cpt-dsa.yaml");
+    private static final Path RECIPES = Path.of("..", "recipes");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Test
-    void theShortenedRecipeRunsEveryStageAndReportsTheComparison(@TempDir Path dir)
-            throws Exception {
-        List<String> args = new ArrayList<>(List.of(RECIPE.toString(), "output.dir=out",
-                "backend=java", "task.config.eval_size=4"));
+    @ParameterizedTest
+    @CsvSource({"cpt-dsa.yaml, sft", "dsa-retrieval.yaml, pretrain"})
+    void theShortenedRecipeRunsEveryStageAndReportsTheComparison(String recipe,
+            String denseKind, @TempDir Path dir) throws Exception {
+        List<String> args = new ArrayList<>(List.of(RECIPES.resolve(recipe).toString(),
+                "output.dir=out", "backend=java", "task.config.eval_size=4"));
         for (int stage = 0; stage < 3; stage++) {
             args.add("stages." + stage + ".steps=" + (stage == 0 ? 3 : 2));
             args.add("stages." + stage + ".batch=2");
@@ -80,7 +84,7 @@ class CptDsaRecipeTest {
                 .orElseThrow();
         assertTrue(header.contains("aux/indexer_kl") && header.contains("eval/exact_match")
                 && header.contains("eval/indexer_recall"), header);
-        assertTrue(report.contains("| dense | sft | 3 |"), report);
+        assertTrue(report.contains("| dense | " + denseKind + " | 3 |"), report);
         assertTrue(report.contains("| sparse | sparse_cpt | 2 |"), report);
         assertTrue(report.contains("plots/aux-losses.png"), report);
         assertTrue(Files.isRegularFile(run.resolve("plots/aux-losses.png")));

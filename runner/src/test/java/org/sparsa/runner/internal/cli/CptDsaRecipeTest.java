@@ -15,33 +15,46 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Test;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.sparsa.runner.internal.run.ShippedPlugins;
 import picocli.CommandLine;
 
 /**
- * The shipped {@code recipes/cpt-dsa.yaml}, cut to a few steps a stage, run end to end: dense
- * training, the indexer warm-up and the sparse stage log the indexer KL per step and the
- * indexer's recall at evaluation, and the report compares the dense and the sparse stage.
+ * The shipped DeepSeek-V3.2 schedules, {@code recipes/cpt-dsa.yaml} (short MQAR prompts) and
+ * {@code recipes/dsa-retrieval.yaml} (pass key retrieval in a few hundred tokens), each cut to a
+ * few steps a stage, run end to end: dense training, the indexer warm-up and the sparse stage
+ * log the indexer KL per step and the indexer's recall at evaluation, and the report compares
+ * the dense and the sparse stage.
  */
 class CptDsaRecipeTest {
     // Surefire runs in the module folder.
-    private static final Path RECIPE = Path.of("..", "recipes", "cpt-dsa.yaml");
+    private static final Path RECIPES = Path.of("..", "recipes");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Test
-    void theShortenedRecipeRunsEveryStageAndReportsTheComparison(@TempDir Path dir)
+    /**
+     * Each recipe with the kind of its first (dense) stage, its stages in order, and the
+     * warm-up lengths its shortened stages must drop, since a warm-up may not outlast a stage.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {
+        "cpt-dsa.yaml; sft; dense indexer-warmup sparse; stages.0.schedule.warmup=0",
+        "dsa-retrieval.yaml; pretrain; dense-short dense indexer-warmup sparse;"
+                + " stages.0.schedule.warmup=0 stages.1.schedule.warmup=0"})
+    void theShortenedRecipeRunsEveryStageAndReportsTheComparison(String recipe,
+            String denseKind, String stageNames, String warmups, @TempDir Path dir)
             throws Exception {
-        List<String> args = new ArrayList<>(List.of(RECIPE.toString(), "output.dir=out",
-                "backend=java", "task.config.eval_size=4"));
-        for (int stage = 0; stage < 3; stage++) {
+        List<String> stages = List.of(stageNames.split(" "));
+        List<String> args = new ArrayList<>(List.of(RECIPES.resolve(recipe).toString(),
+                "output.dir=out", "backend=java", "task.config.eval_size=4"));
+        for (int stage = 0; stage < stages.size(); stage++) {
             args.add("stages." + stage + ".steps=" + (stage == 0 ? 3 : 2));
             args.add("stages." + stage + ".batch=2");
             args.add("stages." + stage + ".config.eval_examples=2");
         }
-        // The dense stage warms up for longer than the shortened stage.
-        args.add("stages.0.schedule.warmup=0");
+        args.addAll(List.of(warmups.split(" ")));
         StringWriter err = new StringWriter();
         CommandLine line = new CommandLine(new RunCommand(ShippedPlugins::new,
                 ShippedPlugins::new, () -> List.of("org.sparsa.runner 0.1.0"), dir,
@@ -61,12 +74,11 @@ class CptDsaRecipeTest {
                 evaluations.add(node);
             }
         }
-        assertEquals(7, steps.size(), steps.toString());
+        assertEquals(3 + 2 * (stages.size() - 1), steps.size(), steps.toString());
         for (JsonNode step : steps) {
             assertTrue(step.get("aux/indexer_kl").asDouble() >= 0, step.toString());
         }
-        assertEquals(List.of("dense", "indexer-warmup", "sparse"),
-                evaluations.stream().map(e -> e.get("stage").asText()).toList());
+        assertEquals(stages, evaluations.stream().map(e -> e.get("stage").asText()).toList());
         for (JsonNode evaluation : evaluations) {
             double recall = evaluation.get("eval/indexer_recall").asDouble();
             assertTrue(recall > 0 && recall <= 1, evaluation.toString());
@@ -74,13 +86,16 @@ class CptDsaRecipeTest {
         }
 
         String report = Files.readString(run.resolve("report.md"));
-        assertTrue(report.contains("attention mode by stage: dense `dense`, "
-                + "indexer-warmup `dense`, sparse `sparse`"), report);
+        // Every stage before the sparse one runs the attention dense.
+        String modes = stages.stream().map(name -> name + (name.equals("sparse")
+                ? " `sparse`" : " `dense`")).collect(Collectors.joining(", "));
+        assertTrue(report.contains("attention mode by stage: " + modes), report);
         String header = report.lines().filter(l -> l.startsWith("| stage ")).findFirst()
                 .orElseThrow();
         assertTrue(header.contains("aux/indexer_kl") && header.contains("eval/exact_match")
                 && header.contains("eval/indexer_recall"), header);
-        assertTrue(report.contains("| dense | sft | 3 |"), report);
+        assertTrue(report.contains("| " + stages.get(0) + " | " + denseKind + " | 3 |"),
+                report);
         assertTrue(report.contains("| sparse | sparse_cpt | 2 |"), report);
         assertTrue(report.contains("plots/aux-losses.png"), report);
         assertTrue(Files.isRegularFile(run.resolve("plots/aux-losses.png")));

@@ -36,6 +36,14 @@ final class PromptAnswerPairs implements BatchSource {
             }
             prompts.add(ExampleTokens.prompt(tokenizer, example));
             answers.add(ExampleTokens.answer(tokenizer, example));
+            if (prompts.get(r).length >= seqLen) {
+                // Cut at seqLen, the row would hold no answer token: nothing to learn from.
+                throw new IllegalStateException("sft: a prompt of " + prompts.get(r).length
+                        + " tokens leaves no room for its answer in seq_len " + seqLen
+                        + " (prompt '" + abbreviate(example.prompt()) + "'); raise the stage's "
+                        + "seq_len to at least " + (prompts.get(r).length
+                        + answers.get(r).length) + " or shorten the task's prompts");
+            }
             time = Math.max(time, Math.min(seqLen,
                     prompts.get(r).length + answers.get(r).length));
         }

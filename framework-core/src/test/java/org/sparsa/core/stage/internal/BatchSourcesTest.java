@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.random.RandomGenerator;
@@ -92,5 +93,25 @@ class BatchSourcesTest {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> new PromptAnswerPairs(text, bytes).next(1, 8, SplitMix64.seeded(1)));
         assertEquals(true, e.getMessage().contains("no reference answer"), e.getMessage());
+    }
+
+    @Test
+    void promptAnswerPairsRefuseAPromptThatLeavesNoRoomForItsAnswer() {
+        Task longPrompts = new Task() {
+            @Override
+            public Example sample(RandomGenerator random) {
+                return new Example("a prompt of twenty-four", "yes", List.of());
+            }
+
+            @Override
+            public List<Example> evaluationSet() {
+                return List.of();
+            }
+        };
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new PromptAnswerPairs(longPrompts, bytes).next(1, 16,
+                        SplitMix64.seeded(1)));
+        assertTrue(e.getMessage().contains("seq_len 16"), e.getMessage());
+        assertTrue(e.getMessage().contains("at least 28"), e.getMessage());
     }
 }

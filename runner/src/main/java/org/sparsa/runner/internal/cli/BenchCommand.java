@@ -255,8 +255,13 @@ public final class BenchCommand implements Callable<Integer> {
             int warmupRuns = warmup == null ? 1 : warmup;
             BenchContext context = new BenchContext(compute, warmupRuns, repeats, seed, source,
                     configs);
-            List<String> commandLine = new ArrayList<>(List.of("sparsa", "bench"));
-            commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
+            // Under the top-level command the arguments start with "bench" already.
+            List<String> args = spec.commandLine().getParseResult().originalArgs();
+            List<String> commandLine = new ArrayList<>(List.of("sparsa"));
+            if (args.isEmpty() || !args.get(0).equals("bench")) {
+                commandLine.add("bench");
+            }
+            commandLine.addAll(args);
             setting.put("command", commandLine);
             setting.put("started", STAMP.format(start) + "Z");
             setting.put("backend", context.backendName());

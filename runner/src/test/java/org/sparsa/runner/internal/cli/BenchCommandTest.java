@@ -96,6 +96,9 @@ class BenchCommandTest {
         JsonNode report = JSON.readTree(dir.resolve("out/bench.json").toFile());
         assertEquals("java", report.get("backend").asText());
         assertEquals(1, report.get("repeats").asInt());
+        assertEquals(List.of("sparsa", "bench", "attention"),
+                toList(report.get("command")).subList(0, 3).stream().map(JsonNode::asText)
+                        .toList(), "the command as typed, \"bench\" once");
         assertEquals(lines, toList(report.get("measurements")),
                 "bench.json holds what was printed");
         for (String plugin : List.of("full", "nsa", "dsa")) {

@@ -1,6 +1,7 @@
 package org.sparsa.api.task;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -13,6 +14,15 @@ public interface Task {
 
     /** The held-out examples scores are reported on, in a fixed order. */
     List<Example> evaluationSet();
+
+    /**
+     * How the evaluation set is laid out when it is a grid of context lengths by needle depths
+     * (its examples in the grid's order), so that reports can draw scores as a heat map; empty,
+     * the default, when it is not.
+     */
+    default Optional<EvaluationGrid> evaluationGrid() {
+        return Optional.empty();
+    }
 
     /**
      * Scores {@code completion} as an answer to {@code example} by this task's own metrics. The

@@ -82,7 +82,7 @@ final class Evaluation {
         Map<String, Double> metrics = run();
         if (context != null && !samples.isEmpty()) {
             EvaluationSamples.write(EvaluationSamples.file(context.runFolder(), context.name(),
-                    step), samples);
+                    step), samples, task.evaluationGrid());
         }
         return metrics;
     }
@@ -174,28 +174,31 @@ final class Evaluation {
                 .filter(e -> e.reference() != null)
                 .mapToInt(e -> ExampleTokens.answer(tokenizer, e).length + 1).max().orElse(0);
         // Prompts of one length generate together; the groups run in order of length.
-        Map<Integer, List<Example>> byLength = new TreeMap<>();
-        for (Example example : examples) {
+        // Each group holds the examples' places in the evaluation set, which the samples keep.
+        Map<Integer, List<Integer>> byLength = new TreeMap<>();
+        for (int index = 0; index < examples.size(); index++) {
+            Example example = examples.get(index);
             if (example.reference() != null) {
                 byLength.computeIfAbsent(ExampleTokens.prompt(tokenizer, example).length,
-                        n -> new ArrayList<>()).add(example);
+                        n -> new ArrayList<>()).add(index);
             }
         }
         Map<String, double[]> totals = new LinkedHashMap<>();
         Generator generator = new Generator(model);
         int rows = settings.batch();
-        for (Map.Entry<Integer, List<Example>> group : byLength.entrySet()) {
+        for (Map.Entry<Integer, List<Integer>> group : byLength.entrySet()) {
             int length = group.getKey();
             int budget = Math.min(steps, model.config().maxSequence() - length);
-            List<Example> same = group.getValue();
+            List<Integer> same = group.getValue();
             for (int from = 0; from < same.size(); from += rows) {
-                List<Example> chunk = same.subList(from, Math.min(same.size(), from + rows));
+                List<Integer> indices = same.subList(from, Math.min(same.size(), from + rows));
+                List<Example> chunk = indices.stream().map(examples::get).toList();
                 List<String> completions = budget < 1 || length < 1
                         ? chunk.stream().map(e -> "").toList()
                         : complete(generator, chunk, length, budget);
                 for (int i = 0; i < chunk.size(); i++) {
                     TaskScore score = task.score(chunk.get(i), completions.get(i));
-                    samples.add(new EvaluationSamples.Sample(chunk.get(i).prompt(),
+                    samples.add(new EvaluationSamples.Sample(indices.get(i), chunk.get(i).prompt(),
                             chunk.get(i).reference(), completions.get(i), score.metrics()));
                     score.metrics().forEach((name, value) -> {
                         double[] t = totals.computeIfAbsent(PREFIX + name, k -> new double[2]);

@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
+import org.sparsa.api.task.EvaluationGrid;
 import org.sparsa.api.task.Example;
 import org.sparsa.api.task.TaskScore;
 
@@ -26,15 +28,11 @@ final class NeedleTask extends GeneratedTask {
     record Template(String intro, String needle, String question, String answer, int digits) {
     }
 
-    /** A cell of the evaluation grid: a haystack length and a needle depth. */
-    record Cell(int length, double depth) {
-    }
-
     private final Template template;
     private final List<String> sentences;
     private final int length;
     private final double depth;
-    private final List<Cell> cells = new ArrayList<>();
+    private EvaluationGrid grid;
 
     /**
      * A task whose training haystacks are {@code length} long with the needle at {@code depth}
@@ -50,9 +48,6 @@ final class NeedleTask extends GeneratedTask {
     /** Uses {@code size} examples drawn from {@code seed} as the evaluation set. */
     NeedleTask evaluateOnDraws(long seed, int size) {
         drawEvaluation(seed, size);
-        for (int i = 0; i < evaluationSet().size(); i++) {
-            cells.add(null);
-        }
         return this;
     }
 
@@ -67,20 +62,20 @@ final class NeedleTask extends GeneratedTask {
             for (double cellDepth : depths) {
                 for (int r = 0; r < repeats; r++) {
                     examples.add(generate(random, cellLength, cellDepth));
-                    cells.add(new Cell(cellLength, cellDepth));
                 }
             }
         }
         holdOut(examples);
+        if (repeats > 0) {
+            grid = new EvaluationGrid(lengths, depths, repeats);
+        }
         return this;
     }
 
-    /**
-     * The grid cell of each evaluation example, in order, for heat maps of score by length and
-     * depth; null entries when the set was drawn rather than laid out on a grid.
-     */
-    List<Cell> evaluationCells() {
-        return java.util.Collections.unmodifiableList(cells);
+    /** The grid the evaluation set was laid out on; empty when it was drawn. */
+    @Override
+    public Optional<EvaluationGrid> evaluationGrid() {
+        return Optional.ofNullable(grid);
     }
 
     @Override

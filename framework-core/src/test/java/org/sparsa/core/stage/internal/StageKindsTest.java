@@ -69,6 +69,18 @@ class StageKindsTest {
         // prompt's tokens end before) is the reference and scores 1.
         assertEquals(" b", first.get("completion").asText());
         assertEquals(1.0, first.get("exact_match").asDouble());
+        // Each line keeps its example's place in the evaluation set, whatever order it was
+        // answered in; the fixed task's set is no grid, so no line names a cell.
+        java.util.Set<Integer> indices = new java.util.TreeSet<>();
+        for (String line : lines) {
+            com.fasterxml.jackson.databind.JsonNode node = new com.fasterxml.jackson.databind
+                    .ObjectMapper().readTree(line);
+            indices.add(node.get("index").asInt());
+            assertEquals(FixedTask.example(node.get("index").asInt()).prompt(),
+                    node.get("prompt").asText());
+            assertFalse(node.has("cell"));
+        }
+        assertEquals(java.util.Set.of(0, 1, 2, 3), indices);
         assertEquals(context.lines.get(context.lines.size() - 1).get("eval/exact_match"),
                 lines.stream().mapToDouble(l -> l.contains("\"exact_match\":1.0") ? 1 : 0)
                         .average().orElseThrow());

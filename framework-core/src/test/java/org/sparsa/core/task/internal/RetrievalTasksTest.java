@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.sparsa.api.plugin.PluginConfig;
+import org.sparsa.api.task.EvaluationGrid;
 import org.sparsa.api.task.Example;
 import org.sparsa.api.task.Task;
 import org.sparsa.api.task.TaskScore;
@@ -64,19 +65,21 @@ class RetrievalTasksTest {
 
     @Test
     void needleEvaluationSpansTheGridInOrder() {
-        NeedleTask task = (NeedleTask) new NeedleSource().create(PluginConfig.of(Map.of(
+        Task task = new NeedleSource().create(PluginConfig.of(Map.of(
                 "eval_lengths", List.of(300, 1200), "depths", List.of(0, 0.5, 1),
                 "eval_repeats", 2, "needle", "The secret fruit is a {value} mango.",
                 "question", "What is the secret fruit?", "answer", "a {value} mango",
                 "digits", 3, "filler", "Rain fell. Wind blew hard! Did it stop? No."), "test"));
         List<Example> set = task.evaluationSet();
-        List<NeedleTask.Cell> cells = task.evaluationCells();
+        EvaluationGrid grid = task.evaluationGrid().orElseThrow();
+        assertEquals(new EvaluationGrid(List.of(300, 1200), List.of(0.0, 0.5, 1.0), 2), grid);
         assertEquals(12, set.size());
-        assertEquals(12, cells.size());
+        assertEquals(12, grid.size());
         for (int i = 0; i < set.size(); i++) {
-            NeedleTask.Cell cell = cells.get(i);
-            assertEquals(i < 6 ? 300 : 1200, cell.length());
-            assertEquals(List.of(0.0, 0.5, 1.0).get((i / 2) % 3), cell.depth());
+            int length = grid.lengthAt(i);
+            double depth = grid.depthAt(i);
+            assertEquals(i < 6 ? 300 : 1200, length);
+            assertEquals(List.of(0.0, 0.5, 1.0).get((i / 2) % 3), depth);
             Example example = set.get(i);
             assertTrue(example.reference().matches("a [1-9][0-9]{2} mango"), example.reference());
             assertTrue(example.prompt().endsWith("\n\nQuestion: What is the secret fruit?\nAnswer:"));
@@ -84,10 +87,10 @@ class RetrievalTasksTest {
             int start = example.prompt().indexOf("\n\n") + 2;
             int end = example.prompt().indexOf("\n\nQuestion:");
             String haystack = example.prompt().substring(start, end);
-            assertTrue(haystack.length() <= cell.length());
+            assertTrue(haystack.length() <= length);
             int at = haystack.indexOf(needle);
             int filler = haystack.length() - needle.length();
-            assertTrue(Math.abs(at - cell.depth() * filler) <= 12, at + " for " + cell);
+            assertTrue(Math.abs(at - depth * filler) <= 12, at + " for " + length + " at " + depth);
         }
     }
 

@@ -14,7 +14,8 @@ import org.sparsa.core.checkpoint.DurableFiles;
 /**
  * Writes a run's {@code report.md} when the run ends: its title, the caller's summary, a table
  * of each stage's final metrics and the plots of {@code plots/}, all drawn from the folder's
- * {@code metrics.jsonl}. The report is written last and by rename, so it is either absent, the
+ * {@code metrics.jsonl}, and for each stage evaluated on a grid of lengths by needle depths its
+ * heat map ({@link EvaluationHeatMap}), drawn from the stage's last per-example evaluation. The report is written last and by rename, so it is either absent, the
  * previous one, or complete, and every plot it names is already in place.
  */
 public final class RunReport {
@@ -48,11 +49,17 @@ public final class RunReport {
         List<MetricsLine> lines = MetricsReader.read(metrics);
         List<MetricsEvent> events = MetricsReader.readEvents(metrics);
         List<Plots.Plot> plots = Plots.of(lines, events);
+        List<EvaluationHeatMap> heatMaps = EvaluationHeatMap.of(runFolder,
+                lines.stream().map(MetricsLine::stage).distinct().toList());
         Map<String, byte[]> images = new LinkedHashMap<>();
         for (Plots.Plot plot : plots) {
             images.put(plot.fileName(), plot.png());
         }
+        for (EvaluationHeatMap heatMap : heatMaps) {
+            images.put(heatMap.fileName(), heatMap.png());
+        }
         String markdown = markdown(title, summaryLines, lines, events, plots, logged);
+        markdown = withHeatMaps(markdown, heatMaps);
 
         Path plotFolder = runFolder.resolve(PLOTS_FOLDER);
         if (!images.isEmpty()) {
@@ -115,6 +122,29 @@ public final class RunReport {
     }
 
     /**
+     * {@code markdown} followed by a section per heat map: its image and its table of scores,
+     * for a stage evaluated on a grid of lengths by depths.
+     */
+    private static String withHeatMaps(String markdown, List<EvaluationHeatMap> heatMaps) {
+        if (heatMaps.isEmpty()) {
+            return markdown;
+        }
+        List<String> out = new ArrayList<>();
+        out.add(markdown.stripTrailing());
+        out.add("");
+        for (EvaluationHeatMap heatMap : heatMaps) {
+            out.add("## Needle heat map: " + heatMap.stage());
+            out.add("");
+            out.add("![" + heatMap.caption() + "](" + PLOTS_FOLDER + "/" + heatMap.fileName()
+                    + ")");
+            out.add("");
+            out.addAll(heatMap.markdown());
+            out.add("");
+        }
+        return String.join("\n", out).stripTrailing() + "\n";
+    }
+
+    /**
      * A bullet per plugin revision that took over or was refused during the run; the plots
      * mark the swaps at their steps.
      */
@@ -149,6 +179,20 @@ public final class RunReport {
             if (!drawn.contains(name)) {
                 Files.deleteIfExists(plotFolder.resolve(name));
             }
+        }
+        if (!Files.isDirectory(plotFolder)) {
+            return;
+        }
+        List<Path> heatMaps;
+        try (var files = Files.list(plotFolder)) {
+            heatMaps = files.filter(p -> {
+                String name = p.getFileName().toString();
+                return name.startsWith(EvaluationHeatMap.FILE_PREFIX) && name.endsWith(".png")
+                        && !drawn.contains(name);
+            }).toList();
+        }
+        for (Path stale : heatMaps) {
+            Files.deleteIfExists(stale);
         }
     }
 }

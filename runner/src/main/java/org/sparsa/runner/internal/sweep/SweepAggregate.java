@@ -12,14 +12,17 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.sparsa.core.checkpoint.DurableFiles;
+import org.sparsa.runner.internal.report.EvaluationHeatMap;
 import org.sparsa.runner.internal.report.MetricsLine;
 import org.sparsa.runner.internal.report.MetricsReader;
+import org.sparsa.runner.internal.report.RunReport;
 
 /**
  * Aggregates a sweep folder: one row per configuration with the mean ± standard deviation over
  * its finished seeds of the sweep's metric and of every other final metric, the best
  * configuration by the sweep's goal marked, in {@code results.csv} and {@code results.md}, and
- * the charts of {@link SweepPlots} in {@code plots/}. Everything is read and drawn before
+ * the charts of {@link SweepPlots} in {@code plots/}; a trial evaluated on a grid of lengths by
+ * needle depths adds its heat maps to {@code results.md}. Everything is read and drawn before
  * anything is written, and each file is written by rename, so the results are either the
  * previous ones or complete.
  */
@@ -91,7 +94,8 @@ public final class SweepAggregate {
             images.put(plot.fileName(), plot.png());
         }
         String csv = csv(manifest, rows, metrics);
-        String markdown = markdown(manifest, rows, metrics, best, plots, results.size());
+        String markdown = markdown(manifest, rows, metrics, best, plots, results.size())
+                + heatMaps(folder, rows);
 
         if (!images.isEmpty()) {
             Files.createDirectories(dir.resolve(PLOTS));
@@ -273,6 +277,39 @@ public final class SweepAggregate {
             }
         }
         return String.join("\n", out).stripTrailing() + "\n";
+    }
+
+    /**
+     * A section per finished trial evaluated on a grid of lengths by needle depths: its heat
+     * maps ({@link EvaluationHeatMap}), each as the image the trial's report drew (when it drew
+     * one) and its table of scores, so that arms such as sparse and full attention compare cell
+     * by cell. Empty when no trial has a grid.
+     */
+    private static String heatMaps(SweepFolder folder, List<Row> rows) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (Row row : rows) {
+            for (Trial trial : row.finished()) {
+                Path dir = folder.trial(trial);
+                List<String> stages = MetricsReader.read(dir.resolve(MetricsReader.FILE_NAME))
+                        .stream().map(MetricsLine::stage).distinct().toList();
+                for (EvaluationHeatMap heatMap : EvaluationHeatMap.of(dir, stages)) {
+                    out.add("## Heat map: " + row.configuration() + " (trial " + trial.name()
+                            + ", stage " + heatMap.stage() + ")");
+                    out.add("");
+                    Path image = dir.resolve(RunReport.PLOTS_FOLDER).resolve(heatMap.fileName());
+                    if (Files.isRegularFile(image)) {
+                        // Forward slashes whatever the platform: the link is markdown.
+                        out.add("![" + heatMap.caption() + "](" + SweepFolder.TRIALS + "/"
+                                + trial.name() + "/" + RunReport.PLOTS_FOLDER + "/"
+                                + heatMap.fileName() + ")");
+                        out.add("");
+                    }
+                    out.addAll(heatMap.markdown());
+                    out.add("");
+                }
+            }
+        }
+        return out.isEmpty() ? "" : "\n" + String.join("\n", out).stripTrailing() + "\n";
     }
 
     private static String tableLine(List<String> cells) {

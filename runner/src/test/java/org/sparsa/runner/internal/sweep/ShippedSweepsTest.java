@@ -14,6 +14,7 @@ class ShippedSweepsTest {
     // Surefire runs in the module folder.
     private static final Path NSA_MQAR = Path.of("../recipes/nsa-mqar.yaml");
     private static final Path ABLATION_TOPK = Path.of("../recipes/ablation-topk.yaml");
+    private static final Path NSA_NEEDLE = Path.of("../recipes/nsa-needle.yaml");
 
     private final SweepPlanner planner = new SweepPlanner(new RecipeLoader(new ShippedPlugins()));
 
@@ -48,6 +49,18 @@ class ShippedSweepsTest {
         assertEquals(List.of("model.attention.config.top_k=32", "seed=1"),
                 manifest.trials().get(5).overrides());
         assertEquals("eval/recall", manifest.metric());
+        assertTrue(manifest.maximise());
+    }
+
+    @Test
+    void nsaNeedleComparesNsaWithFullAttentionOnTheNeedleGrid() throws Exception {
+        SweepManifest manifest = planner.plan(NSA_NEEDLE, List.of());
+        assertEquals(List.of("0-attention=nsa", "1-attention=full"),
+                manifest.trials().stream().map(Trial::name).toList());
+        assertEquals(List.of("model.attention={\"id\":\"full\"}"),
+                manifest.trials().get(1).overrides());
+        assertTrue(manifest.trials().get(0).overrides().get(0).contains("\"id\":\"nsa\""));
+        assertEquals("eval/exact_match", manifest.metric());
         assertTrue(manifest.maximise());
     }
 }

@@ -1,6 +1,7 @@
 package org.sparsa.runner.internal.sweep;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -125,5 +126,44 @@ class SweepAggregateTest {
         assertEquals("2 ± 1", s.text());
         assertEquals("5", Stats.of(List.of(5.0)).text());
         assertEquals("-", Stats.of(List.of()).text());
+    }
+
+    @Test
+    void trialsEvaluatedOnAGridShowTheirHeatMaps(@TempDir Path dir) throws IOException {
+        sweep(dir, "max");
+        // The NSA arm's seed-0 trial found the needle at depth 0 only; the full arm's at both
+        // depths. Only the NSA trial's report drew its image.
+        for (Trial trial : trials()) {
+            Path folder = dir.resolve("trials").resolve(trial.name());
+            Path eval = folder.resolve("stages/train/eval");
+            Files.createDirectories(eval);
+            boolean full = trial.name().contains("full");
+            Files.writeString(eval.resolve("step-000020.jsonl"), String.format(
+                    "{\"index\":1,\"cell\":{\"length\":64,\"depth\":1.0},\"exact_match\":%s}%n"
+                    + "{\"index\":0,\"cell\":{\"length\":64,\"depth\":0.0},"
+                    + "\"exact_match\":1.0}%n", full ? "1.0" : "0.0"));
+        }
+        Path nsaTrial = dir.resolve("trials").resolve(trials().get(0).name());
+        Files.createDirectories(nsaTrial.resolve("plots"));
+        Files.write(nsaTrial.resolve("plots/heatmap-train.png"), new byte[] {1});
+
+        String markdown = Files.readString(SweepAggregate.write(dir));
+
+        String nsa = "## Heat map: attention=nsa (trial 0-attention=nsa_seed=0, stage train)";
+        String full = "## Heat map: attention=full (trial 2-attention=full_seed=0, stage train)";
+        assertTrue(markdown.contains(nsa + "\n\n![Needle retrieval (exact_match) by depth and"
+                + " length, stage train step 20](trials/0-attention=nsa_seed=0/plots/"
+                + "heatmap-train.png)\n\n| depth \\ length | 64 |\n| ---: | ---: |\n"
+                + "| 0 | 1.00 |\n| 1 | 0.00 |\n"), markdown);
+        // No image of its own: the table alone.
+        assertTrue(markdown.contains(full + "\n\n| depth \\ length | 64 |\n| ---: | ---: |\n"
+                + "| 0 | 1.00 |\n| 1 | 1.00 |\n"), markdown);
+        assertEquals(4, markdown.split("## Heat map: ", -1).length - 1, "one per trial");
+    }
+
+    @Test
+    void aSweepWithoutGridEvaluationsHasNoHeatMaps(@TempDir Path dir) throws IOException {
+        String markdown = Files.readString(SweepAggregate.write(sweep(dir, "max")));
+        assertFalse(markdown.contains("Heat map"), markdown);
     }
 }

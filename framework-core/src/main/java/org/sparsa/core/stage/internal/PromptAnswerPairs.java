@@ -27,8 +27,10 @@ final class PromptAnswerPairs implements BatchSource {
         List<int[]> prompts = new ArrayList<>(rows);
         List<int[]> answers = new ArrayList<>(rows);
         int time = 2;
+        String firstPrompt = null;
         for (int r = 0; r < rows; r++) {
             Example example = task.sample(random);
+            firstPrompt = firstPrompt == null ? example.prompt() : firstPrompt;
             if (example.reference() == null) {
                 throw new IllegalStateException("sft: the task's examples have no reference "
                         + "answer to train on (prompt '" + abbreviate(example.prompt())
@@ -36,14 +38,6 @@ final class PromptAnswerPairs implements BatchSource {
             }
             prompts.add(ExampleTokens.prompt(tokenizer, example));
             answers.add(ExampleTokens.answer(tokenizer, example));
-            if (prompts.get(r).length >= seqLen) {
-                // Cut at seqLen, the row would hold no answer token: nothing to learn from.
-                throw new IllegalStateException("sft: a prompt of " + prompts.get(r).length
-                        + " tokens leaves no room for its answer in seq_len " + seqLen
-                        + " (prompt '" + abbreviate(example.prompt()) + "'); raise the stage's "
-                        + "seq_len to at least " + (prompts.get(r).length
-                        + answers.get(r).length) + " or shorten the task's prompts");
-            }
             time = Math.max(time, Math.min(seqLen,
                     prompts.get(r).length + answers.get(r).length));
         }
@@ -64,6 +58,14 @@ final class PromptAnswerPairs implements BatchSource {
                     targets++;
                 }
             }
+        }
+        if (targets == 0) {
+            // Every row was cut before its answer: a step on this batch would learn nothing.
+            int shortest = prompts.stream().mapToInt(p -> p.length).min().orElse(0);
+            throw new IllegalStateException("sft: no answer token fits in seq_len " + seqLen
+                    + ": the batch's prompts take " + shortest + " tokens or more (prompt '"
+                    + abbreviate(firstPrompt) + "'); raise the stage's seq_len "
+                    + "above the prompts' length or shorten the task's prompts");
         }
         return new TrainingBatch(IntTensor.of(tokens, rows, time), IntTensor.of(mask, rows, time),
                 rows, targets);

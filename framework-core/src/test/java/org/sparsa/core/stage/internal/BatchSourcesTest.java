@@ -96,7 +96,7 @@ class BatchSourcesTest {
     }
 
     @Test
-    void promptAnswerPairsRefuseAPromptThatLeavesNoRoomForItsAnswer() {
+    void promptAnswerPairsRefuseABatchWhosePromptsLeaveNoRoomForAnswers() {
         Task longPrompts = new Task() {
             @Override
             public Example sample(RandomGenerator random) {
@@ -112,6 +112,6 @@ class BatchSourcesTest {
                 () -> new PromptAnswerPairs(longPrompts, bytes).next(1, 16,
                         SplitMix64.seeded(1)));
         assertTrue(e.getMessage().contains("seq_len 16"), e.getMessage());
-        assertTrue(e.getMessage().contains("at least 28"), e.getMessage());
+        assertTrue(e.getMessage().contains("take 23 tokens"), e.getMessage());
     }
 }

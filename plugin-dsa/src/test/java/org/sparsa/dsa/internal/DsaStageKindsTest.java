@@ -139,8 +139,8 @@ class DsaStageKindsTest {
     @Test
     void atAuxiliaryWeightZeroTheIndexersStayAsTheyAreAndTheirLossIsStillLogged()
             throws Exception {
-        DsaTrainingContext context = new DsaTrainingContext(runFolder, DsaTrainingContext.settings(2, 1e-2,
-                DsaLayer.DENSE).withLossWeights(1, 0));
+        DsaTrainingContext context = new DsaTrainingContext(runFolder,
+                DsaTrainingContext.settings(2, 1e-2, DsaLayer.DENSE).withLossWeights(1, 0));
         Map<String, float[]> before = values(context.model().parameters());
         TrainingStages.pretrain(PluginConfig.of(Map.of("eval_examples", 2), "test"), List.of(),
                 settings -> settings).run(context);

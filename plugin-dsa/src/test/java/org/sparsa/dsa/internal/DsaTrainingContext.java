@@ -27,7 +27,8 @@ import org.sparsa.core.train.AdamW;
 
 /**
  * A training context over a tiny byte-level model with DSA in both layers (top_k 3 of 16-token
- * rows, so the selection matters), recording every metric line and saving no checkpoint; its run folder is the test's.
+ * rows, so the selection matters), recording every metric line and saving no checkpoint; its
+ * run folder is the test's.
  */
 final class DsaTrainingContext implements TrainingContext {
     final List<Map<String, Double>> lines = new ArrayList<>();

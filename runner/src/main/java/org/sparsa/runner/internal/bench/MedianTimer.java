@@ -12,7 +12,8 @@ import java.util.function.Supplier;
  * 30 ms product leaves it running interpreted or half-compiled, five times slower than it
  * will be, and Vector API code (the matrix product's micro-kernel) runs slower still until C2
  * has compiled it. So warm-up goes on, run after run, until at least {@code warmupSeconds} have
- * passed as well (a single warm-up run of a slow operation is enough; none when {@code warmup} is 0).
+ * passed as well (a single warm-up run of a slow operation is enough; none when {@code warmup}
+ * is 0).
  *
  * @param warmup untimed runs first, at least 0
  * @param repeats timed runs, at least 1

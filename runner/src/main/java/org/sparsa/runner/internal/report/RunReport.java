@@ -15,8 +15,9 @@ import org.sparsa.core.checkpoint.DurableFiles;
  * Writes a run's {@code report.md} when the run ends: its title, the caller's summary, a table
  * of each stage's final metrics and the plots of {@code plots/}, all drawn from the folder's
  * {@code metrics.jsonl}, and for each stage evaluated on a grid of lengths by needle depths its
- * heat map ({@link EvaluationHeatMap}), drawn from the stage's last per-example evaluation. The report is written last and by rename, so it is either absent, the
- * previous one, or complete, and every plot it names is already in place.
+ * heat map ({@link EvaluationHeatMap}), drawn from the stage's last per-example evaluation. The
+ * report is written last and by rename, so it is either absent, the previous one, or complete,
+ * and every plot it names is already in place.
  */
 public final class RunReport {
     /** The report's file name inside a run folder. */

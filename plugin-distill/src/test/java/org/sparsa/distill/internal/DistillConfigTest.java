@@ -69,5 +69,7 @@ class DistillConfigTest {
         assertEquals("weight", failingKey(config));
         config.put("teachers", List.of(Map.of("stage", "a", "task", Map.of("config", Map.of()))));
         assertEquals("id", failingKey(config));
+        config.put("teachers", List.of(Map.of("stage", "a", "run", "runs/\u0000")));
+        assertEquals("run", failingKey(config));
     }
 }

@@ -1,5 +1,7 @@
 package org.sparsa.grpo.internal.rl;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.List;
 import org.sparsa.api.plugin.ConfigException;
 import org.sparsa.api.plugin.PluginConfig;
@@ -48,6 +50,14 @@ record ModelJudgeConfig(String stage, String run, int maxNewTokens, JudgeTemplat
         if (run != null && run.isEmpty()) {
             throw new ConfigException(config.origin(), RUN, "expected a run folder, found an "
                     + "empty string");
+        }
+        if (run != null) {
+            try {
+                Path.of(run);
+            } catch (InvalidPathException e) {
+                throw new ConfigException(config.origin(), RUN, "expected a run folder, found "
+                        + "a path this system cannot open: " + e.getReason());
+            }
         }
         long maxNewTokens = config.integer(MAX_NEW_TOKENS, DEFAULT_MAX_NEW_TOKENS);
         if (maxNewTokens < 1 || maxNewTokens > MOST_NEW_TOKENS) {

@@ -189,6 +189,11 @@ class ModelJudgeTest {
             assertEquals(c.getKey(), e.key(), e.getMessage());
             assertTrue(e.getMessage().contains("judge_config"), e.getMessage());
         }
+        ConfigException nul = assertThrows(ConfigException.class, () -> new RubricReward()
+                .create(PluginConfig.of(Map.of("judge", "model", "judge_config", Map.of("stage",
+                "judge", "run", "runs/\u0000")), "recipe.yaml"), rewards(context)));
+        assertEquals("run", nul.key(), nul.getMessage());
+        assertTrue(nul.getMessage().contains("a path this system cannot open"), nul.getMessage());
     }
 
     @Test

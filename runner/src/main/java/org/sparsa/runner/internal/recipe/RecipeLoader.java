@@ -148,9 +148,9 @@ public final class RecipeLoader {
                 : new PluginRef("", Map.of());
         List<StageSpec> stages = readStages(root, model);
         Section output = root.section("output");
-        String dir = output.string("dir", null);
+        String dir = output.path("dir", null);
         output.rejectUnknown();
-        String resume = root.string("resume", RESUME);
+        String resume = root.path("resume", RESUME);
         if (resume != null && !resume.equals("auto") && !resume.equals("never")
                 && !Files.exists(Path.of(resume))) {
             root.error("resume", "expected auto, never or the path of a checkpoint; no file or "

@@ -1,6 +1,8 @@
 package org.sparsa.runner.internal.recipe;
 
 import java.math.BigInteger;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -98,6 +100,38 @@ final class Section {
             return value.toString();
         }
         return wrong(key, value, "a string", fallback);
+    }
+
+    /**
+     * A string that names a file or folder: refused when this platform cannot make a path of
+     * it (a NUL character, for one), so that the run does not fail later on opening it.
+     */
+    String path(String key, String fallback) {
+        String value = string(key, fallback);
+        if (value == null) {
+            return null;
+        }
+        try {
+            Path.of(value);
+            return value;
+        } catch (InvalidPathException e) {
+            error(key, "expected a file or folder path, found '" + printable(value) + "': "
+                    + e.getReason());
+            return fallback;
+        }
+    }
+
+    /** {@code text} with control characters shown as {@code \\uXXXX} escapes. */
+    private static String printable(String text) {
+        StringBuilder out = new StringBuilder();
+        text.codePoints().forEach(c -> {
+            if (Character.isISOControl(c)) {
+                out.append(String.format("\\u%04x", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
     }
 
     /** A string that must be one of {@code choices}. */

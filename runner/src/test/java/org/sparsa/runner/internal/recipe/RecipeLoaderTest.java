@@ -91,6 +91,17 @@ class RecipeLoaderTest {
     }
 
     @Test
+    void pathsThisPlatformCannotOpenAreRefusedWithTheCharacterShown() {
+        // YAML's double-quoted "\0" is a NUL character.
+        List<String> errors = errors(SMALL + "resume: \"a\\0b\"\noutput: {dir: \"runs/\\0\"}\n");
+        assertEquals(2, errors.size(), errors.toString());
+        assertEquals("resume: expected a file or folder path, found 'a\\u0000b': Nul character "
+                + "not allowed (recipe.yaml line 15)", errors.get(0));
+        assertTrue(errors.get(1).startsWith("output.dir: expected a file or folder path, found "
+                + "'runs/\\u0000'"), errors.toString());
+    }
+
+    @Test
     void unknownKeysNameTheLineAndSuggestTheNearest() {
         String text = SMALL.replace("  heads: 4\n", "  heads: 4\n  dimm: 3\n")
                 .replace("    steps: 300\n", "    stpes: 300\n");

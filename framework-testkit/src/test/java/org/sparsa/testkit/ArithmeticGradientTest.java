@@ -84,6 +84,11 @@ class ArithmeticGradientTest {
                 .check(ops.tensor(x, 2, 4));
     }
 
+    @EachBackend
+    void swiglu(Ops ops) {
+        check(ops, ops::swiglu, uniform(ops, 5, -3, 3, 2, 4), random(ops, 6, 2, 4));
+    }
+
     private static void check(Ops ops, BinaryOperator<Variable> f, Tensor a, Tensor b) {
         OpGradientCheck.of(ops, in -> f.apply(in.get(0), in.get(1))).check(a, b);
     }

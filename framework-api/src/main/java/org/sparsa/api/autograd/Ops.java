@@ -103,6 +103,15 @@ public interface Ops {
     /** {@code 1 / (1 + e^-x)}. */
     Variable sigmoid(Variable x);
 
+    /**
+     * {@code silu(gate) * up} element-wise, the gated unit of a SwiGLU feed-forward layer, as
+     * one fused op: the same values and gradients as {@code mul(silu(gate), up)} without the
+     * intermediate tensor. {@code gate} and {@code up} have the same shape.
+     *
+     * @since 1.2
+     */
+    Variable swiglu(Variable gate, Variable up);
+
     // --- reductions and normalisation ---------------------------------------------------------
 
     /** Softmax along {@code axis} (max-subtracted, so large inputs do not overflow). */

@@ -2,7 +2,7 @@
  * Autograd: variables that carry gradients and custom differentiable functions.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.sparsa.api.autograd;
 
 import org.osgi.annotation.bundle.Export;

@@ -31,6 +31,7 @@ import org.sparsa.core.autograd.internal.ScatterAddOp;
 import org.sparsa.core.autograd.internal.SliceOp;
 import org.sparsa.core.autograd.internal.SoftmaxOp;
 import org.sparsa.core.autograd.internal.SumOp;
+import org.sparsa.core.autograd.internal.SwiGluOp;
 import org.sparsa.core.autograd.internal.TensorVariable;
 import org.sparsa.core.autograd.internal.UnaryOp;
 import org.sparsa.core.compute.Backend;
@@ -179,6 +180,11 @@ public final class Autograd implements Ops {
     @Override
     public Variable sigmoid(Variable x) {
         return UnaryOp.apply(engine, UnaryFunction.SIGMOID, x);
+    }
+
+    @Override
+    public Variable swiglu(Variable gate, Variable up) {
+        return SwiGluOp.apply(engine, gate, up);
     }
 
     // --- reductions and normalisation -----------------------------------------------------------

@@ -29,6 +29,19 @@ public interface Backend extends AutoCloseable {
     void mapBackward(UnaryFunction f, float[] x, float[] y, float[] dy, float[] dx);
 
     /**
+     * {@code y = silu(gate) * up} element-wise, rounded as {@link #map} {@code SILU} followed by
+     * {@link #binary} {@code MUL}, so that the fused op and the two-op chain agree bit for bit.
+     */
+    void swiglu(float[] gate, float[] up, float[] y);
+
+    /**
+     * The gradients of {@link #swiglu}: {@code dUp = dy * silu(gate)} and
+     * {@code dGate = (dy * up) * silu'(gate)}, rounded as the two-op chain's backward;
+     * either output may be null when that gradient is not needed.
+     */
+    void swigluBackward(float[] gate, float[] up, float[] dy, float[] dGate, float[] dUp);
+
+    /**
      * {@code out = f(a, b)} element-wise with NumPy broadcasting: {@code aShape} and
      * {@code bShape} have the rank of {@code outShape} (size-1 axes repeat).
      */

@@ -136,6 +136,33 @@ public final class JavaBackend implements Backend {
         });
     }
 
+    @Override
+    public void swiglu(float[] gate, float[] up, float[] y) {
+        blocks(gate.length, 8, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float silu = (float) (gate[i] * sigmoid(gate[i]));
+                y[i] = silu * up[i];
+            }
+        });
+    }
+
+    @Override
+    public void swigluBackward(float[] gate, float[] up, float[] dy, float[] dGate,
+            float[] dUp) {
+        blocks(gate.length, 8, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double s = sigmoid(gate[i]);
+                if (dUp != null) {
+                    dUp[i] = dy[i] * (float) (gate[i] * s);
+                }
+                if (dGate != null) {
+                    float dSilu = dy[i] * up[i];
+                    dGate[i] = (float) (dSilu * s * (1 + gate[i] * (1 - s)));
+                }
+            }
+        });
+    }
+
     private static double sigmoid(float x) {
         return 1.0 / (1.0 + Math.exp(-(double) x));
     }

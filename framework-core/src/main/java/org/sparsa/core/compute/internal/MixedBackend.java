@@ -65,6 +65,17 @@ public final class MixedBackend implements Backend {
     }
 
     @Override
+    public void swiglu(float[] gate, float[] up, float[] y) {
+        elementwise.swiglu(gate, up, y);
+    }
+
+    @Override
+    public void swigluBackward(float[] gate, float[] up, float[] dy, float[] dGate,
+            float[] dUp) {
+        elementwise.swigluBackward(gate, up, dy, dGate, dUp);
+    }
+
+    @Override
     public void binary(BinaryFunction f, float[] a, int[] aShape, float[] b, int[] bShape,
             float[] out, int[] outShape) {
         elementwise.binary(f, a, aShape, b, bShape, out, outShape);

@@ -88,9 +88,9 @@ public final class MoeFeedForward {
 
     /** {@code down(silu(gate(x)) * up(x))} with the weights under {@code prefix}. */
     public static Variable swiglu(Ops ops, Parameters mlp, String prefix, Variable x) {
-        Variable gate = ops.silu(linear(ops, x, mlp.get(prefix + "gate_proj.weight")));
+        Variable gate = linear(ops, x, mlp.get(prefix + "gate_proj.weight"));
         Variable up = linear(ops, x, mlp.get(prefix + "up_proj.weight"));
-        return linear(ops, ops.mul(gate, up), mlp.get(prefix + "down_proj.weight"));
+        return linear(ops, ops.swiglu(gate, up), mlp.get(prefix + "down_proj.weight"));
     }
 
     /** {@code x Wᵀ} for a weight stored {@code [out, in]}, as Hugging Face stores it. */

@@ -63,6 +63,7 @@ public final class OpenClBackend implements Backend {
     private final List<Kernel> ready = new ArrayList<>();
     private final MatmulKernel matmulKernel;
     private final UnaryKernel unaryKernel = new UnaryKernel();
+    private final SwiGluKernel swiGluKernel = new SwiGluKernel();
     private final BinaryKernel binaryKernel = new BinaryKernel();
     private final ScaleKernel scaleKernel = new ScaleKernel();
     private final AxisSumKernel axisSumKernel = new AxisSumKernel();
@@ -93,6 +94,7 @@ public final class OpenClBackend implements Backend {
             AxisLayout single = new AxisLayout(1, 1, 1);
             prepare(matmulKernel, () -> matmul(MatmulShape.of(1, 1, 1), one, one, new float[1]));
             prepare(unaryKernel, () -> map(UnaryFunction.EXP, one, new float[1]));
+            prepare(swiGluKernel, () -> swiglu(one, one, new float[1]));
             prepare(binaryKernel, () -> binary(BinaryFunction.ADD, one, new int[] {1}, one,
                     new int[] {1}, new float[1], new int[] {1}));
             prepare(scaleKernel, () -> scale(one, 2f, new float[1]));
@@ -236,6 +238,53 @@ public final class OpenClBackend implements Backend {
         unaryKernel.put(x).put(y).put(dy);
         launcher.run(unaryKernel, x.length);
         unaryKernel.get(dx);
+    }
+
+    @Override
+    public synchronized void swiglu(float[] gate, float[] up, float[] y) {
+        requireOpen();
+        requireLength("swiglu: up", up, gate.length);
+        requireLength("swiglu: y", y, gate.length);
+        if (gate.length == 0) {
+            return;
+        }
+        gate = distinct(gate, y);
+        up = distinct(up, y);
+        swiGluKernel.bindForward(gate, up, y);
+        swiGluKernel.put(gate).put(up);
+        launcher.run(swiGluKernel, gate.length);
+        swiGluKernel.get(y);
+    }
+
+    @Override
+    public synchronized void swigluBackward(float[] gate, float[] up, float[] dy,
+            float[] dGate, float[] dUp) {
+        requireOpen();
+        requireLength("swigluBackward: up", up, gate.length);
+        requireLength("swigluBackward: dy", dy, gate.length);
+        if (dGate != null) {
+            requireLength("swigluBackward: dGate", dGate, gate.length);
+        }
+        if (dUp != null) {
+            requireLength("swigluBackward: dUp", dUp, gate.length);
+        }
+        if (gate.length == 0 || dGate == null && dUp == null) {
+            return;
+        }
+        float[] gateOut = dGate != null ? dGate : new float[1];
+        float[] upOut = dUp != null ? dUp : new float[1];
+        gate = distinct(gate, gateOut, upOut);
+        up = distinct(up, gateOut, upOut);
+        dy = distinct(dy, gateOut, upOut);
+        swiGluKernel.bindBackward(gate, up, dy, gateOut, dGate != null, upOut, dUp != null);
+        swiGluKernel.put(gate).put(up).put(dy);
+        launcher.run(swiGluKernel, gate.length);
+        if (dGate != null) {
+            swiGluKernel.get(dGate);
+        }
+        if (dUp != null) {
+            swiGluKernel.get(dUp);
+        }
     }
 
     @Override

@@ -123,6 +123,35 @@ class OpenClBackendAgreementTest {
         assertClose("dx", wantDx, gotDx, 1e-6, 1e-5);
     }
 
+    @ParameterizedTest(name = "size={0} gate={1} up={2}")
+    @CsvSource({
+        "1, true, true", "65, true, true", "1000, true, true",
+        "1000, true, false", "1000, false, true", "1000, false, false",
+    })
+    void swiglu(int size, boolean wantGate, boolean wantUp) {
+        SplittableRandom random = new SplittableRandom(size * 11L + (wantGate ? 1 : 0));
+        float[] gate = uniform(random, size, 6);
+        float[] up = uniform(random, size, 2);
+        float[] dy = uniform(random, size, 1);
+        float[] wantY = new float[size];
+        float[] gotY = new float[size];
+        JAVA.swiglu(gate, up, wantY);
+        opencl.swiglu(gate, up, gotY);
+        assertClose("y", wantY, gotY, 1e-6, 1e-5);
+        float[] wantDGate = wantGate ? new float[size] : null;
+        float[] gotDGate = wantGate ? new float[size] : null;
+        float[] wantDUp = wantUp ? new float[size] : null;
+        float[] gotDUp = wantUp ? new float[size] : null;
+        JAVA.swigluBackward(gate, up, dy, wantDGate, wantDUp);
+        opencl.swigluBackward(gate, up, dy, gotDGate, gotDUp);
+        if (wantGate) {
+            assertClose("dGate", wantDGate, gotDGate, 1e-6, 1e-5);
+        }
+        if (wantUp) {
+            assertClose("dUp", wantDUp, gotDUp, 1e-6, 1e-5);
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1} {2} -> {3}")
     @CsvSource({
         "ADD, 1, 1, 1",

@@ -20,6 +20,8 @@ import org.sparsa.core.compute.MatmulShape;
  * rows of op(a) into strips of {@link MicroKernel#ROWS} rows (a few kilobytes that stay in L1),
  * then runs the {@link MicroKernel} over every strip pair, whose tile of c stays in registers for
  * the whole slice. Rows and columns past the end are packed as zeros and never copied out.
+ * Packed panels and the items' scratch are borrowed from {@link ScratchArrays} and given back
+ * when the product is done, so repeated products of one shape allocate nothing.
  */
 final class Gemm {
     /** Widest panel of op(b). */
@@ -49,10 +51,21 @@ final class Gemm {
     /** Packed floats of op(b) held at once; batch entries are packed this many at a time. */
     private static final long PACKED_LIMIT = 1L << 22;
 
-    private Gemm() {
+    private final Parallel parallel;
+    private final ScratchArrays scratch = new ScratchArrays();
+
+    /** Products split over {@code parallel}'s threads. */
+    Gemm(Parallel parallel) {
+        this.parallel = parallel;
     }
 
-    static void multiply(Parallel parallel, MatmulShape shape, float[] a, float[] b, float[] c) {
+    /** The arrays this instance lends its items, for tests. */
+    ScratchArrays scratch() {
+        return scratch;
+    }
+
+    /** {@code c[i] = op(a[i]) x op(b[i])} for every batch entry {@code i}. */
+    void multiply(MatmulShape shape, float[] a, float[] b, float[] c) {
         int batch = shape.batch();
         int m = shape.m();
         int n = shape.n();
@@ -79,11 +92,11 @@ final class Gemm {
             return;
         }
         if (m <= NARROW && shape.transposeB()) {
-            narrowByDots(parallel, shape, a, b, c);
+            narrowByDots(shape, a, b, c);
             return;
         }
         if (m <= NARROW) {
-            narrow(parallel, shape, a, b, c);
+            narrow(shape, a, b, c);
             return;
         }
         // Panels of equal width (whole strips) rather than full ones and a sliver.
@@ -97,7 +110,7 @@ final class Gemm {
         int rowBlocks = (m + rowsPerItem - 1) / rowsPerItem;
         boolean sharedB = shape.bBatchStride() == 0;
         int group = sharedB ? batch : (int) Math.max(1, Math.min(batch, PACKED_LIMIT / k / n));
-        float[][] sharedPanels = sharedB ? pack(parallel, shape, b, 0, panelWidth) : null;
+        float[][] sharedPanels = sharedB ? pack(shape, b, 0, panelWidth) : null;
         int itemsPerEntry = panels * rowBlocks;
         long work = (long) Math.min(rowsPerItem, m) * panelWidth * k;
         for (int first = 0; first < batch; first += group) {
@@ -105,13 +118,12 @@ final class Gemm {
             float[][][] packed = new float[count][][];
             for (int g = 0; g < count; g++) {
                 packed[g] = sharedB ? sharedPanels
-                        : pack(parallel, shape, b, (first + g) * shape.bBatchStride(),
-                                panelWidth);
+                        : pack(shape, b, (first + g) * shape.bBatchStride(), panelWidth);
             }
             int base = first;
             parallel.forRange(count * itemsPerEntry, work, (from, to) -> {
-                float[] strips = new float[roundUp(rowsPerItem, MR) * KC];
-                float[] tile = new float[roundUp(rowsPerItem, MR) * panelWidth];
+                float[] strips = scratch.borrow(roundUp(rowsPerItem, MR) * KC);
+                float[] tile = scratch.borrow(roundUp(rowsPerItem, MR) * panelWidth);
                 for (int item = from; item < to; item++) {
                     int g = item / itemsPerEntry;
                     int rest = item % itemsPerEntry;
@@ -123,7 +135,23 @@ final class Gemm {
                             panelWidth, panel * panelWidth, r0, Math.min(m, r0 + rowsPerItem), c,
                             entry * m * n, strips, tile);
                 }
+                scratch.giveBack(strips);
+                scratch.giveBack(tile);
             });
+            if (!sharedB) {
+                for (float[][] panelsOfEntry : packed) {
+                    giveBack(panelsOfEntry);
+                }
+            }
+        }
+        if (sharedB) {
+            giveBack(sharedPanels);
+        }
+    }
+
+    private void giveBack(float[][] arrays) {
+        for (float[] array : arrays) {
+            scratch.giveBack(array);
         }
     }
 
@@ -136,14 +164,13 @@ final class Gemm {
      * columns at a time keep eight independent chains of fused multiply-adds in flight, enough
      * to cover their latency.
      */
-    private static void narrowByDots(Parallel parallel, MatmulShape shape, float[] a, float[] b,
-            float[] c) {
+    private void narrowByDots(MatmulShape shape, float[] a, float[] b, float[] c) {
         int m = shape.m();
         int n = shape.n();
         int k = shape.k();
         int perEntry = (n + DOT_COLUMNS - 1) / DOT_COLUMNS;
         parallel.forRange(shape.batch() * perEntry, (long) m * DOT_COLUMNS * k, (from, to) -> {
-            float[] row = new float[k];
+            float[] row = scratch.borrow(k);
             for (int item = from; item < to; item++) {
                 int entry = item / perEntry;
                 int j0 = (item % perEntry) * DOT_COLUMNS;
@@ -197,6 +224,7 @@ final class Gemm {
                     }
                 }
             }
+            scratch.giveBack(row);
         });
     }
 
@@ -204,8 +232,7 @@ final class Gemm {
      * Products of a few rows: items own column chunks of one batch entry and walk {@code k},
      * copying each row of op(b) for the chunk into a buffer and adding it into every row.
      */
-    private static void narrow(Parallel parallel, MatmulShape shape, float[] a, float[] b,
-            float[] c) {
+    private void narrow(MatmulShape shape, float[] a, float[] b, float[] c) {
         int m = shape.m();
         int n = shape.n();
         int k = shape.k();
@@ -214,17 +241,15 @@ final class Gemm {
         chunks = (n + width - 1) / width;
         int perEntry = chunks;
         parallel.forRange(shape.batch() * perEntry, (long) m * width * k, (from, to) -> {
-            float[][] tile = new float[m][width];
-            float[] row = new float[width];
+            float[] tile = scratch.borrow(m * width);
+            float[] row = scratch.borrow(width);
             for (int item = from; item < to; item++) {
                 int entry = item / perEntry;
                 int j0 = (item % perEntry) * width;
                 int w = Math.min(width, n - j0);
                 int aOffset = entry * shape.aBatchStride();
                 int bOffset = entry * shape.bBatchStride();
-                for (int r = 0; r < m; r++) {
-                    Arrays.fill(tile[r], 0f);
-                }
+                Arrays.fill(tile, 0, m * width, 0f);
                 for (int p = 0; p < k; p++) {
                     if (shape.transposeB()) {
                         for (int j = 0; j < w; j++) {
@@ -236,13 +261,15 @@ final class Gemm {
                     for (int r = 0; r < m; r++) {
                         float v = shape.transposeA() ? a[aOffset + p * m + r]
                                 : a[aOffset + r * k + p];
-                        kernel1x1(tile[r], row, w, v);
+                        kernel1x1(tile, r * width, row, w, v);
                     }
                 }
                 for (int r = 0; r < m; r++) {
-                    System.arraycopy(tile[r], 0, c, (entry * m + r) * n + j0, w);
+                    System.arraycopy(tile, r * width, c, (entry * m + r) * n + j0, w);
                 }
             }
+            scratch.giveBack(tile);
+            scratch.giveBack(row);
         });
     }
 
@@ -250,16 +277,16 @@ final class Gemm {
      * op(b) at {@code offset} as panels of {@code width} columns (a multiple of
      * {@link MicroKernel#COLUMNS}): in {@code result[panel]}, strip {@code s} holds step
      * {@code p} at {@code (s * k + p) * COLUMNS}; columns past {@code n} are zeros.
+     * The panels are borrowed from {@link #scratch}.
      */
-    private static float[][] pack(Parallel parallel, MatmulShape shape, float[] b, int offset,
-            int width) {
+    private float[][] pack(MatmulShape shape, float[] b, int offset, int width) {
         int n = shape.n();
         int k = shape.k();
         int panels = (n + width - 1) / width;
         float[][] packed = new float[panels][];
         int stripsPerPanel = width / NR;
         for (int panel = 0; panel < panels; panel++) {
-            packed[panel] = new float[roundUp(Math.min(width, n - panel * width), NR) * k];
+            packed[panel] = scratch.borrow(roundUp(Math.min(width, n - panel * width), NR) * k);
         }
         parallel.forRange(panels * stripsPerPanel, (long) NR * k, (from, to) -> {
             for (int item = from; item < to; item++) {
@@ -283,6 +310,12 @@ final class Gemm {
                         for (int p = 0; p < k; p++) {
                             into[base + p * NR + j] = b[at + p];
                         }
+                    }
+                }
+                if (w < NR) {
+                    // A borrowed panel holds old values where the last strip runs past n.
+                    for (int p = 0; p < k; p++) {
+                        Arrays.fill(into, base + p * NR + w, base + (p + 1) * NR, 0f);
                     }
                 }
             }
@@ -337,9 +370,9 @@ final class Gemm {
         }
     }
 
-    private static void kernel1x1(float[] c0, float[] b0, int width, float a0) {
+    private static void kernel1x1(float[] c, int offset, float[] b0, int width, float a0) {
         for (int j = 0; j < width; j++) {
-            c0[j] = Math.fma(a0, b0[j], c0[j]);
+            c[offset + j] = Math.fma(a0, b0[j], c[offset + j]);
         }
     }
 

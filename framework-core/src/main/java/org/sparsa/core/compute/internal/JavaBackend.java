@@ -36,6 +36,7 @@ public final class JavaBackend implements Backend {
     private static final int BLOCK = 1 << 13;
 
     private final Parallel parallel;
+    private final Gemm gemm;
 
     /** A backend on the shared pool of one thread per core. */
     public JavaBackend() {
@@ -45,6 +46,7 @@ public final class JavaBackend implements Backend {
     /** A backend on {@code pool} (tests compare pools of different sizes). */
     JavaBackend(ForkJoinPool pool) {
         this.parallel = new Parallel(pool);
+        this.gemm = new Gemm(parallel);
     }
 
     @Override
@@ -60,7 +62,7 @@ public final class JavaBackend implements Backend {
 
     @Override
     public void matmul(MatmulShape shape, float[] a, float[] b, float[] c) {
-        Gemm.multiply(parallel, shape, a, b, c);
+        gemm.multiply(shape, a, b, c);
     }
 
     // ---------------------------------------------------------------- element-wise

@@ -1,11 +1,17 @@
 package org.sparsa.core.compute.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.sparsa.core.compute.internal.TestArrays.assertClose;
 import static org.sparsa.core.compute.internal.TestArrays.assertSameBits;
 import static org.sparsa.core.compute.internal.TestArrays.uniform;
 
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ForkJoinPool;
 import org.junit.jupiter.api.AfterAll;
@@ -83,8 +89,10 @@ class GemmTest {
         float[] multi = new float[batch * m * n];
         Arrays.fill(single, Float.NaN);
         Arrays.fill(multi, Float.NaN);
-        Gemm.multiply(new Parallel(one), shape, a, b, single);
-        Gemm.multiply(new Parallel(many), shape, a, b, multi);
+        new Gemm(new Parallel(one)).multiply(shape, a, b, single);
+        Gemm poisoned = new Gemm(new Parallel(many));
+        lendNaNs(poisoned.scratch());
+        poisoned.multiply(shape, a, b, multi);
 
         assertClose("c", JavaBackendTest.matmul(shape, a, b), multi, 2e-6 * k + 1e-6, 1e-5);
         assertSameBits("1 vs 4 threads", single, multi);
@@ -104,8 +112,8 @@ class GemmTest {
             MatmulShape shape = MatmulShape.of(size, size, size);
             float[] single = new float[size * size];
             float[] multi = new float[size * size];
-            Gemm.multiply(new Parallel(one), shape, a, b, single);
-            Gemm.multiply(new Parallel(many), shape, a, b, multi);
+            new Gemm(new Parallel(one)).multiply(shape, a, b, single);
+            new Gemm(new Parallel(many)).multiply(shape, a, b, multi);
             assertSameBits("1 vs 4 threads at " + size, single, multi);
             float[] plain = new float[size * size];
             Gemm.plain(shape, a, 0, b, 0, plain, 0);
@@ -116,14 +124,62 @@ class GemmTest {
     @Test
     void zeroDepthGivesZeros() {
         float[] c = {1, 2, 3, 4, 5, 6};
-        Gemm.multiply(new Parallel(many), new MatmulShape(1, 2, 3, 0, false, false, 0, 0),
+        new Gemm(new Parallel(many)).multiply(new MatmulShape(1, 2, 3, 0, false, false, 0, 0),
                 new float[0], new float[0], c);
         assertSameBits("c", new float[6], c);
     }
 
     @Test
     void rejectsATooSmallOutput() {
-        assertThrows(IllegalArgumentException.class, () -> Gemm.multiply(new Parallel(many),
-                MatmulShape.of(2, 2, 2), new float[4], new float[4], new float[3]));
+        assertThrows(IllegalArgumentException.class, () -> new Gemm(new Parallel(many))
+                .multiply(MatmulShape.of(2, 2, 2), new float[4], new float[4], new float[3]));
+    }
+
+    @Test
+    void repeatedProductsReuseTheirScratchArrays() {
+        SplittableRandom random = new SplittableRandom(3);
+        MatmulShape shape = new MatmulShape(1, 200, 300, 100, false, true, 0, 0);
+        float[] a = uniform(random, 200 * 100, 1);
+        float[] b = uniform(random, 300 * 100, 1);
+        Gemm gemm = new Gemm(new Parallel(many));
+        gemm.multiply(shape, a, b, new float[200 * 300]);
+        Set<float[]> first = identities(gemm.scratch().keptArrays());
+        assertFalse(first.isEmpty());
+        float[] again = new float[200 * 300];
+        gemm.multiply(shape, a, b, again);
+        // Every array lent the second time came from the first product's leftovers.
+        assertEquals(first, identities(gemm.scratch().keptArrays()));
+        float[] plain = new float[200 * 300];
+        Gemm.plain(shape, a, 0, b, 0, plain, 0);
+        assertSameBits("second product", plain, again);
+    }
+
+    @Test
+    void scratchKeepsAtMostItsLimit() {
+        ScratchArrays scratch = new ScratchArrays();
+        int quarter = (int) (ScratchArrays.KEPT_BYTES / Float.BYTES / 4);
+        for (int i = 0; i < 6; i++) {
+            scratch.giveBack(new float[quarter]);
+        }
+        assertEquals(4, scratch.keptArrays().size());
+        scratch.giveBack(new float[5 * quarter]);
+        assertEquals(4, scratch.keptArrays().size());
+        assertEquals(quarter, scratch.borrow(10).length);
+        assertEquals(2 * quarter, scratch.borrow(2 * quarter).length);
+    }
+
+    /** Arrays of NaNs of many sizes, so that a kernel reading scratch it did not write fails. */
+    private static void lendNaNs(ScratchArrays scratch) {
+        for (int size = 16; size <= 1 << 20; size *= 4) {
+            float[] array = new float[size + 3];
+            Arrays.fill(array, Float.NaN);
+            scratch.giveBack(array);
+        }
+    }
+
+    private static Set<float[]> identities(List<float[]> arrays) {
+        Set<float[]> set = Collections.newSetFromMap(new IdentityHashMap<>());
+        set.addAll(arrays);
+        return set;
     }
 }

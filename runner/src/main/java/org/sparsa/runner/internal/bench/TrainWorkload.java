@@ -16,7 +16,9 @@ import org.sparsa.core.train.TrainStep;
  * next-token cross-entropy, backward and an AdamW step ({@link TrainStep}). The optimiser is the
  * baseline's: PyTorch's AdamW defaults (betas 0.9/0.999, eps 1e-8, weight decay 0.01) at lr
  * 3e-4, no clipping. Records {@code T}, {@code layers}, {@code dim}, {@code seconds_per_step},
- * {@code tokens_per_second} ({@code T / seconds_per_step}) and {@code params}.
+ * {@code tokens_per_second} ({@code T / seconds_per_step}), {@code params} and
+ * {@code gc_share}, the share of the step's wall time the garbage collectors report over
+ * {@link #GC_STEPS} further steps (what the step's allocations cost).
  *
  * @param plugins the attention plugin ids, one model each
  * @param lengths the values of {@code T}; the baseline's is 1024
@@ -28,6 +30,8 @@ public record TrainWorkload(List<String> plugins, List<Integer> lengths, BenchMo
     public static final List<Integer> BASELINE_LENGTHS = List.of(1024);
     private static final double LEARNING_RATE = 3e-4;
     private static final double TORCH_WEIGHT_DECAY = 0.01;
+    /** Steps over which {@code gc_share} is measured, after the timed ones. */
+    static final int GC_STEPS = 3;
 
     public TrainWorkload {
         plugins = List.copyOf(plugins);
@@ -64,7 +68,9 @@ public record TrainWorkload(List<String> plugins, List<Integer> lengths, BenchMo
                 TrainStep step = new TrainStep(optimizer,
                         LearningRateSchedule.constant(LEARNING_RATE), Double.POSITIVE_INFINITY);
                 IntTensor tokens = tokens(context, length);
-                double seconds = timer.seconds(() -> () -> step.run(1, i -> llama.loss(tokens)));
+                Runnable oneStep = () -> step.run(1, i -> llama.loss(tokens));
+                double seconds = timer.seconds(() -> oneStep);
+                double gcShare = CollectorShare.of(oneStep, GC_STEPS);
                 sink.accept(Measurement.of(name(), context.backendName())
                         .with(Measurement.PLUGIN, id)
                         .with("T", length)
@@ -72,7 +78,8 @@ public record TrainWorkload(List<String> plugins, List<Integer> lengths, BenchMo
                         .with("dim", model.dim())
                         .with("seconds_per_step", seconds)
                         .with("tokens_per_second", length / seconds)
-                        .with("params", llama.parameters().valueCount()));
+                        .with("params", llama.parameters().valueCount())
+                        .with("gc_share", gcShare));
             }
         }
     }

@@ -146,7 +146,7 @@ class BenchCommandTest {
 
         JsonNode train = lines.get(1);
         assertEquals(Set.of("bench", "backend", "plugin", "T", "layers", "dim",
-                "seconds_per_step", "tokens_per_second", "params"), fields(train));
+                "seconds_per_step", "tokens_per_second", "params", "gc_share"), fields(train));
         assertEquals(16, train.get("T").asInt());
         assertEquals(1, train.get("layers").asInt());
         assertEquals(dim, train.get("dim").asInt());
@@ -157,6 +157,8 @@ class BenchCommandTest {
         // norms, q/k/v/o and the three SwiGLU matrices.
         long params = 2L * vocab * dim + dim + 2L * dim + 4L * dim * dim + 3L * dim * ffn;
         assertEquals(params, train.get("params").asLong());
+        double gcShare = train.get("gc_share").asDouble();
+        assertTrue(gcShare >= 0 && gcShare <= 1, "gc_share " + gcShare);
 
         JsonNode decode = lines.get(2);
         assertEquals(Set.of("bench", "backend", "plugin", "prompt", "new_tokens", "seconds",

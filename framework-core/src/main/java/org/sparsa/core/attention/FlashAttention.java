@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
+import org.sparsa.core.compute.internal.MicroKernel;
 
 /**
  * Full attention for real sizes: float32 tensors, tiled in the manner of FlashAttention so that
@@ -24,13 +25,15 @@ import java.util.function.IntConsumer;
  * threads. Keys that the causal mask or the window hide are never visited, so causal attention
  * does about half the work of unmasked attention.
  *
- * <p><b>Speed.</b> The JIT vectorises a loop only when every array in it is indexed by the
- * loop variable itself, and long loops pay their set-up once: so the blocks are laid out for long
- * inner loops over one index. The forward holds its queries transposed ({@code [D][rows]}) and
- * runs every step, from the score products through the online softmax to the output update,
- * along the 256 query rows of its block; the backward holds its keys and values transposed and
- * runs along the 256 keys of its block, except for dq, which runs along D. The kernels are
- * small fused multiply-add loops in which three output rows share every load (the shape C2
+ * <p><b>Speed.</b> The forward's two products per key tile, the scores and the output update,
+ * run on the matrix product's {@link MicroKernel} (Vector API, a tile of results held in
+ * registers for the whole depth): the keys and values are packed into its strips once per call,
+ * a block's queries once per block, and the online softmax's rescaling of the output is folded
+ * into the product's load of its tile. Everything else runs along the 256 query rows of the
+ * block. The backward holds its keys and values transposed and runs along the 256 keys of its
+ * block, except for dq, which runs along D: the JIT vectorises a loop only when every array in
+ * it is indexed by the loop variable itself, and long loops pay their set-up once. Its kernels
+ * are small fused multiply-add loops in which three output rows share every load (the shape C2
  * vectorises best; bigger bodies it leaves scalar). The exponential is a vectorisable
  * polynomial ({@link VectorExp#exp(float[], int, int, float, float[])}) rather than a call to
  * {@code Math.exp} per score.
@@ -45,6 +48,10 @@ import java.util.function.IntConsumer;
  * the log-sum-exp {@code [T, Hq]}.
  */
 public final class FlashAttention {
+    /** Rows of the micro-kernel's tile: keys in the score product, dimensions in the output's. */
+    private static final int MR = MicroKernel.ROWS;
+    /** Columns of the micro-kernel's tile: query rows in both products. */
+    private static final int NR = MicroKernel.COLUMNS;
     /**
      * Query rows per forward item, the length of the forward's inner loops. With D = 64 the
      * transposed queries and output accumulators of a block are 64 KiB each and stay in the L2
@@ -116,15 +123,15 @@ public final class FlashAttention {
     static Result forward(FullAttentionSpec spec, float[] q, float[] k, float[] v,
             ForkJoinPool pool) {
         spec.requireInputs(q.length, k.length, v.length);
-        float[][] kRows = rows(spec, k, spec.kvHeads(), 1f);
-        float[][] vRows = rows(spec, v, spec.kvHeads(), 1f);
+        float[] keyStrips = keyStrips(spec, k);
+        float[] valueStrips = valueStrips(spec, v);
         float[] o = new float[spec.querySize()];
         float[] lse = new float[spec.rowCount()];
         int blocks = ceilDiv(spec.length(), FORWARD_QUERIES);
         int heads = spec.queryHeads();
         // Later blocks see more keys; handing them out first evens the load.
         run(pool, heads * blocks, item -> forwardBlock(spec, item % heads,
-                blocks - 1 - item / heads, q, kRows, vRows, o, lse));
+                blocks - 1 - item / heads, q, keyStrips, valueStrips, o, lse));
         return new Result(o, lse);
     }
 
@@ -152,32 +159,43 @@ public final class FlashAttention {
 
     /**
      * Output rows of query block {@code block}, head {@code h}. Everything runs along the rows
-     * of the block: scores {@code s[j][r]} of key {@code j} against row {@code r}, their
+     * of the block: scores {@code p[j][r]} of key {@code j} against row {@code r}, their
      * running maximum and sum per row, and the output accumulators, transposed as
-     * {@code acc[d][r]}.
+     * {@code acc[d * rows + r]}. Both products of a key tile, the scores {@code K Qᵀ} and the
+     * output update {@code Vᵀ Pᵀ}, are matrix products of packed strips on the
+     * {@link MicroKernel}, whose tile of results stays in registers along the whole depth; the
+     * keys and values come packed ({@link #keyStrips}, {@link #valueStrips}).
      */
     private static void forwardBlock(FullAttentionSpec spec, int h, int block, float[] q,
-            float[][] kRows, float[][] vRows, float[] o, float[] lse) {
+            float[] keyStrips, float[] valueStrips, float[] o, float[] lse) {
         int dim = spec.headDim();
         int heads = spec.queryHeads();
         int length = spec.length();
         int g = spec.kvHeadOf(h);
         int t0 = block * FORWARD_QUERIES;
         int rows = Math.min(length, t0 + FORWARD_QUERIES) - t0;
+        // Rows and output dimensions padded to whole strips of the micro-kernel's tile.
+        int paddedRows = roundUp(rows, NR);
+        int paddedDim = roundUp(dim, MR);
         float scale = (float) spec.scale();
-        float[][] queries = new float[dim][rows];
+        // Qᵀ as strips of 16 rows, step d at (strip * dim + d) * 16; padded rows are zeros.
+        float[] queries = new float[paddedRows * dim];
         for (int r = 0; r < rows; r++) {
             int in = ((t0 + r) * heads + h) * dim;
+            int at = r / NR * dim * NR + r % NR;
             for (int d = 0; d < dim; d++) {
-                queries[d][r] = q[in + d] * scale;
+                queries[at + d * NR] = q[in + d] * scale;
             }
         }
-        float[][] acc = new float[dim][rows];
-        float[][] p = new float[FORWARD_KEYS][rows];
+        float[] acc = new float[paddedDim * paddedRows];
+        float[] probabilityStrips = new float[paddedRows * FORWARD_KEYS];
+        float[] scores = new float[FORWARD_KEYS * paddedRows];
+        float[][] p = new float[FORWARD_KEYS][paddedRows];
+        int keyStripsPerHead = ceilDiv(length, MR);
         float[] max = new float[rows];
         Arrays.fill(max, Float.NEGATIVE_INFINITY);
         float[] newMax = new float[rows];
-        float[] alpha = new float[rows];
+        float[] alpha = new float[paddedRows];
         float[] tileSum = new float[rows];
         float[] scratch = new float[rows];
         double[] sum = new double[rows];
@@ -202,28 +220,19 @@ public final class FlashAttention {
             if (lo >= hi) {
                 continue;
             }
-            // Scores three keys at a time over the rows any of them is seen by; each key's
-            // own rows are the ones used.
-            int base = g * length + s0;
-            int j3 = 0;
-            for (; j3 + 3 <= keys; j3 += 3) {
-                int from = rows;
-                int to = 0;
-                for (int j = j3; j < j3 + 3; j++) {
-                    if (first[j] < end[j]) {
-                        from = Math.min(from, first[j]);
-                        to = Math.max(to, end[j]);
-                    }
-                }
-                if (from < to) {
-                    dot3(kRows[base + j3], kRows[base + j3 + 1], kRows[base + j3 + 2], queries,
-                            from, to, p[j3], p[j3 + 1], p[j3 + 2]);
+            int rowFrom = lo / NR;
+            int rowTo = ceilDiv(hi, NR);
+            // Scores: the tile's keys, in strips of six, by Qᵀ.
+            int keyStrip = g * keyStripsPerHead + s0 / MR;
+            for (int ks = 0; ks < ceilDiv(keys, MR); ks++) {
+                for (int rs = rowFrom; rs < rowTo; rs++) {
+                    MicroKernel.update(keyStrips, (keyStrip + ks) * dim * MR, queries,
+                            rs * dim * NR, dim, scores, ks * MR * paddedRows + rs * NR,
+                            paddedRows, true);
                 }
             }
-            for (; j3 < keys; j3++) {
-                if (first[j3] < end[j3]) {
-                    dot(kRows[base + j3], queries, first[j3], end[j3], p[j3]);
-                }
+            for (int j = 0; j < keys; j++) {
+                System.arraycopy(scores, j * paddedRows + lo, p[j], lo, hi - lo);
             }
             System.arraycopy(max, lo, newMax, lo, hi - lo);
             for (int j = 0; j < keys; j++) {
@@ -231,18 +240,20 @@ public final class FlashAttention {
                     maxInPlace(newMax, p[j], first[j], end[j]);
                 }
             }
-            if (!Arrays.equals(max, lo, hi, newMax, lo, hi)) {
+            boolean rescale = !Arrays.equals(max, lo, hi, newMax, lo, hi);
+            if (rescale) {
                 // Earlier terms were weighted against a smaller maximum; bring them in line
-                // (rows whose maximum stayed get exactly e^0 = 1).
+                // (rows whose maximum stayed get exactly e^0 = 1, and so do the rows of the
+                // strips that see no key of the tile). The output's share is applied as the
+                // product below loads its tile.
                 for (int r = lo; r < hi; r++) {
                     alpha[r] = newMax[r] == max[r] ? 0f : max[r] - newMax[r];
                 }
                 VectorExp.exp(alpha, lo, hi, 0f, scratch);
+                Arrays.fill(alpha, rowFrom * NR, lo, 1f);
+                Arrays.fill(alpha, hi, rowTo * NR, 1f);
                 for (int r = lo; r < hi; r++) {
                     sum[r] *= alpha[r];
-                }
-                for (int d = 0; d < dim; d++) {
-                    multiplyInPlace(acc[d], alpha, lo, hi);
                 }
                 System.arraycopy(newMax, lo, max, lo, hi - lo);
             }
@@ -261,23 +272,34 @@ public final class FlashAttention {
             for (int r = lo; r < hi; r++) {
                 sum[r] += tileSum[r];
             }
-            int j = 0;
-            for (; j + 4 <= keys; j += 4) {
-                int from = Math.min(Math.min(first[j], first[j + 1]),
-                        Math.min(first[j + 2], first[j + 3]));
-                int to = Math.max(Math.max(end[j], end[j + 1]), Math.max(end[j + 2], end[j + 3]));
-                rank4Update(acc, vRows[base + j], vRows[base + j + 1], vRows[base + j + 2],
-                        vRows[base + j + 3], p[j], p[j + 1], p[j + 2], p[j + 3],
-                        Math.max(from, lo), Math.min(to, hi));
+            // Output: Vᵀ of the tile in strips of six dimensions by Pᵀ in strips of 16 rows.
+            // Rows of those strips outside [lo, hi) take zeros, which leave their accumulators
+            // as they are.
+            for (int j = 0; j < keys; j++) {
+                Arrays.fill(p[j], rowFrom * NR, lo, 0f);
+                Arrays.fill(p[j], hi, rowTo * NR, 0f);
+                for (int rs = rowFrom; rs < rowTo; rs++) {
+                    System.arraycopy(p[j], rs * NR, probabilityStrips, (rs * keys + j) * NR, NR);
+                }
             }
-            for (; j < keys; j++) {
-                rank1Update(acc, vRows[base + j], p[j], first[j], end[j]);
+            for (int ds = 0; ds < paddedDim / MR; ds++) {
+                int valueStrip = ((g * (paddedDim / MR) + ds) * length + s0) * MR;
+                for (int rs = rowFrom; rs < rowTo; rs++) {
+                    int at = ds * MR * paddedRows + rs * NR;
+                    if (rescale) {
+                        MicroKernel.scaleAndUpdate(valueStrips, valueStrip, probabilityStrips,
+                                rs * keys * NR, keys, acc, at, paddedRows, alpha, rs * NR);
+                    } else {
+                        MicroKernel.update(valueStrips, valueStrip, probabilityStrips,
+                                rs * keys * NR, keys, acc, at, paddedRows, false);
+                    }
+                }
             }
         }
         for (int r = 0; r < rows; r++) {
             int out = ((t0 + r) * heads + h) * dim;
             for (int d = 0; d < dim; d++) {
-                o[out + d] = (float) (acc[d][r] / sum[r]);
+                o[out + d] = (float) (acc[d * paddedRows + r] / sum[r]);
             }
             lse[(t0 + r) * heads + h] = (float) (max[r] + Math.log(sum[r]));
         }
@@ -818,13 +840,6 @@ public final class FlashAttention {
         }
     }
 
-    /** {@code y[i] *= x[i]}. */
-    private static void multiplyInPlace(float[] y, float[] x, int from, int to) {
-        for (int i = from; i < to; i++) {
-            y[i] *= x[i];
-        }
-    }
-
     /** {@code y += factor * x}. */
     private static void addScaled(float[] y, float[] x, float factor) {
         for (int d = 0; d < y.length; d++) {
@@ -850,6 +865,51 @@ public final class FlashAttention {
     }
 
     /**
+     * The keys {@code [T, Hkv, D]} packed for the forward's score products: per kv head, strips
+     * of {@link #MR} consecutive keys, each laid out dimension by dimension
+     * ({@code [head][s / MR][d][s % MR]}); keys past {@code T} are zeros.
+     */
+    private static float[] keyStrips(FullAttentionSpec spec, float[] k) {
+        int length = spec.length();
+        int heads = spec.kvHeads();
+        int dim = spec.headDim();
+        int perHead = ceilDiv(length, MR);
+        float[] out = new float[heads * perHead * dim * MR];
+        for (int g = 0; g < heads; g++) {
+            for (int s = 0; s < length; s++) {
+                int in = (s * heads + g) * dim;
+                int at = (g * perHead + s / MR) * dim * MR + s % MR;
+                for (int d = 0; d < dim; d++) {
+                    out[at + d * MR] = k[in + d];
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The values {@code [T, Hkv, D]} packed for the forward's output products: per kv head,
+     * strips of {@link #MR} dimensions, each laid out key by key
+     * ({@code [head][d / MR][s][d % MR]}); dimensions past {@code D} are zeros.
+     */
+    private static float[] valueStrips(FullAttentionSpec spec, float[] v) {
+        int length = spec.length();
+        int heads = spec.kvHeads();
+        int dim = spec.headDim();
+        int strips = ceilDiv(dim, MR);
+        float[] out = new float[heads * strips * length * MR];
+        for (int g = 0; g < heads; g++) {
+            for (int s = 0; s < length; s++) {
+                int in = (s * heads + g) * dim;
+                for (int d = 0; d < dim; d++) {
+                    out[((g * strips + d / MR) * length + s) * MR + d % MR] = v[in + d];
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * Per-head copies of a {@code [T, H, D]} tensor, one {@code float[D]} per head and position
      * ({@code rows[head * T + t]}), each multiplied by {@code factor}. Separate arrays, each
      * indexed from 0, let the JIT see that an inner loop's reads and writes line up.
@@ -869,6 +929,10 @@ public final class FlashAttention {
             }
         }
         return out;
+    }
+
+    private static int roundUp(int value, int multiple) {
+        return ceilDiv(value, multiple) * multiple;
     }
 
     private static int ceilDiv(int a, int b) {

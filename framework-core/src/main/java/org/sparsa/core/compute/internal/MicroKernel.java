@@ -4,7 +4,8 @@ import java.util.Arrays;
 import org.slf4j.LoggerFactory;
 
 /**
- * The innermost step of {@link Gemm}: a tile of {@link #ROWS} rows by {@link #COLUMNS} columns of
+ * The innermost step of {@link Gemm} (and of the attention forward's score and output
+ * products): a tile of {@link #ROWS} rows by {@link #COLUMNS} columns of
  * {@code c} takes {@code depth} rank-one updates from packed slices of op(a) and op(b),
  * {@code t[i][j] = fma(a[p][i], b[p][j], t[i][j])} for {@code p} ascending.
  *
@@ -13,11 +14,11 @@ import org.slf4j.LoggerFactory;
  * Vector API), {@link #scalar} is the same arithmetic in plain loops, used where that API is not
  * available.
  */
-final class MicroKernel {
+public final class MicroKernel {
     /** Rows of the tile: six rows of two vectors keep twelve accumulators in registers. */
-    static final int ROWS = 6;
+    public static final int ROWS = 6;
     /** Columns of the tile: two vectors of eight floats. */
-    static final int COLUMNS = 16;
+    public static final int COLUMNS = 16;
     /**
      * Whether {@link #update} runs {@link VectorMicroKernel}: the Vector API is there and has
      * eight-float vectors. Kept here, not there, because loading that class needs the API.
@@ -27,8 +28,9 @@ final class MicroKernel {
     static {
         if (!VECTOR) {
             // C2 does not vectorise the scalar loop's fused multiply-adds: about 20 times slower.
-            LoggerFactory.getLogger(MicroKernel.class).warn("Matrix products run without the "
-                    + "Vector API, about 20 times slower; start the JVM with --add-modules "
+            LoggerFactory.getLogger(MicroKernel.class).warn("Matrix products and the attention "
+                    + "forward run without the Vector API, about 20 and 10 times slower; start "
+                    + "the JVM with --add-modules "
                     + "jdk.incubator.vector (bin/sparsa does) on a machine with 256-bit vectors");
         }
     }
@@ -41,22 +43,41 @@ final class MicroKernel {
      * {@link #ROWS} values per step, and {@code b[bo..]}, {@link #COLUMNS} values per step; a tile
      * that starts from zero is not read.
      */
-    static void update(float[] a, int ao, float[] b, int bo, int depth, float[] tile, int t,
-            int stride, boolean fromZero) {
+    public static void update(float[] a, int ao, float[] b, int bo, int depth, float[] tile,
+            int t, int stride, boolean fromZero) {
         if (VECTOR) {
-            VectorMicroKernel.update(a, ao, b, bo, depth, tile, t, stride, fromZero);
+            VectorMicroKernel.update(a, ao, b, bo, depth, tile, t, stride, fromZero, null, 0);
         } else {
-            scalar(a, ao, b, bo, depth, tile, t, stride, fromZero);
+            scalar(a, ao, b, bo, depth, tile, t, stride, fromZero, null, 0);
+        }
+    }
+
+    /**
+     * {@link #update} of a tile that is first multiplied, column by column, by
+     * {@code columnScale[so..]} ({@link #COLUMNS} values): the online softmax's rescaling of
+     * earlier terms, folded into the load of the tile.
+     */
+    public static void scaleAndUpdate(float[] a, int ao, float[] b, int bo, int depth,
+            float[] tile, int t, int stride, float[] columnScale, int so) {
+        if (VECTOR) {
+            VectorMicroKernel.update(a, ao, b, bo, depth, tile, t, stride, false, columnScale,
+                    so);
+        } else {
+            scalar(a, ao, b, bo, depth, tile, t, stride, false, columnScale, so);
         }
     }
 
     /** The reference: what {@link VectorMicroKernel} computes, one element at a time. */
     static void scalar(float[] a, int ao, float[] b, int bo, int depth, float[] tile, int t,
-            int stride, boolean fromZero) {
+            int stride, boolean fromZero, float[] columnScale, int so) {
         for (int i = 0; i < ROWS; i++) {
             int row = t + i * stride;
             if (fromZero) {
                 Arrays.fill(tile, row, row + COLUMNS, 0f);
+            } else if (columnScale != null) {
+                for (int j = 0; j < COLUMNS; j++) {
+                    tile[row + j] *= columnScale[so + j];
+                }
             }
             for (int p = 0; p < depth; p++) {
                 float x = a[ao + p * ROWS + i];

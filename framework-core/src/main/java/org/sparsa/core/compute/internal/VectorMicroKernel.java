@@ -22,7 +22,7 @@ final class VectorMicroKernel {
     }
 
     static void update(float[] a, int ao, float[] b, int bo, int depth, float[] tile, int t,
-            int stride, boolean fromZero) {
+            int stride, boolean fromZero, float[] columnScale, int so) {
         int t0 = t;
         int t1 = t0 + stride;
         int t2 = t1 + stride;
@@ -68,6 +68,22 @@ final class VectorMicroKernel {
             c41 = FloatVector.fromArray(S, tile, t4 + 8);
             c50 = FloatVector.fromArray(S, tile, t5);
             c51 = FloatVector.fromArray(S, tile, t5 + 8);
+            if (columnScale != null) {
+                FloatVector s0 = FloatVector.fromArray(S, columnScale, so);
+                FloatVector s1 = FloatVector.fromArray(S, columnScale, so + 8);
+                c00 = c00.mul(s0);
+                c01 = c01.mul(s1);
+                c10 = c10.mul(s0);
+                c11 = c11.mul(s1);
+                c20 = c20.mul(s0);
+                c21 = c21.mul(s1);
+                c30 = c30.mul(s0);
+                c31 = c31.mul(s1);
+                c40 = c40.mul(s0);
+                c41 = c41.mul(s1);
+                c50 = c50.mul(s0);
+                c51 = c51.mul(s1);
+            }
         }
         int end = bo + depth * MicroKernel.COLUMNS;
         for (int bp = bo, ap = ao; bp < end; bp += MicroKernel.COLUMNS,

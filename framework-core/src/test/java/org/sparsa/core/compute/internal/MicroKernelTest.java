@@ -24,14 +24,41 @@ class MicroKernelTest {
         int stride = 40;
         float[] a = values(random, 5 + depth * MicroKernel.ROWS);
         float[] b = values(random, 3 + depth * MicroKernel.COLUMNS);
-        for (boolean fromZero : new boolean[] {true, false}) {
+        float[] columnScale = values(random, 2 + MicroKernel.COLUMNS);
+        for (int mode = 0; mode < 3; mode++) {
+            boolean fromZero = mode == 0;
+            float[] scale = mode == 2 ? columnScale : null;
             float[] start = values(random, 8 + MicroKernel.ROWS * stride);
             float[] vector = start.clone();
             float[] scalar = start.clone();
-            VectorMicroKernel.update(a, 5, b, 3, depth, vector, 8, stride, fromZero);
-            MicroKernel.scalar(a, 5, b, 3, depth, scalar, 8, stride, fromZero);
-            assertSameBits("tile, from zero " + fromZero, scalar, vector);
+            VectorMicroKernel.update(a, 5, b, 3, depth, vector, 8, stride, fromZero, scale, 2);
+            MicroKernel.scalar(a, 5, b, 3, depth, scalar, 8, stride, fromZero, scale, 2);
+            assertSameBits("tile, mode " + mode, scalar, vector);
         }
+    }
+
+    @Test
+    void aScaledTileIsTheTileTimesItsColumnsScaleThenUpdated() {
+        SplittableRandom random = new SplittableRandom(5);
+        int depth = 9;
+        int stride = 20;
+        float[] a = values(random, depth * MicroKernel.ROWS);
+        float[] b = values(random, depth * MicroKernel.COLUMNS);
+        float[] columnScale = values(random, MicroKernel.COLUMNS);
+        float[] start = values(random, MicroKernel.ROWS * stride);
+        float[] scaled = start.clone();
+        MicroKernel.scaleAndUpdate(a, 0, b, 0, depth, scaled, 0, stride, columnScale, 0);
+        float[] want = start.clone();
+        for (int i = 0; i < MicroKernel.ROWS; i++) {
+            for (int j = 0; j < MicroKernel.COLUMNS; j++) {
+                float t = want[i * stride + j] * columnScale[j];
+                for (int p = 0; p < depth; p++) {
+                    t = Math.fma(a[p * MicroKernel.ROWS + i], b[p * MicroKernel.COLUMNS + j], t);
+                }
+                want[i * stride + j] = t;
+            }
+        }
+        assertSameBits("scaled tile", want, scaled);
     }
 
     private static float[] values(SplittableRandom random, int size) {

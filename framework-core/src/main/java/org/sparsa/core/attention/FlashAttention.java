@@ -25,18 +25,18 @@ import org.sparsa.core.compute.internal.MicroKernel;
  * threads. Keys that the causal mask or the window hide are never visited, so causal attention
  * does about half the work of unmasked attention.
  *
- * <p><b>Speed.</b> The forward's two products per key tile, the scores and the output update,
- * run on the matrix product's {@link MicroKernel} (Vector API, a tile of results held in
- * registers for the whole depth): the keys and values are packed into its strips once per call,
- * a block's queries once per block, and the online softmax's rescaling of the output is folded
- * into the product's load of its tile. Everything else runs along the 256 query rows of the
- * block. The backward holds its keys and values transposed and runs along the 256 keys of its
- * block, except for dq, which runs along D: the JIT vectorises a loop only when every array in
- * it is indexed by the loop variable itself, and long loops pay their set-up once. Its kernels
- * are small fused multiply-add loops in which three output rows share every load (the shape C2
- * vectorises best; bigger bodies it leaves scalar). The exponential is a vectorisable
- * polynomial ({@link VectorExp#exp(float[], int, int, float, float[])}) rather than a call to
- * {@code Math.exp} per score.
+ * <p><b>Speed.</b> Every product, two per key tile in the forward (scores, output update) and
+ * five per (query tile, key block) pair in the backward (scores, {@code dout . v}, dv, dk, dq),
+ * runs on the matrix product's {@link MicroKernel}: a 6 x 16 tile of results held in vector
+ * registers for the whole depth. Operands are packed into its strips: the forward's keys and
+ * values once per call and a block's queries once per block, the backward's keys and values
+ * once per key block. The online softmax's rescaling of the output is folded into the output
+ * product's load of its tile. The element-wise steps (maximum, exponential, sums, score
+ * gradients) run along the 256 query rows of a forward block and along the keys of a backward
+ * one; the exponential is a vectorisable polynomial
+ * ({@link VectorExp#exp(float[], int, int, float, float[])}) rather than a call to
+ * {@code Math.exp} per score. Without the Vector API the micro-kernel's plain loops give the same
+ * bits, many times slower.
  *
  * <p><b>Precision.</b> Scores, probabilities and accumulators are float. Every product sum is a
  * chain of fused multiply-adds in ascending order, however the loops group them, and queries
@@ -53,23 +53,25 @@ public final class FlashAttention {
     /** Columns of the micro-kernel's tile: query rows in both products. */
     private static final int NR = MicroKernel.COLUMNS;
     /**
-     * Query rows per forward item, the length of the forward's inner loops. With D = 64 the
-     * transposed queries and output accumulators of a block are 64 KiB each and stay in the L2
+     * Query rows per forward item, the length of the forward's element-wise loops. With D = 64
+     * the packed queries and output accumulators of a block are 64 KiB each and stay in the L2
      * cache while the keys stream past; a 2-core machine still gets 32 items per head at
-     * T = 8192, and loops this long run about twice as fast as loops of 64.
+     * T = 8192. A multiple of the micro-kernel's 16 columns.
      */
     static final int FORWARD_QUERIES = 256;
     /**
-     * Keys per online-softmax step of the forward. Scores go three keys at a time and output
-     * updates four, so a multiple of 12 leaves no slower remainder; a 48 x 256 block of scores
-     * is 48 KiB.
+     * Keys per online-softmax step of the forward: a multiple of the micro-kernel's six rows (the
+     * score product's keys); a 48 x 256 block of scores is 48 KiB.
      */
     static final int FORWARD_KEYS = 48;
-    /** Keys per backward item, the length of most of the backward's inner loops. */
+    /**
+     * Keys per backward item, the length of its element-wise loops; a multiple of the
+     * micro-kernel's 16 columns.
+     */
     static final int BACKWARD_KEYS = 256;
     /**
-     * Query rows per backward step, and so the unit in which shares of dq are added. Scores and
-     * dq go three rows at a time and the dk and dv updates four, so a multiple of 12; a
+     * Query rows per backward step, and so the unit in which shares of dq are added: a
+     * multiple of the micro-kernel's six rows (the rows of the score and dq products); a
      * 96 x 256 block of probabilities (and one of score gradients) is 96 KiB.
      */
     static final int BACKWARD_QUERIES = 96;
@@ -329,7 +331,6 @@ public final class FlashAttention {
         /** The queries, scaled as in the forward, one row per (head, position). */
         final float[][] qRows;
         final float[][] doutRows;
-        final float[][] kRows;
         final float[][] dqRows;
         final float[] dk;
         final float[] dv;
@@ -350,7 +351,6 @@ public final class FlashAttention {
             this.delta = delta;
             this.qRows = rows(spec, q, spec.queryHeads(), scale);
             this.doutRows = rows(spec, dout, spec.queryHeads(), 1f);
-            this.kRows = rows(spec, k, spec.kvHeads(), 1f);
             this.dqRows = new float[spec.queryHeads() * spec.length()][spec.headDim()];
             this.dk = new float[spec.kvSize()];
             this.dv = new float[spec.kvSize()];
@@ -389,17 +389,22 @@ public final class FlashAttention {
             int kvHeads = spec.kvHeads();
             int s0 = kb * BACKWARD_KEYS;
             int keys = Math.min(length, s0 + BACKWARD_KEYS) - s0;
+            // Keys and values as strips of 16 keys, dimension by dimension, for the score
+            // products; keys also as strips of 16 dimensions, key by key, for dq's product.
+            Arrays.fill(w.keyStrips, 0f);
+            Arrays.fill(w.valueStrips, 0f);
+            Arrays.fill(w.keyColumns, 0f);
             for (int j = 0; j < keys; j++) {
                 int in = ((s0 + j) * kvHeads + g) * dim;
+                int at = j / NR * dim * NR + j % NR;
                 for (int d = 0; d < dim; d++) {
-                    w.keys[d][j] = k[in + d];
-                    w.values[d][j] = v[in + d];
+                    w.keyStrips[at + d * NR] = k[in + d];
+                    w.valueStrips[at + d * NR] = v[in + d];
+                    w.keyColumns[(d / NR * BACKWARD_KEYS + j) * NR + d % NR] = k[in + d];
                 }
             }
-            for (int d = 0; d < dim; d++) {
-                Arrays.fill(w.dk[d], 0, keys, 0f);
-                Arrays.fill(w.dv[d], 0, keys, 0f);
-            }
+            Arrays.fill(w.dk, 0f);
+            Arrays.fill(w.dv, 0f);
             // Query tiles before the block cannot see it (causal), nor can those past the
             // window of its last key.
             int lastTile = spec.lastQuerySeeing(s0 + keys - 1) / BACKWARD_QUERIES;
@@ -427,7 +432,8 @@ public final class FlashAttention {
                     awaitTurn(turn, expected);
                     for (int r = 0; r < rows; r++) {
                         if (w.from[r] < w.to[r]) {
-                            addScaled(dqRows[h * length + t0 + r], w.dq[r], scale);
+                            addScaled(dqRows[h * length + t0 + r], w.dq, r * w.dqStride,
+                                    scale);
                         }
                     }
                     // A volatile write: the next key block's read of it sees these sums.
@@ -437,8 +443,8 @@ public final class FlashAttention {
             for (int j = 0; j < keys; j++) {
                 int out = ((s0 + j) * kvHeads + g) * dim;
                 for (int d = 0; d < dim; d++) {
-                    dk[out + d] = w.dk[d][j];
-                    dv[out + d] = w.dv[d][j];
+                    dk[out + d] = w.dk[d * BACKWARD_KEYS + j];
+                    dv[out + d] = w.dv[d * BACKWARD_KEYS + j];
                 }
             }
         }
@@ -447,103 +453,97 @@ public final class FlashAttention {
          * One (query head, query tile) against the item's keys: probabilities {@code p[r][j]},
          * score gradients {@code ds[r][j]} (without the 1/sqrt(D) factor, which the scaled
          * queries carry into dk and {@link #addScaled} into dq), the dq share of each row, and
-         * the updates of the transposed dk and dv accumulators.
+         * the updates of the transposed dk and dv accumulators. The five products (scores,
+         * {@code dout . v}, dv, dk and dq) run on the {@link MicroKernel} over packed strips;
+         * every element is still one chain of fused multiply-adds in ascending order, and the
+         * zeros that pad the strips leave the chains as they are.
          */
         private void block(int h, int g, int s0, int t0, int rows, int lo, int hi, Scratch w) {
-            int length = spec.length();
+            int dim = spec.headDim();
             int heads = spec.queryHeads();
-            int base = h * length + t0;
-            // Scores and dout . v three rows at a time over the keys any of them sees; each
-            // row's own keys are the ones used.
-            int r3 = 0;
-            for (; r3 + 3 <= rows; r3 += 3) {
-                int from = BACKWARD_KEYS;
-                int to = 0;
-                for (int r = r3; r < r3 + 3; r++) {
-                    if (w.from[r] < w.to[r]) {
-                        from = Math.min(from, w.from[r]);
-                        to = Math.max(to, w.to[r]);
-                    }
-                }
-                if (from < to) {
-                    dot3(qRows[base + r3], qRows[base + r3 + 1], qRows[base + r3 + 2], w.keys,
-                            from, to, w.p[r3], w.p[r3 + 1], w.p[r3 + 2]);
-                    dot3(doutRows[base + r3], doutRows[base + r3 + 1], doutRows[base + r3 + 2],
-                            w.values, from, to, w.ds[r3], w.ds[r3 + 1], w.ds[r3 + 2]);
-                }
-            }
-            for (; r3 < rows; r3++) {
-                if (w.from[r3] < w.to[r3]) {
-                    dot(qRows[base + r3], w.keys, w.from[r3], w.to[r3], w.p[r3]);
-                    dot(doutRows[base + r3], w.values, w.from[r3], w.to[r3], w.ds[r3]);
+            int base = h * spec.length() + t0;
+            int stride = BACKWARD_KEYS;
+            // Row strips of six (a tile is a multiple of six rows) and key strips of 16 that
+            // cover the keys any row sees.
+            int rowStrips = ceilDiv(rows, MR);
+            int k0 = lo / NR * NR;
+            int k1 = Math.min(stride, ceilDiv(hi, NR) * NR);
+            for (int r = 0; r < rowStrips * MR; r++) {
+                float[] qr = r < rows ? qRows[base + r] : null;
+                float[] dr = r < rows ? doutRows[base + r] : null;
+                int across = r / MR * dim * MR + r % MR;
+                for (int d = 0; d < dim; d++) {
+                    // [r / 6][d][r % 6] for the score products, [d / 6][r][d % 6] for dv, dk.
+                    w.queryStrips[across + d * MR] = qr == null ? 0f : qr[d];
+                    w.doutStrips[across + d * MR] = dr == null ? 0f : dr[d];
+                    int down = (d / MR * rowStrips * MR + r) * MR + d % MR;
+                    w.queryDown[down] = qr == null ? 0f : qr[d];
+                    w.doutDown[down] = dr == null ? 0f : dr[d];
                 }
             }
-            for (int r = 0; r < rows; r++) {
-                float[] p = w.p[r];
-                float[] ds = w.ds[r];
-                int from = w.from[r];
-                int to = w.to[r];
+            for (int rs = 0; rs < rowStrips; rs++) {
+                for (int ks = k0 / NR; ks < k1 / NR; ks++) {
+                    int tile = rs * MR * stride + ks * NR;
+                    MicroKernel.update(w.queryStrips, rs * dim * MR, w.keyStrips,
+                            ks * dim * NR, dim, w.p, tile, stride, true);
+                    MicroKernel.update(w.doutStrips, rs * dim * MR, w.valueStrips,
+                            ks * dim * NR, dim, w.ds, tile, stride, true);
+                }
+            }
+            for (int r = 0; r < rowStrips * MR; r++) {
+                int row0 = r * stride;
+                int from = r < rows ? w.from[r] : 0;
+                int to = r < rows ? w.to[r] : 0;
                 if (from >= to) {
-                    Arrays.fill(p, lo, hi, 0f);
-                    Arrays.fill(ds, lo, hi, 0f);
+                    Arrays.fill(w.p, row0 + k0, row0 + k1, 0f);
+                    Arrays.fill(w.ds, row0 + k0, row0 + k1, 0f);
                     continue;
                 }
                 int row = (t0 + r) * heads + h;
-                VectorExp.exp(p, from, to, lse[row], w.exp);
+                VectorExp.exp(w.p, row0 + from, row0 + to, lse[row], w.exp);
                 // ds = p * (dp - delta), delta = dout . o = sum(p * dp) over the row.
                 float rowDelta = delta[row];
-                for (int j = from; j < to; j++) {
-                    ds[j] = p[j] * (ds[j] - rowDelta);
+                for (int j = row0 + from; j < row0 + to; j++) {
+                    w.ds[j] = w.p[j] * (w.ds[j] - rowDelta);
                 }
-                Arrays.fill(p, lo, from, 0f);
-                Arrays.fill(p, to, hi, 0f);
-                Arrays.fill(ds, lo, from, 0f);
-                Arrays.fill(ds, to, hi, 0f);
+                Arrays.fill(w.p, row0 + k0, row0 + from, 0f);
+                Arrays.fill(w.p, row0 + to, row0 + k1, 0f);
+                Arrays.fill(w.ds, row0 + k0, row0 + from, 0f);
+                Arrays.fill(w.ds, row0 + to, row0 + k1, 0f);
             }
-            // dq shares three rows at a time over the keys any of them sees (ds is zero on
-            // the others).
-            int kBase = g * length + s0;
-            r3 = 0;
-            for (; r3 + 3 <= rows; r3 += 3) {
-                int from = BACKWARD_KEYS;
-                int to = 0;
-                for (int r = r3; r < r3 + 3; r++) {
-                    Arrays.fill(w.dq[r], 0f);
-                    if (w.from[r] < w.to[r]) {
-                        from = Math.min(from, w.from[r]);
-                        to = Math.max(to, w.to[r]);
-                    }
+            // p and ds as strips of 16 keys, row by row ([key / 16][r][key % 16]), the depth of
+            // the dv and dk products being the rows; ds also as strips of six rows, key by key
+            // ([r / 6][key][r % 6]), the depth of dq's product being the keys.
+            int depth = k1 - k0;
+            for (int r = 0; r < rowStrips * MR; r++) {
+                for (int ks = k0 / NR; ks < k1 / NR; ks++) {
+                    int at = (ks * rowStrips * MR + r) * NR;
+                    System.arraycopy(w.p, r * stride + ks * NR, w.pStrips, at, NR);
+                    System.arraycopy(w.ds, r * stride + ks * NR, w.dsStrips, at, NR);
                 }
-                if (from < to) {
-                    accumulate3(w.ds[r3], w.ds[r3 + 1], w.ds[r3 + 2], from, to, kRows,
-                            kBase + from, w.dq[r3], w.dq[r3 + 1], w.dq[r3 + 2]);
+                int down = r / MR * depth * MR + r % MR;
+                for (int j = k0; j < k1; j++) {
+                    w.dsDown[down + (j - k0) * MR] = w.ds[r * stride + j];
                 }
             }
-            for (; r3 < rows; r3++) {
-                Arrays.fill(w.dq[r3], 0f);
-                if (w.from[r3] < w.to[r3]) {
-                    accumulate(w.ds[r3], w.from[r3], w.to[r3], kRows, kBase + w.from[r3],
-                            w.dq[r3]);
+            int dimStrips = ceilDiv(dim, MR);
+            for (int ds = 0; ds < dimStrips; ds++) {
+                int a = ds * rowStrips * MR * MR;
+                for (int ks = k0 / NR; ks < k1 / NR; ks++) {
+                    int b = ks * rowStrips * MR * NR;
+                    int tile = ds * MR * stride + ks * NR;
+                    MicroKernel.update(w.doutDown, a, w.pStrips, b, rows, w.dv, tile, stride,
+                            false);
+                    MicroKernel.update(w.queryDown, a, w.dsStrips, b, rows, w.dk, tile, stride,
+                            false);
                 }
             }
-            int r = 0;
-            for (; r + 4 <= rows; r += 4) {
-                int from = Math.max(lo, Math.min(Math.min(w.from[r], w.from[r + 1]),
-                        Math.min(w.from[r + 2], w.from[r + 3])));
-                int to = Math.min(hi, Math.max(Math.max(w.to[r], w.to[r + 1]),
-                        Math.max(w.to[r + 2], w.to[r + 3])));
-                if (from < to) {
-                    rank4Update(w.dv, doutRows[base + r], doutRows[base + r + 1],
-                            doutRows[base + r + 2], doutRows[base + r + 3], w.p[r], w.p[r + 1],
-                            w.p[r + 2], w.p[r + 3], from, to);
-                    rank4Update(w.dk, qRows[base + r], qRows[base + r + 1], qRows[base + r + 2],
-                            qRows[base + r + 3], w.ds[r], w.ds[r + 1], w.ds[r + 2],
-                            w.ds[r + 3], from, to);
+            for (int rs = 0; rs < rowStrips; rs++) {
+                for (int cs = 0; cs < w.dqStride / NR; cs++) {
+                    MicroKernel.update(w.dsDown, rs * depth * MR, w.keyColumns,
+                            (cs * BACKWARD_KEYS + k0) * NR, depth, w.dq,
+                            rs * MR * w.dqStride + cs * NR, w.dqStride, true);
                 }
-            }
-            for (; r < rows; r++) {
-                rank1Update(w.dv, doutRows[base + r], w.p[r], w.from[r], w.to[r]);
-                rank1Update(w.dk, qRows[base + r], w.ds[r], w.from[r], w.to[r]);
             }
         }
 
@@ -580,249 +580,53 @@ public final class FlashAttention {
         }
     }
 
-    /** One backward worker's blocks, reused from item to item. */
+    /**
+     * One backward worker's blocks, reused from item to item, laid out as the strips the
+     * {@link MicroKernel} reads (see {@code BackwardPass.block}).
+     */
     private static final class Scratch {
-        /** The item's keys and values, transposed: {@code [D][keys]}. */
-        final float[][] keys;
-        final float[][] values;
-        /** dk and dv of the item's keys, transposed: {@code [D][keys]}. */
-        final float[][] dk;
-        final float[][] dv;
-        final float[][] p = new float[BACKWARD_QUERIES][BACKWARD_KEYS];
-        final float[][] ds = new float[BACKWARD_QUERIES][BACKWARD_KEYS];
-        final float[][] dq;
-        final float[] exp = new float[BACKWARD_KEYS];
+        /** The item's keys and values, {@code [key / 16][d][key % 16]}. */
+        final float[] keyStrips;
+        final float[] valueStrips;
+        /** The item's keys, {@code [d / 16][key][d % 16]}. */
+        final float[] keyColumns;
+        /** dk and dv of the item's keys, transposed: {@code [d][key]}, d padded to sixes. */
+        final float[] dk;
+        final float[] dv;
+        /** A tile's scaled queries and dout, {@code [r / 6][d][r % 6]}. */
+        final float[] queryStrips;
+        final float[] doutStrips;
+        /** The same, {@code [d / 6][r][d % 6]}. */
+        final float[] queryDown;
+        final float[] doutDown;
+        /** Probabilities and score gradients, {@code [r][key]}. */
+        final float[] p = new float[BACKWARD_QUERIES * BACKWARD_KEYS];
+        final float[] ds = new float[BACKWARD_QUERIES * BACKWARD_KEYS];
+        /** The same, {@code [key / 16][r][key % 16]}. */
+        final float[] pStrips = new float[BACKWARD_QUERIES * BACKWARD_KEYS];
+        final float[] dsStrips = new float[BACKWARD_QUERIES * BACKWARD_KEYS];
+        /** Score gradients, {@code [r / 6][key][r % 6]}. */
+        final float[] dsDown = new float[BACKWARD_QUERIES * BACKWARD_KEYS];
+        /** The tile's dq shares, {@code [r][d]}, rows {@link #dqStride} apart. */
+        final float[] dq;
+        final int dqStride;
+        final float[] exp = new float[BACKWARD_QUERIES * BACKWARD_KEYS];
         final int[] from = new int[BACKWARD_QUERIES];
         final int[] to = new int[BACKWARD_QUERIES];
 
         Scratch(int dim) {
-            keys = new float[dim][BACKWARD_KEYS];
-            values = new float[dim][BACKWARD_KEYS];
-            dk = new float[dim][BACKWARD_KEYS];
-            dv = new float[dim][BACKWARD_KEYS];
-            dq = new float[BACKWARD_QUERIES][dim];
-        }
-    }
-
-    /**
-     * {@code out[i] = sum_d x[d] * columns[d][i]} for {@code from <= i < to}: one row against
-     * transposed rows. Every score is the same chain of fused multiply-adds, one per dimension in
-     * ascending order starting from zero, however the loops group them; both passes compute
-     * their scores here or in {@link #dot3}, so a score is the same float whichever side is
-     * transposed.
-     */
-    static void dot(float[] x, float[][] columns, int from, int to, float[] out) {
-        int dim = x.length;
-        float[] c0 = columns[0];
-        float x0 = x[0];
-        for (int i = from; i < to; i++) {
-            out[i] = Math.fma(x0, c0[i], 0f);
-        }
-        int d = 1;
-        for (; d + 2 <= dim; d += 2) {
-            float y0 = x[d];
-            float y1 = x[d + 1];
-            float[] e0 = columns[d];
-            float[] e1 = columns[d + 1];
-            for (int i = from; i < to; i++) {
-                out[i] = Math.fma(y1, e1[i], Math.fma(y0, e0[i], out[i]));
-            }
-        }
-        if (d < dim) {
-            float y0 = x[d];
-            float[] e0 = columns[d];
-            for (int i = from; i < to; i++) {
-                out[i] = Math.fma(y0, e0[i], out[i]);
-            }
-        }
-    }
-
-    /**
-     * {@link #dot} for three rows at once, {@code x -> outX}, {@code y -> outY},
-     * {@code z -> outZ}: the three share each load of the columns, two dimensions a pass, the
-     * shape the JIT vectorises best.
-     */
-    static void dot3(float[] x, float[] y, float[] z, float[][] columns, int from, int to,
-            float[] outX, float[] outY, float[] outZ) {
-        int dim = x.length;
-        float[] c0 = columns[0];
-        float x0 = x[0];
-        float y0 = y[0];
-        float z0 = z[0];
-        for (int i = from; i < to; i++) {
-            float e = c0[i];
-            outX[i] = Math.fma(x0, e, 0f);
-            outY[i] = Math.fma(y0, e, 0f);
-            outZ[i] = Math.fma(z0, e, 0f);
-        }
-        int d = 1;
-        for (; d + 2 <= dim; d += 2) {
-            float xa = x[d];
-            float xb = x[d + 1];
-            float ya = y[d];
-            float yb = y[d + 1];
-            float za = z[d];
-            float zb = z[d + 1];
-            float[] ca = columns[d];
-            float[] cb = columns[d + 1];
-            for (int i = from; i < to; i++) {
-                float ea = ca[i];
-                float eb = cb[i];
-                outX[i] = Math.fma(xb, eb, Math.fma(xa, ea, outX[i]));
-                outY[i] = Math.fma(yb, eb, Math.fma(ya, ea, outY[i]));
-                outZ[i] = Math.fma(zb, eb, Math.fma(za, ea, outZ[i]));
-            }
-        }
-        if (d < dim) {
-            float xa = x[d];
-            float ya = y[d];
-            float za = z[d];
-            float[] ca = columns[d];
-            for (int i = from; i < to; i++) {
-                float ea = ca[i];
-                outX[i] = Math.fma(xa, ea, outX[i]);
-                outY[i] = Math.fma(ya, ea, outY[i]);
-                outZ[i] = Math.fma(za, ea, outZ[i]);
-            }
-        }
-    }
-
-    /**
-     * {@code y[d][i] += a0[d] b0[i] + a1[d] b1[i] + a2[d] b2[i] + a3[d] b3[i]} for every
-     * {@code d} and {@code from <= i < to}: four rank-one updates of a transposed accumulator,
-     * each element one fused multiply-add per term in the order written. Three rows of y at a
-     * time share the loads of b, the shape the JIT vectorises best.
-     */
-    private static void rank4Update(float[][] y, float[] a0, float[] a1, float[] a2, float[] a3,
-            float[] b0, float[] b1, float[] b2, float[] b3, int from, int to) {
-        int dim = y.length;
-        int d = 0;
-        for (; d + 3 <= dim; d += 3) {
-            float c00 = a0[d];
-            float c01 = a1[d];
-            float c02 = a2[d];
-            float c03 = a3[d];
-            float c10 = a0[d + 1];
-            float c11 = a1[d + 1];
-            float c12 = a2[d + 1];
-            float c13 = a3[d + 1];
-            float c20 = a0[d + 2];
-            float c21 = a1[d + 2];
-            float c22 = a2[d + 2];
-            float c23 = a3[d + 2];
-            float[] y0 = y[d];
-            float[] y1 = y[d + 1];
-            float[] y2 = y[d + 2];
-            for (int i = from; i < to; i++) {
-                float e0 = b0[i];
-                float e1 = b1[i];
-                float e2 = b2[i];
-                float e3 = b3[i];
-                y0[i] = Math.fma(c03, e3, Math.fma(c02, e2, Math.fma(c01, e1,
-                        Math.fma(c00, e0, y0[i]))));
-                y1[i] = Math.fma(c13, e3, Math.fma(c12, e2, Math.fma(c11, e1,
-                        Math.fma(c10, e0, y1[i]))));
-                y2[i] = Math.fma(c23, e3, Math.fma(c22, e2, Math.fma(c21, e1,
-                        Math.fma(c20, e0, y2[i]))));
-            }
-        }
-        for (; d < dim; d++) {
-            float c0 = a0[d];
-            float c1 = a1[d];
-            float c2 = a2[d];
-            float c3 = a3[d];
-            float[] yd = y[d];
-            for (int i = from; i < to; i++) {
-                yd[i] = Math.fma(c3, b3[i], Math.fma(c2, b2[i], Math.fma(c1, b1[i],
-                        Math.fma(c0, b0[i], yd[i]))));
-            }
-        }
-    }
-
-    /** {@code y[d][i] += a[d] b[i]} for every {@code d} and {@code from <= i < to}. */
-    private static void rank1Update(float[][] y, float[] a, float[] b, int from, int to) {
-        if (from >= to) {
-            return;
-        }
-        for (int d = 0; d < y.length; d++) {
-            float c = a[d];
-            float[] yd = y[d];
-            for (int i = from; i < to; i++) {
-                yd[i] = Math.fma(c, b[i], yd[i]);
-            }
-        }
-    }
-
-    /**
-     * {@code y += sum_j a[j] * rows[first + j - from]} for {@code from <= j < to}: four rows at
-     * a time, one fused multiply-add per term in ascending {@code j}, so that y is loaded and
-     * stored once per four rows.
-     */
-    private static void accumulate(float[] a, int from, int to, float[][] rows, int first,
-            float[] y) {
-        int dim = y.length;
-        int j = from;
-        int row = first;
-        for (; j + 4 <= to; j += 4, row += 4) {
-            float a0 = a[j];
-            float a1 = a[j + 1];
-            float a2 = a[j + 2];
-            float a3 = a[j + 3];
-            float[] x0 = rows[row];
-            float[] x1 = rows[row + 1];
-            float[] x2 = rows[row + 2];
-            float[] x3 = rows[row + 3];
-            for (int d = 0; d < dim; d++) {
-                y[d] = Math.fma(a3, x3[d], Math.fma(a2, x2[d], Math.fma(a1, x1[d],
-                        Math.fma(a0, x0[d], y[d]))));
-            }
-        }
-        for (; j < to; j++, row++) {
-            float aj = a[j];
-            float[] x = rows[row];
-            for (int d = 0; d < dim; d++) {
-                y[d] = Math.fma(aj, x[d], y[d]);
-            }
-        }
-    }
-
-    /**
-     * {@link #accumulate} for three rows at once, {@code a -> ya}, {@code b -> yb},
-     * {@code c -> yc}: the three share each load of {@code rows}, two rows a pass.
-     */
-    private static void accumulate3(float[] a, float[] b, float[] c, int from, int to,
-            float[][] rows, int first, float[] ya, float[] yb, float[] yc) {
-        int dim = ya.length;
-        int j = from;
-        int row = first;
-        for (; j + 2 <= to; j += 2, row += 2) {
-            float a0 = a[j];
-            float a1 = a[j + 1];
-            float b0 = b[j];
-            float b1 = b[j + 1];
-            float c0 = c[j];
-            float c1 = c[j + 1];
-            float[] x0 = rows[row];
-            float[] x1 = rows[row + 1];
-            for (int d = 0; d < dim; d++) {
-                float e0 = x0[d];
-                float e1 = x1[d];
-                ya[d] = Math.fma(a1, e1, Math.fma(a0, e0, ya[d]));
-                yb[d] = Math.fma(b1, e1, Math.fma(b0, e0, yb[d]));
-                yc[d] = Math.fma(c1, e1, Math.fma(c0, e0, yc[d]));
-            }
-        }
-        if (j < to) {
-            float a0 = a[j];
-            float b0 = b[j];
-            float c0 = c[j];
-            float[] x0 = rows[row];
-            for (int d = 0; d < dim; d++) {
-                float e0 = x0[d];
-                ya[d] = Math.fma(a0, e0, ya[d]);
-                yb[d] = Math.fma(b0, e0, yb[d]);
-                yc[d] = Math.fma(c0, e0, yc[d]);
-            }
+            int dimBySixes = ceilDiv(dim, MR) * MR;
+            dqStride = ceilDiv(dim, NR) * NR;
+            keyStrips = new float[BACKWARD_KEYS * dim];
+            valueStrips = new float[BACKWARD_KEYS * dim];
+            keyColumns = new float[BACKWARD_KEYS * dqStride];
+            dk = new float[dimBySixes * BACKWARD_KEYS];
+            dv = new float[dimBySixes * BACKWARD_KEYS];
+            queryStrips = new float[BACKWARD_QUERIES * dim];
+            doutStrips = new float[BACKWARD_QUERIES * dim];
+            queryDown = new float[BACKWARD_QUERIES * dimBySixes];
+            doutDown = new float[BACKWARD_QUERIES * dimBySixes];
+            dq = new float[BACKWARD_QUERIES * dqStride];
         }
     }
 
@@ -840,10 +644,10 @@ public final class FlashAttention {
         }
     }
 
-    /** {@code y += factor * x}. */
-    private static void addScaled(float[] y, float[] x, float factor) {
+    /** {@code y += factor * x[offset..]}. */
+    private static void addScaled(float[] y, float[] x, int offset, float factor) {
         for (int d = 0; d < y.length; d++) {
-            y[d] += factor * x[d];
+            y[d] += factor * x[offset + d];
         }
     }
 
@@ -911,8 +715,8 @@ public final class FlashAttention {
 
     /**
      * Per-head copies of a {@code [T, H, D]} tensor, one {@code float[D]} per head and position
-     * ({@code rows[head * T + t]}), each multiplied by {@code factor}. Separate arrays, each
-     * indexed from 0, let the JIT see that an inner loop's reads and writes line up.
+     * ({@code rows[head * T + t]}), each multiplied by {@code factor}: what the backward packs
+     * a query tile's strips from.
      */
     private static float[][] rows(FullAttentionSpec spec, float[] x, int heads, float factor) {
         int length = spec.length();

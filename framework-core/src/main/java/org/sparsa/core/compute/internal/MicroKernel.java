@@ -27,10 +27,11 @@ public final class MicroKernel {
 
     static {
         if (!VECTOR) {
-            // C2 does not vectorise the scalar loop's fused multiply-adds: about 20 times slower.
-            LoggerFactory.getLogger(MicroKernel.class).warn("Matrix products and the attention "
-                    + "forward run without the Vector API, about 20 and 10 times slower; start "
-                    + "the JVM with --add-modules "
+            // C2 does not vectorise the scalar loop's fused multiply-adds: products about 20
+            // times slower, full attention (T = 2048) 14 to 22 times.
+            LoggerFactory.getLogger(MicroKernel.class).warn("Matrix products and full "
+                    + "attention run without the Vector API, 10 to 20 times slower; start the "
+                    + "JVM with --add-modules "
                     + "jdk.incubator.vector (bin/sparsa does) on a machine with 256-bit vectors");
         }
     }

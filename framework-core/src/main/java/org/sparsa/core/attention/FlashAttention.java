@@ -148,15 +148,7 @@ public final class FlashAttention {
         int workers = Math.min(pass.items, Math.max(2, pool.getParallelism() + 1));
         run(pool, workers, worker -> pass.work());
         pass.checkEveryShareAdded();
-        float[] dq = new float[spec.querySize()];
-        int dim = spec.headDim();
-        for (int h = 0; h < spec.queryHeads(); h++) {
-            for (int t = 0; t < spec.length(); t++) {
-                System.arraycopy(pass.dqRows[h * spec.length() + t], 0, dq,
-                        (t * spec.queryHeads() + h) * dim, dim);
-            }
-        }
-        return new Gradients(dq, pass.dk, pass.dv);
+        return new Gradients(pass.dq, pass.dk, pass.dv);
     }
 
     /**
@@ -328,10 +320,9 @@ public final class FlashAttention {
         final float[] v;
         final float[] lse;
         final float[] delta;
-        /** The queries, scaled as in the forward, one row per (head, position). */
-        final float[][] qRows;
-        final float[][] doutRows;
-        final float[][] dqRows;
+        final float[] q;
+        final float[] dout;
+        final float[] dq;
         final float[] dk;
         final float[] dv;
         /** Per (query head, query tile): how many key blocks have added their share of dq. */
@@ -349,9 +340,9 @@ public final class FlashAttention {
             this.v = v;
             this.lse = lse;
             this.delta = delta;
-            this.qRows = rows(spec, q, spec.queryHeads(), scale);
-            this.doutRows = rows(spec, dout, spec.queryHeads(), 1f);
-            this.dqRows = new float[spec.queryHeads() * spec.length()][spec.headDim()];
+            this.q = q;
+            this.dout = dout;
+            this.dq = new float[spec.querySize()];
             this.dk = new float[spec.kvSize()];
             this.dv = new float[spec.kvSize()];
             this.shares = new AtomicIntegerArray(spec.queryHeads() * queryTiles);
@@ -432,8 +423,8 @@ public final class FlashAttention {
                     awaitTurn(turn, expected);
                     for (int r = 0; r < rows; r++) {
                         if (w.from[r] < w.to[r]) {
-                            addScaled(dqRows[h * length + t0 + r], w.dq, r * w.dqStride,
-                                    scale);
+                            addScaled(dq, ((t0 + r) * heads + h) * dim, w.dq, r * w.dqStride,
+                                    dim, scale);
                         }
                     }
                     // A volatile write: the next key block's read of it sees these sums.
@@ -461,24 +452,25 @@ public final class FlashAttention {
         private void block(int h, int g, int s0, int t0, int rows, int lo, int hi, Scratch w) {
             int dim = spec.headDim();
             int heads = spec.queryHeads();
-            int base = h * spec.length() + t0;
             int stride = BACKWARD_KEYS;
             // Row strips of six (a tile is a multiple of six rows) and key strips of 16 that
             // cover the keys any row sees.
             int rowStrips = ceilDiv(rows, MR);
             int k0 = lo / NR * NR;
             int k1 = Math.min(stride, ceilDiv(hi, NR) * NR);
+            // The queries scaled as in the forward, so that a score is the same float in both.
             for (int r = 0; r < rowStrips * MR; r++) {
-                float[] qr = r < rows ? qRows[base + r] : null;
-                float[] dr = r < rows ? doutRows[base + r] : null;
+                int in = ((t0 + r) * heads + h) * dim;
                 int across = r / MR * dim * MR + r % MR;
                 for (int d = 0; d < dim; d++) {
+                    float qd = r < rows ? q[in + d] * scale : 0f;
+                    float dd = r < rows ? dout[in + d] : 0f;
                     // [r / 6][d][r % 6] for the score products, [d / 6][r][d % 6] for dv, dk.
-                    w.queryStrips[across + d * MR] = qr == null ? 0f : qr[d];
-                    w.doutStrips[across + d * MR] = dr == null ? 0f : dr[d];
+                    w.queryStrips[across + d * MR] = qd;
+                    w.doutStrips[across + d * MR] = dd;
                     int down = (d / MR * rowStrips * MR + r) * MR + d % MR;
-                    w.queryDown[down] = qr == null ? 0f : qr[d];
-                    w.doutDown[down] = dr == null ? 0f : dr[d];
+                    w.queryDown[down] = qd;
+                    w.doutDown[down] = dd;
                 }
             }
             for (int rs = 0; rs < rowStrips; rs++) {
@@ -644,10 +636,11 @@ public final class FlashAttention {
         }
     }
 
-    /** {@code y += factor * x[offset..]}. */
-    private static void addScaled(float[] y, float[] x, int offset, float factor) {
-        for (int d = 0; d < y.length; d++) {
-            y[d] += factor * x[offset + d];
+    /** {@code y[at..] += factor * x[offset..]}, {@code count} values. */
+    private static void addScaled(float[] y, int at, float[] x, int offset, int count,
+            float factor) {
+        for (int d = 0; d < count; d++) {
+            y[at + d] += factor * x[offset + d];
         }
     }
 
@@ -708,28 +701,6 @@ public final class FlashAttention {
                 for (int d = 0; d < dim; d++) {
                     out[((g * strips + d / MR) * length + s) * MR + d % MR] = v[in + d];
                 }
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Per-head copies of a {@code [T, H, D]} tensor, one {@code float[D]} per head and position
-     * ({@code rows[head * T + t]}), each multiplied by {@code factor}: what the backward packs
-     * a query tile's strips from.
-     */
-    private static float[][] rows(FullAttentionSpec spec, float[] x, int heads, float factor) {
-        int length = spec.length();
-        int dim = spec.headDim();
-        float[][] out = new float[heads * length][];
-        for (int head = 0; head < heads; head++) {
-            for (int t = 0; t < length; t++) {
-                int in = (t * heads + head) * dim;
-                float[] row = new float[dim];
-                for (int d = 0; d < dim; d++) {
-                    row[d] = x[in + d] * factor;
-                }
-                out[head * length + t] = row;
             }
         }
         return out;

@@ -23,7 +23,8 @@ import org.sparsa.runner.internal.run.ShippedPlugins;
 import picocli.CommandLine;
 
 /**
- * The shipped DeepSeek-V3.2 schedules, {@code recipes/cpt-dsa.yaml} (short MQAR prompts) and
+ * The shipped DeepSeek-V3.2 schedules, {@code recipes/cpt-dsa.yaml} (short MQAR prompts),
+ * {@code recipes/dsa-mqar.yaml} (16-pair MQAR, about a hundred tokens) and
  * {@code recipes/dsa-retrieval.yaml} (pass key retrieval in a few hundred tokens), each cut to a
  * few steps a stage, run end to end: dense training, the indexer warm-up and the sparse stage
  * log the indexer KL per step and the indexer's recall at evaluation, and the report compares
@@ -41,6 +42,7 @@ class CptDsaRecipeTest {
     @ParameterizedTest
     @CsvSource(delimiter = ';', value = {
         "cpt-dsa.yaml; sft; dense indexer-warmup sparse; stages.0.schedule.warmup=0",
+        "dsa-mqar.yaml; sft; dense indexer-warmup sparse; stages.0.schedule.warmup=0",
         "dsa-retrieval.yaml; pretrain; dense-short dense indexer-warmup sparse;"
                 + " stages.0.schedule.warmup=0 stages.1.schedule.warmup=0"})
     void theShortenedRecipeRunsEveryStageAndReportsTheComparison(String recipe,

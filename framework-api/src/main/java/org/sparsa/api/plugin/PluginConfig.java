@@ -1,5 +1,7 @@
 package org.sparsa.api.plugin;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -84,6 +86,27 @@ public final class PluginConfig {
             return value.toString();
         }
         throw wrongType(key, value, "a string");
+    }
+
+    /**
+     * The string at {@code key}, or {@code fallback} when absent, checked to name a file or
+     * folder this platform can open (no NUL character, for one), so that a bad path is refused
+     * when the configuration is read rather than when the plugin opens it.
+     *
+     * @throws ConfigException naming {@code key} when the value is not a path here
+     * @since 1.1
+     */
+    public String path(String key, String fallback) {
+        String value = string(key, fallback);
+        if (value != null) {
+            try {
+                Path.of(value);
+            } catch (InvalidPathException e) {
+                throw new ConfigException(origin, key, "expected a file or folder path, found "
+                        + "one this system cannot open: " + e.getReason());
+            }
+        }
+        return value;
     }
 
     /** The integer at {@code key}, or {@code fallback} when absent. */

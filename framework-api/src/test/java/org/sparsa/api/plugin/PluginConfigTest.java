@@ -32,6 +32,18 @@ class PluginConfigTest {
     }
 
     @Test
+    void pathsAreCheckedWhenRead() {
+        PluginConfig paths = PluginConfig.of(Map.of("run", "runs/a", "bad", "runs/\u0000"),
+                "recipe.yaml:3");
+        assertEquals("runs/a", paths.path("run", null));
+        assertEquals(null, paths.path("missing", null));
+        ConfigException e = assertThrows(ConfigException.class, () -> paths.path("bad", null));
+        assertEquals("bad", e.key());
+        assertTrue(e.getMessage().startsWith("recipe.yaml:3: bad: expected a file or folder "
+                + "path, found one this system cannot open"), e.getMessage());
+    }
+
+    @Test
     void wrongTypesNameOriginKeyAndExpectation() {
         ConfigException e = assertThrows(ConfigException.class, () -> config.integer("name", 0));
         assertEquals("recipe.yaml:7: name: expected an integer, found 'nsa'", e.getMessage());

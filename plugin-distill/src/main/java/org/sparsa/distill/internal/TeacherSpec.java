@@ -1,7 +1,5 @@
 package org.sparsa.distill.internal;
 
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.sparsa.api.plugin.ConfigException;
@@ -35,15 +33,7 @@ record TeacherSpec(String stage, String run, String taskId, Map<String, Object> 
             throw new ConfigException(entry.origin(), "stage", "expected the name of the stage "
                     + "that trained the teacher (of this run, or of the run folder in 'run')");
         }
-        String run = entry.string("run", null);
-        if (run != null) {
-            try {
-                Path.of(run);
-            } catch (InvalidPathException e) {
-                throw new ConfigException(entry.origin(), "run", "expected a run folder, found "
-                        + "a path this system cannot open: " + e.getReason());
-            }
-        }
+        String run = entry.path("run", null);
         String taskId = null;
         Map<String, Object> taskConfig = Map.of();
         if (entry.has("task")) {

@@ -1,7 +1,5 @@
 package org.sparsa.grpo.internal.rl;
 
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.util.List;
 import org.sparsa.api.plugin.ConfigException;
 import org.sparsa.api.plugin.PluginConfig;
@@ -46,18 +44,10 @@ record ModelJudgeConfig(String stage, String run, int maxNewTokens, JudgeTemplat
                     + "the stage that trained the judge model (an earlier stage of this run, or "
                     + "of the run folder in '" + RUN + "')");
         }
-        String run = config.has(RUN) ? config.string(RUN, "").strip() : null;
+        String run = config.has(RUN) ? config.path(RUN, "").strip() : null;
         if (run != null && run.isEmpty()) {
             throw new ConfigException(config.origin(), RUN, "expected a run folder, found an "
                     + "empty string");
-        }
-        if (run != null) {
-            try {
-                Path.of(run);
-            } catch (InvalidPathException e) {
-                throw new ConfigException(config.origin(), RUN, "expected a run folder, found "
-                        + "a path this system cannot open: " + e.getReason());
-            }
         }
         long maxNewTokens = config.integer(MAX_NEW_TOKENS, DEFAULT_MAX_NEW_TOKENS);
         if (maxNewTokens < 1 || maxNewTokens > MOST_NEW_TOKENS) {

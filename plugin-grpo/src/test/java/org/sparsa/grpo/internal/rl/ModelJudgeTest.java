@@ -193,7 +193,7 @@ class ModelJudgeTest {
                 .create(PluginConfig.of(Map.of("judge", "model", "judge_config", Map.of("stage",
                 "judge", "run", "runs/\u0000")), "recipe.yaml"), rewards(context)));
         assertEquals("run", nul.key(), nul.getMessage());
-        assertTrue(nul.getMessage().contains("a path this system cannot open"), nul.getMessage());
+        assertTrue(nul.getMessage().contains("one this system cannot open"), nul.getMessage());
     }
 
     @Test

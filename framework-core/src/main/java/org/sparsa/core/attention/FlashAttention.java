@@ -125,8 +125,10 @@ public final class FlashAttention {
     static Result forward(FullAttentionSpec spec, float[] q, float[] k, float[] v,
             ForkJoinPool pool) {
         spec.requireInputs(q.length, k.length, v.length);
-        float[] keyStrips = keyStrips(spec, k);
-        float[] valueStrips = valueStrips(spec, v);
+        float[] keyStrips = AttentionTiles.packKeys(k, spec.length(), spec.kvHeads(),
+                spec.headDim());
+        float[] valueStrips = AttentionTiles.packValues(v, spec.length(), spec.kvHeads(),
+                spec.headDim());
         float[] o = new float[spec.querySize()];
         float[] lse = new float[spec.rowCount()];
         int blocks = ceilDiv(spec.length(), FORWARD_QUERIES);
@@ -158,7 +160,7 @@ public final class FlashAttention {
      * {@code acc[d * rows + r]}. Both products of a key tile, the scores {@code K Qᵀ} and the
      * output update {@code Vᵀ Pᵀ}, are matrix products of packed strips on the
      * {@link MicroKernel}, whose tile of results stays in registers along the whole depth; the
-     * keys and values come packed ({@link #keyStrips}, {@link #valueStrips}).
+     * keys and values come packed ({@link AttentionTiles#packKeys}, {@link AttentionTiles#packValues}).
      */
     private static void forwardBlock(FullAttentionSpec spec, int h, int block, float[] q,
             float[] keyStrips, float[] valueStrips, float[] o, float[] lse) {
@@ -659,51 +661,6 @@ public final class FlashAttention {
             delta[row] = (float) sum;
         }
         return delta;
-    }
-
-    /**
-     * The keys {@code [T, Hkv, D]} packed for the forward's score products: per kv head, strips
-     * of {@link #MR} consecutive keys, each laid out dimension by dimension
-     * ({@code [head][s / MR][d][s % MR]}); keys past {@code T} are zeros.
-     */
-    private static float[] keyStrips(FullAttentionSpec spec, float[] k) {
-        int length = spec.length();
-        int heads = spec.kvHeads();
-        int dim = spec.headDim();
-        int perHead = ceilDiv(length, MR);
-        float[] out = new float[heads * perHead * dim * MR];
-        for (int g = 0; g < heads; g++) {
-            for (int s = 0; s < length; s++) {
-                int in = (s * heads + g) * dim;
-                int at = (g * perHead + s / MR) * dim * MR + s % MR;
-                for (int d = 0; d < dim; d++) {
-                    out[at + d * MR] = k[in + d];
-                }
-            }
-        }
-        return out;
-    }
-
-    /**
-     * The values {@code [T, Hkv, D]} packed for the forward's output products: per kv head,
-     * strips of {@link #MR} dimensions, each laid out key by key
-     * ({@code [head][d / MR][s][d % MR]}); dimensions past {@code D} are zeros.
-     */
-    private static float[] valueStrips(FullAttentionSpec spec, float[] v) {
-        int length = spec.length();
-        int heads = spec.kvHeads();
-        int dim = spec.headDim();
-        int strips = ceilDiv(dim, MR);
-        float[] out = new float[heads * strips * length * MR];
-        for (int g = 0; g < heads; g++) {
-            for (int s = 0; s < length; s++) {
-                int in = (s * heads + g) * dim;
-                for (int d = 0; d < dim; d++) {
-                    out[((g * strips + d / MR) * length + s) * MR + d % MR] = v[in + d];
-                }
-            }
-        }
-        return out;
     }
 
     private static int roundUp(int value, int multiple) {

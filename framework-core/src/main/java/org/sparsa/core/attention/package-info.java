@@ -10,7 +10,7 @@
  * window {@code w > 0}, also {@code t - w < s} ({@code w} keys, the query's own included).
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package org.sparsa.core.attention;
 
 import org.osgi.annotation.bundle.Export;

@@ -2,6 +2,7 @@ package org.sparsa.nsa.internal;
 
 import java.util.Arrays;
 import java.util.stream.IntStream;
+import org.sparsa.core.attention.AttentionTiles;
 import org.sparsa.core.attention.VectorExp;
 
 /**
@@ -18,31 +19,30 @@ import org.sparsa.core.attention.VectorExp;
  * branches, and since the arrays are compared by identity only, equal copies cost the speed of
  * independent keys, not correctness.
  *
- * <p><b>Work and determinism.</b> The forward and the query side of the backward (dq, dgates)
- * split into fixed ranges of query rows, each owning the rows it writes. The key side splits by
- * owner: dk, dv, dkWin and dvWin into (kv head, selection block) items, each gathering the
- * selected shares of its keys from the rows that selected the block (an inverted index built in
- * row order) and the window shares from the rows whose window covers them,
- * {@code t in [s, s + w)}, each branch into its own accumulators; dkc and dvc into (kv head,
- * range of compressed tokens) items, gathering from every row that sees them. Every sum thus
- * runs in an order fixed by the data alone, without atomics, so results are bit-identical from
- * run to run and whatever the number of threads.
+ * <p><b>Work and determinism.</b> The forward splits into (range of query rows, kv head)
+ * items and the query side of the backward (dq, dgates) into ranges of rows, each owning the
+ * rows it writes. The key side splits by owner: dk, dv, dkWin and dvWin into (kv head,
+ * selection block) items, each gathering the selected shares of its keys from the rows that
+ * selected the block (an inverted index built in row order) and the window shares from the
+ * rows whose window covers them, {@code t in [s, s + w)}, each branch into its own
+ * accumulators; dkc and dvc into (kv head, range of compressed tokens) items, gathering from
+ * every row that sees them ({@link CompressedGradients}). Every sum thus runs in an order fixed
+ * by the data alone, without atomics, so results are bit-identical from run to run and
+ * whatever the number of threads.
  *
- * <p><b>Speed.</b> The compressed and window branches of a row each read one contiguous key
- * range, done a whole range at a time for all the query heads of a kv group: the scores of the
- * range into scratch, one exponential over it, then one weighted sum of the value rows. Scores
- * run along the keys over a transposed copy of the keys ({@code [Hkv, D, N]}, made once per
- * call), weighted sums along D over the row-major values; both are short fused multiply-add
- * loops over one index in which up to four heads share each load, the shape the JIT
- * vectorises. Since a branch's scores are all at hand before its exponentials, its softmax
- * needs no running rescale. The exponential is a vectorisable polynomial
- * ({@link VectorExp}), not a call per score. The selected branch reads blocks scattered over
- * the sequence, so it runs for a whole item of rows block by block ({@link SelectedBranch},
- * over keys regrouped by block, {@link BlockColumns}); where it shares the window's keys, its
- * blocks inside the window take the window's scores.
- * The backward's query side keeps {@code p * gate} and the score gradient of every selected
- * and window key, {@code T * Hq * (min(T, n l') + min(T, w))} floats of each, so the key side
- * only gathers them instead of recomputing its scores and exponentials.
+ * <p><b>Speed.</b> Every product runs on the matrix product's register-tiled micro-kernel
+ * ({@link AttentionTiles}), over keys and values packed once per call. The compressed and
+ * window branches of a tile of rows, all the query heads of a kv group, are two products over
+ * the union of the rows' key ranges, each vector weighing only its own keys
+ * ({@link RangeBranch}); since a branch's scores are all at hand before its exponentials, its
+ * softmax needs no running rescale. The selected branch reads blocks scattered over the
+ * sequence, so it runs for a whole item of rows block by block: the vectors that chose a block
+ * are gathered into one product ({@link SelectedBranch}). The key side's sums are products
+ * whose depth runs over the query vectors ({@link KeyShares}). The exponential is a
+ * vectorisable polynomial ({@link VectorExp}), not a call per score. The backward's query side
+ * keeps {@code p * gate} and the score gradient of every selected and window key,
+ * {@code T * Hq * (min(T, n l') + min(T, w))} floats of each, so the key side only gathers them
+ * instead of recomputing its scores and exponentials.
  *
  * <p><b>Precision.</b> A score is one chain of fused multiply-adds in ascending dimension over
  * the query times {@code 1/sqrt(D)}, computed by the same routine in every pass, so the
@@ -58,17 +58,16 @@ public final class NsaKernel {
      */
     static final int ROWS_PER_ITEM = 256;
     /**
-     * Compressed tokens per dkc and dvc item: long enough for the loops over tokens to
-     * vectorise, short enough to give a few items per kv head at a few thousand keys.
+     * Query rows per forward item, one item per (range of rows, kv head): long enough that the
+     * rows choosing one selected block make whole strips of the micro-kernel's 16 vectors (at
+     * T = 32768 with the paper's sizes, about 26 rows choose each block), short enough to
+     * spread a few thousand rows over the cores.
      */
-    static final int COMPRESSED_PER_ITEM = 32;
+    static final int FORWARD_ROWS_PER_ITEM = 1024;
+    /** Query vectors per tile of the compressed and window branches: four micro-kernel strips. */
+    static final int TILE_VECTORS = 64;
     /** Query heads whose loops share each load of a key or value row. */
     private static final int HEADS_TOGETHER = 4;
-    /**
-     * Query rows whose heads the forward takes through the compressed and window branches
-     * together: with one query head per kv head, the four that share each key load.
-     */
-    static final int ROWS_TOGETHER = 4;
     private static final int CMP = 0;
     static final int SLC = 1;
     private static final int WIN = 2;
@@ -188,98 +187,84 @@ public final class NsaKernel {
         float[] branches = new float[rows * hq * 3 * dim];
         float[] lse = new float[rows * hq * 3];
         int[] selected = new int[rows * sizes.kvHeads() * sizes.params().selectCount()];
-        Columns kt = Columns.of(k, sizes.length(), sizes);
-        Columns kWinT = kWin == k ? kt : Columns.of(kWin, sizes.length(), sizes);
-        Columns kct = Columns.of(kc, sizes.compressed(), sizes);
-        float[][] vRows = rows(v, sizes.length(), sizes);
-        float[][] vWinRows = vWin == v ? vRows : rows(vWin, sizes.length(), sizes);
-        float[][] vcRows = rows(vc, sizes.compressed(), sizes);
-        BlockColumns kBlocks = BlockColumns.of(k, sizes);
-        int items = ceilDiv(rows, ROWS_PER_ITEM);
-        IntStream.range(0, items).parallel().forEach(item -> {
-            Scratch scratch = new Scratch(sizes, ROWS_TOGETHER);
-            int first = fromRow + item * ROWS_PER_ITEM;
-            int last = Math.min(toRow, first + ROWS_PER_ITEM);
-            SelectedBranch.ForwardScratch selectedScratch =
-                    new SelectedBranch.ForwardScratch(sizes, last - first);
-            for (int t = first; t < last; t += ROWS_TOGETHER) {
-                forwardTile(sizes, t, Math.min(last, t + ROWS_TOGETHER), fromRow, first, q,
-                        kWinT, vWinRows, kWinT == kt, kct, vcRows, scratch, selectedScratch,
-                        branches, lse, selected);
+        Packed packed = Packed.of(sizes, k, v, kWin, vWin, kc, vc);
+        int hkv = sizes.kvHeads();
+        int items = ceilDiv(rows, FORWARD_ROWS_PER_ITEM);
+        IntStream.range(0, items * hkv).parallel().forEach(item -> {
+            int g = item % hkv;
+            int first = fromRow + item / hkv * FORWARD_ROWS_PER_ITEM;
+            int last = Math.min(toRow, first + FORWARD_ROWS_PER_ITEM);
+            TileScratch scratch = new TileScratch(sizes);
+            for (int t = first; t < last; t += scratch.rows) {
+                forwardTile(sizes, t, Math.min(last, t + scratch.rows), fromRow, g, q, packed,
+                        scratch, branches, lse, selected);
             }
-            SelectedBranch.forward(sizes, first, first - fromRow, last - first, q, kBlocks,
-                    vRows, selected, selectedScratch, branches, lse);
-            for (int t = first; t < last; t++) {
-                combine(sizes, t - fromRow, gates, branches, o);
-            }
+            SelectedBranch.forward(sizes, first, first - fromRow, last - first, g, q,
+                    packed.k, packed.v, selected,
+                    new SelectedBranch.ForwardScratch(sizes, last - first), branches, lse);
         });
+        IntStream.range(0, rows).parallel().forEach(r -> combine(sizes, r, gates, branches, o));
         return new Forward(fromRow, toRow, o, branches, lse, selected);
     }
 
     /**
-     * Query rows {@code [t0, t1)}, per kv head: the compressed branch, the choice of blocks and
-     * the window branch; the selected branch follows for the whole item
-     * ({@link SelectedBranch}), given here the scores the window already has. The rows' query
-     * heads go through each branch together, over the union of their key ranges, so each key
-     * load serves them all; each keeps its own range for its softmax.
+     * Query rows {@code [t0, t1)}, kv head g: the compressed branch, the choice of blocks and
+     * the window branch, each on a tile of the rows' query heads at once ({@link RangeBranch});
+     * the selected branch follows for the whole item ({@link SelectedBranch}).
      *
      * @param fromRow the row at index 0 of the forward's arrays
-     * @param firstOfItem the item's first row
      */
-    private static void forwardTile(Sizes sizes, int t0, int t1, int fromRow, int firstOfItem,
-            float[] q, Columns kWin, float[][] vWin, boolean shared, Columns kct, float[][] vc,
-            Scratch s, SelectedBranch.ForwardScratch selectedScratch, float[] branches,
-            float[] lse, int[] selected) {
+    private static void forwardTile(Sizes sizes, int t0, int t1, int fromRow, int g,
+            float[] q, Packed packed, TileScratch s, float[] branches, float[] lse,
+            int[] selected) {
         NsaParams params = sizes.params();
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
         int group = sizes.group();
         int count = params.selectCount();
-        int vectors = (t1 - t0) * group;
-        int r0 = t0 - fromRow;
-        for (int g = 0; g < sizes.kvHeads(); g++) {
-            int head0 = g * group;
-            for (int t = t0; t < t1; t++) {
-                loadRows(q, ((t - fromRow) * hq + head0) * dim, group, dim, sizes.scale(),
-                        s.queries, (t - t0) * group);
-                for (int x = 0; x < group; x++) {
-                    s.ownFrom[(t - t0) * group + x] = 0;
-                    s.ownTo[(t - t0) * group + x] = sizes.visibleCompressed(t);
-                }
+        int rows = t1 - t0;
+        RangeBranch tile = s.tile;
+        tile.vectors(rows * group);
+        int head0 = g * group;
+        for (int t = t0; t < t1; t++) {
+            for (int x = 0; x < group; x++) {
+                int i = (t - t0) * group + x;
+                AttentionTiles.packVector(q, ((t - fromRow) * hq + head0 + x) * dim,
+                        sizes.scale(), dim, tile.queries, i);
+                tile.lo[i] = 0;
+                tile.hi[i] = sizes.visibleCompressed(t);
             }
-            softmaxBranch(sizes, r0, vectors, head0, CMP, kct, vc, g, s, 0,
-                    sizes.visibleCompressed(t1 - 1), branches, lse);
-            for (int t = t0; t < t1; t++) {
-                int r = t - fromRow;
-                int visible = sizes.visibleCompressed(t);
-                // The choice reads p = exp(score - lse), the probabilities the backward sees.
-                Arrays.fill(s.blockScores, 0);
-                for (int x = 0; x < group; x++) {
-                    int i = (t - t0) * group + x;
-                    float cmpLse = lse[(r * hq + head0 + x) * 3 + CMP];
-                    System.arraycopy(s.scores[i], 0, s.weights[i], 0, visible);
-                    VectorExp.exp(s.weights[i], 0, visible, cmpLse, s.expScratch);
-                    BlockSelection.addScores(s.weights[i], 0, visible, params, s.blockScores);
-                }
-                int at = (r * sizes.kvHeads() + g) * count;
-                BlockSelection.choose(s.blockScores, t, params, s.chosen, s.best, selected, at);
+        }
+        tile.run(packed.kc, packed.vc, sizes.compressed(), g, 0,
+                sizes.visibleCompressed(t1 - 1));
+        store(sizes, tile, t0, t1, fromRow, head0, CMP, branches, lse);
+        // The choice reads p = exp(score - lse), the probabilities the backward sees.
+        s.selectionScores(sizes, tile, t0, t1, fromRow, head0, lse);
+        for (int t = t0; t < t1; t++) {
+            int at = ((t - fromRow) * sizes.kvHeads() + g) * count;
+            BlockSelection.choose(s.rowScores(t - t0), t, params, s.chosen, s.best,
+                    selected, at);
+        }
+        for (int t = t0; t < t1; t++) {
+            for (int x = 0; x < group; x++) {
+                int i = (t - t0) * group + x;
+                tile.lo[i] = Math.max(0, t - params.window() + 1);
+                tile.hi[i] = t + 1;
             }
-            for (int t = t0; t < t1; t++) {
-                for (int x = 0; x < group; x++) {
-                    s.ownFrom[(t - t0) * group + x] = Math.max(0, t - params.window() + 1);
-                    s.ownTo[(t - t0) * group + x] = t + 1;
-                }
-            }
-            softmaxBranch(sizes, r0, vectors, head0, WIN, kWin, vWin, g, s,
-                    Math.max(0, t0 - params.window() + 1), t1, branches, lse);
-            if (shared) {
-                // The selected blocks inside a row's window (the local ones at least) take
-                // their scores from it, each branch keeping its own softmax.
-                for (int t = t0; t < t1; t++) {
-                    SelectedBranch.takeWindowScores(sizes, t, t - firstOfItem, g, selected,
-                            firstOfItem - fromRow, Math.max(0, t - params.window() + 1),
-                            s.scores, (t - t0) * group, selectedScratch);
-                }
+        }
+        tile.run(packed.kWin, packed.vWin, sizes.length(), g,
+                Math.max(0, t0 - params.window() + 1), t1);
+        store(sizes, tile, t0, t1, fromRow, head0, WIN, branches, lse);
+    }
+
+    /** The tile's outputs of one branch into the forward's arrays. */
+    private static void store(Sizes sizes, RangeBranch tile, int t0, int t1, int fromRow,
+            int head0, int branch, float[] branches, float[] lse) {
+        int group = sizes.group();
+        for (int t = t0; t < t1; t++) {
+            for (int x = 0; x < group; x++) {
+                int rowAt = ((t - fromRow) * sizes.queryHeads() + head0 + x) * 3 + branch;
+                lse[rowAt] = tile.output((t - t0) * group + x, branches, rowAt * sizes.dim());
             }
         }
     }
@@ -302,61 +287,6 @@ public final class NsaKernel {
     }
 
     /**
-     * One branch for the scratch's query vectors {@code [0, n)}, vector i being head
-     * {@code head0 + i % G} of row {@code r0 + i / G} (indices of the forward's arrays), each
-     * over its own key range {@code [s.ownFrom[i], s.ownTo[i])} within {@code [from, to)}: the
-     * scores of the whole range, left in {@code s.scores}; each vector's softmax over its own
-     * keys, its weights zero on the others; one weighted sum of the values over the range, in
-     * which the zero weights change nothing; each vector's branch output and log-sum-exp, zeros
-     * and -inf where its range holds no key. A vector's results are thus those of its range
-     * alone, whatever the other vectors.
-     */
-    private static void softmaxBranch(Sizes sizes, int r0, int n, int head0, int branch,
-            Columns keys, float[][] values, int g, Scratch s, int from, int to,
-            float[] branches, float[] lse) {
-        int dim = sizes.dim();
-        int hq = sizes.queryHeads();
-        int group = sizes.group();
-        scores(s.queries, n, keys, g, dim, from, to, s.scores);
-        for (int i = 0; i < n; i++) {
-            float[] w = s.weights[i];
-            int lo = s.ownFrom[i];
-            int hi = s.ownTo[i];
-            Arrays.fill(s.sums[i], 0f);
-            if (lo >= hi) {
-                Arrays.fill(w, from, to, 0f);
-                s.totals[i] = 0;
-                continue;
-            }
-            float max = max(s.scores[i], lo, hi);
-            System.arraycopy(s.scores[i], lo, w, lo, hi - lo);
-            VectorExp.exp(w, lo, hi, max, s.expScratch);
-            Arrays.fill(w, from, lo, 0f);
-            Arrays.fill(w, hi, to, 0f);
-            s.maxima[i] = max;
-            s.totals[i] = sum(w, lo, hi);
-        }
-        if (from < to) {
-            weightedRange(s.weights, from, n, values, sizes.kvHeads(), g, from, to, s.sums, 0);
-        }
-        for (int i = 0; i < n; i++) {
-            int rowAt = ((r0 + i / group) * hq + head0 + i % group) * 3 + branch;
-            int at = rowAt * dim;
-            if (s.totals[i] == 0) {
-                Arrays.fill(branches, at, at + dim, 0f);
-                lse[rowAt] = Float.NEGATIVE_INFINITY;
-                continue;
-            }
-            double inverse = 1 / s.totals[i];
-            float[] sum = s.sums[i];
-            for (int d = 0; d < dim; d++) {
-                branches[at + d] = (float) (sum[d] * inverse);
-            }
-            lse[rowAt] = (float) (s.maxima[i] + Math.log(s.totals[i]));
-        }
-    }
-
-    /**
      * The gradients of {@code sum(o * dout)} from a whole-sequence forward.
      *
      * @param forward the forward of rows {@code [0, T)}
@@ -368,6 +298,18 @@ public final class NsaKernel {
     public static Gradients backward(Sizes sizes, float[] q, float[] k, float[] v, float[] kWin,
             float[] vWin, float[] kc, float[] vc, float[] gates, Forward forward, float[] dout,
             boolean keys, boolean compressed) {
+        return backward(sizes, q, k, v, kWin, vWin, kc, vc, gates, forward, dout, keys,
+                compressed, true);
+    }
+
+    /**
+     * As above; without {@code keep}, the key side recomputes every probability and score
+     * gradient instead of reading what the query side kept, as it must where those would not
+     * fit in arrays.
+     */
+    static Gradients backward(Sizes sizes, float[] q, float[] k, float[] v, float[] kWin,
+            float[] vWin, float[] kc, float[] vc, float[] gates, Forward forward, float[] dout,
+            boolean keys, boolean compressed, boolean keep) {
         int length = sizes.length();
         int hq = sizes.queryHeads();
         int dim = sizes.dim();
@@ -379,37 +321,33 @@ public final class NsaKernel {
         sizes.require("q", q.length, (long) length * hq * dim);
         sizes.require("gates", gates.length, (long) length * hq * 3);
         sizes.require("dout", dout.length, (long) length * hq * dim);
-        Columns kt = Columns.of(k, length, sizes);
-        Columns vt = Columns.of(v, length, sizes);
-        Columns kWinT = kWin == k ? kt : Columns.of(kWin, length, sizes);
-        Columns vWinT = vWin == v ? vt : Columns.of(vWin, length, sizes);
-        Columns kct = Columns.of(kc, sizes.compressed(), sizes);
-        Columns vct = Columns.of(vc, sizes.compressed(), sizes);
-        float[][] kRows = rows(k, length, sizes);
-        float[][] kWinRows = kWin == k ? kRows : rows(kWin, length, sizes);
-        float[][] kcRows = rows(kc, sizes.compressed(), sizes);
+        QuerySide packed = QuerySide.of(sizes, k, v, kWin, vWin, kc, vc);
         // The row terms dout_b . o_b, b the branch, with dout_b = gate_b * dout.
         double[] delta = new double[length * hq * 3];
         float[] dgates = new float[length * hq * 3];
         float[] dq = new float[length * hq * dim];
-        Kept kept = keys ? Kept.of(sizes) : null;
-        BlockColumns kBlocks = BlockColumns.of(k, sizes);
-        BlockColumns vBlocks = BlockColumns.of(v, sizes);
+        Kept kept = keys && keep ? Kept.of(sizes) : null;
         float scale = sizes.scale();
         IntStream.range(0, ceilDiv(length, ROWS_PER_ITEM)).parallel().forEach(item -> {
-            Scratch scratch = new Scratch(sizes, 1);
             int first = item * ROWS_PER_ITEM;
             int last = Math.min(length, first + ROWS_PER_ITEM);
+            for (int t = first; t < last; t++) {
+                rowTerms(sizes, t, dout, forward.branches(), gates, delta, dgates);
+            }
             // Unscaled dq rows of the item, [r * Hq + h][d]: the compressed and window
             // branches' shares, then the selected branch's.
             float[][] dqRows = new float[(last - first) * hq][dim];
-            for (int t = first; t < last; t++) {
-                queryGradients(sizes, t, t - first, q, kWinRows, kWinT, vWinT, kcRows, kct, vct,
-                        gates, forward, dout, delta, dgates, dqRows, scratch, kept);
+            RangeBranch tile = newTile(sizes);
+            int rows = Math.max(1, TILE_VECTORS / sizes.group());
+            for (int g = 0; g < sizes.kvHeads(); g++) {
+                for (int t0 = first; t0 < last; t0 += rows) {
+                    queryGradients(sizes, t0, Math.min(last, t0 + rows), first, g, q, dout,
+                            gates, forward.lse(), delta, packed, tile, dqRows, kept);
+                }
             }
-            SelectedBranch.queryGradients(sizes, first, last - first, q, dout, kBlocks, vBlocks,
-                    kRows, forward.selected(), gates, forward.lse(), delta, kept,
-                    new SelectedBranch.BackwardScratch(sizes, last - first), dqRows);
+            SelectedBranch.queryGradients(sizes, first, last - first, q, dout, packed.k,
+                    packed.v, packed.kValues, forward.selected(), gates, forward.lse(), delta,
+                    kept, new SelectedBranch.BackwardScratch(sizes, last - first), dqRows);
             for (int i = 0; i < dqRows.length; i++) {
                 int at = (first * hq + i) * dim;
                 for (int d = 0; d < dim; d++) {
@@ -426,33 +364,25 @@ public final class NsaKernel {
             dv = new float[dk.length];
             dkWin = new float[dk.length];
             dvWin = new float[dk.length];
-            keyGradients(sizes, q, kt, vt, kWinT, vWinT, gates, forward, dout, delta, kept, dk,
-                    dv, dkWin, dvWin);
+            keyGradients(sizes, q, k, v, kWin, vWin, gates, forward, dout, delta, kept, dk, dv,
+                    dkWin, dvWin);
         }
         float[] dkc = null;
         float[] dvc = null;
         if (compressed) {
             dkc = new float[sizes.compressed() * sizes.kvHeads() * dim];
             dvc = new float[dkc.length];
-            compressedGradients(sizes, q, kct, vct, gates, forward, dout, delta, dkc, dvc);
+            CompressedGradients.run(sizes, q, packed.kc, packed.vc, gates, forward.lse(), dout,
+                    delta, dkc, dvc);
         }
         return new Gradients(dq, dk, dv, dkWin, dvWin, dkc, dvc, dgates);
     }
 
-    /**
-     * Row t's gate gradients and row terms, and the compressed and window branches' shares of
-     * its dq, unscaled, into {@code dqRows[r * Hq + h]}; the selected branch's share follows
-     * for the whole item ({@link SelectedBranch}).
-     */
-    private static void queryGradients(Sizes sizes, int t, int r, float[] q, float[][] kWin,
-            Columns kWinT, Columns vWinT, float[][] kc, Columns kct, Columns vct, float[] gates,
-            Forward forward, float[] dout, double[] delta, float[] dgates, float[][] dqRows,
-            Scratch s, Kept kept) {
-        NsaParams params = sizes.params();
+    /** Row t's gate gradients {@code dout . o_b} and row terms {@code gate_b dout . o_b}. */
+    private static void rowTerms(Sizes sizes, int t, float[] dout, float[] branches,
+            float[] gates, double[] delta, float[] dgates) {
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
-        int group = sizes.group();
-        float scale = sizes.scale();
         for (int h = 0; h < hq; h++) {
             int qAt = (t * hq + h) * dim;
             int rowAt = (t * hq + h) * 3;
@@ -460,36 +390,69 @@ public final class NsaKernel {
                 double dot = 0;
                 int branchAt = (rowAt + b) * dim;
                 for (int d = 0; d < dim; d++) {
-                    dot += (double) dout[qAt + d] * forward.branches()[branchAt + d];
+                    dot += (double) dout[qAt + d] * branches[branchAt + d];
                 }
                 dgates[rowAt + b] = (float) dot;
                 delta[rowAt + b] = gates[rowAt + b] * dot;
             }
         }
-        int hkv = sizes.kvHeads();
-        for (int g = 0; g < hkv; g++) {
-            int head0 = g * group;
-            int qAt = (t * hq + head0) * dim;
-            loadRows(q, qAt, group, dim, scale, s.queries);
-            loadRows(dout, qAt, group, dim, 1f, s.douts);
+    }
+
+    /**
+     * Rows {@code [t0, t1)}, kv head g: the compressed and window branches' shares of their dq,
+     * unscaled, into {@code dqRows[(t - first) * Hq + h]}, each branch on a tile of the rows'
+     * query heads at once ({@link RangeBranch#gradients}), and the window's probabilities and
+     * score gradients kept for the key side; the selected branch's share follows for the whole
+     * item ({@link SelectedBranch}).
+     */
+    private static void queryGradients(Sizes sizes, int t0, int t1, int first, int g,
+            float[] q, float[] dout, float[] gates, float[] lse, double[] delta,
+            QuerySide packed, RangeBranch tile, float[][] dqRows, Kept kept) {
+        NsaParams params = sizes.params();
+        int dim = sizes.dim();
+        int hq = sizes.queryHeads();
+        int group = sizes.group();
+        int head0 = g * group;
+        tile.vectors((t1 - t0) * group);
+        for (int t = t0; t < t1; t++) {
             for (int x = 0; x < group; x++) {
-                Arrays.fill(s.sums[x], 0f);
+                int i = (t - t0) * group + x;
+                int at = (t * hq + head0 + x) * dim;
+                AttentionTiles.packVector(q, at, sizes.scale(), dim, tile.queries, i);
+                AttentionTiles.packVector(dout, at, 1f, dim, tile.douts, i);
             }
-            int visible = sizes.visibleCompressed(t);
-            if (visible > 0) {
-                scoreGradients(sizes, t, head0, CMP, kct, vct, g, s, gates, forward.lse(),
-                        delta, 0, visible);
-                weightedRange(s.weights, 0, group, kc, hkv, g, 0, visible, s.sums, 0);
-            }
-            int from = Math.max(0, t - params.window() + 1);
-            scoreGradients(sizes, t, head0, WIN, kWinT, vWinT, g, s, gates, forward.lse(),
-                    delta, from, t + 1);
-            weightedRange(s.weights, from, group, kWin, hkv, g, from, t + 1, s.sums, 0);
-            if (kept != null) {
-                kept.keep(t, head0, WIN, -from, from, t + 1, s, gates);
-            }
+        }
+        branchTerms(sizes, t0, t1, head0, CMP, gates, lse, delta, tile);
+        tile.gradients(packed.kc, packed.vc, packed.kcValues, sizes.compressed(), g, 0,
+                sizes.visibleCompressed(t1 - 1), true);
+        branchTerms(sizes, t0, t1, head0, WIN, gates, lse, delta, tile);
+        tile.gradients(packed.kWin, packed.vWin, packed.kWinValues, sizes.length(), g,
+                Math.max(0, t0 - params.window() + 1), t1, false);
+        for (int t = t0; t < t1; t++) {
             for (int x = 0; x < group; x++) {
-                System.arraycopy(s.sums[x], 0, dqRows[r * hq + head0 + x], 0, dim);
+                int i = (t - t0) * group + x;
+                if (kept != null) {
+                    kept.keep(t, head0 + x, WIN, tile, i);
+                }
+                tile.dq(i, dqRows[(t - first) * hq + head0 + x]);
+            }
+        }
+    }
+
+    /** Each vector's key range, log-sum-exp, gate and row term of branch b. */
+    private static void branchTerms(Sizes sizes, int t0, int t1, int head0, int branch,
+            float[] gates, float[] lse, double[] delta, RangeBranch tile) {
+        int group = sizes.group();
+        int window = sizes.params().window();
+        for (int t = t0; t < t1; t++) {
+            for (int x = 0; x < group; x++) {
+                int i = (t - t0) * group + x;
+                int rowAt = (t * sizes.queryHeads() + head0 + x) * 3 + branch;
+                tile.lo[i] = branch == CMP ? 0 : Math.max(0, t - window + 1);
+                tile.hi[i] = branch == CMP ? sizes.visibleCompressed(t) : t + 1;
+                tile.lse[i] = lse[rowAt];
+                tile.gate[i] = gates[rowAt];
+                tile.delta[i] = (float) delta[rowAt];
             }
         }
     }
@@ -526,10 +489,15 @@ public final class NsaKernel {
      * their selected shares from the rows that selected the block, in row order, and their
      * window shares from the rows whose window covers them, each into its branch's gradients.
      */
-    private static void keyGradients(Sizes sizes, float[] q, Columns kt, Columns vt,
-            Columns kWinT, Columns vWinT, float[] gates, Forward forward, float[] dout,
+    private static void keyGradients(Sizes sizes, float[] q, float[] k, float[] v,
+            float[] kWin, float[] vWin, float[] gates, Forward forward, float[] dout,
             double[] delta, Kept kept, float[] dk, float[] dv, float[] dkWin, float[] dvWin) {
         int length = sizes.length();
+        // Without kept weights (sequences too long to keep them), each share is recomputed.
+        Columns kt = kept == null ? Columns.of(k, length, sizes) : null;
+        Columns vt = kept == null ? Columns.of(v, length, sizes) : null;
+        Columns kWinT = kept == null && kWin != k ? Columns.of(kWin, length, sizes) : kt;
+        Columns vWinT = kept == null && vWin != v ? Columns.of(vWin, length, sizes) : vt;
         int hkv = sizes.kvHeads();
         int blocks = sizes.blocks();
         int count = sizes.params().selectCount();
@@ -565,19 +533,18 @@ public final class NsaKernel {
             }
         }
         IntStream.range(0, hkv * blocks).parallel().forEach(item -> {
-            Scratch scratch = new Scratch(sizes, 1);
+            Scratch scratch = kept == null ? new Scratch(sizes) : null;
+            KeyShares shares = new KeyShares(selectBlock, dim);
             int g = item / blocks;
             int block = item % blocks;
             int from = block * selectBlock;
             int to = Math.min(length, from + selectBlock);
-            float[][] dkAcc = new float[to - from][dim];
-            float[][] dvAcc = new float[to - from][dim];
             for (int at = start[item]; at < start[item + 1]; at++) {
                 int t = rows[at];
                 int end = Math.min(to, t + 1);
                 if (kept == null) {
                     addKeyShares(sizes, t, g, SLC, from, end, q, kt, vt, gates, forward, dout,
-                            delta, scratch, dkAcc, dvAcc, from);
+                            delta, scratch, shares, from);
                     continue;
                 }
                 // The block's place c in the row's choice puts its keys at c * l' in the kept.
@@ -586,16 +553,9 @@ public final class NsaKernel {
                     c++;
                 }
                 addKeptShares(sizes, t, g, SLC, c * selectBlock - from, from, end, q, dout,
-                        kept, scratch, dkAcc, dvAcc, from);
+                        kept, shares, from);
             }
-            store(dkAcc, dk, from, to, g, hkv, dim);
-            store(dvAcc, dv, from, to, g, hkv, dim);
-            // The window's own accumulators: reused zeroed, so items allocate no more than
-            // when both branches summed into one.
-            for (int i = 0; i < dkAcc.length; i++) {
-                Arrays.fill(dkAcc[i], 0f);
-                Arrays.fill(dvAcc[i], 0f);
-            }
+            shares.store(from, to, g, hkv, dk, dv);
             int lastRow = Math.min(length, to + window - 1);
             for (int t = from; t < lastRow; t++) {
                 int windowFrom = Math.max(0, t - window + 1);
@@ -603,47 +563,13 @@ public final class NsaKernel {
                 int end = Math.min(to, t + 1);
                 if (first < end && kept == null) {
                     addKeyShares(sizes, t, g, WIN, first, end, q, kWinT, vWinT, gates, forward,
-                            dout, delta, scratch, dkAcc, dvAcc, from);
+                            dout, delta, scratch, shares, from);
                 } else if (first < end) {
                     addKeptShares(sizes, t, g, WIN, -windowFrom, first, end, q, dout, kept,
-                            scratch, dkAcc, dvAcc, from);
+                            shares, from);
                 }
             }
-            store(dkAcc, dkWin, from, to, g, hkv, dim);
-            store(dvAcc, dvWin, from, to, g, hkv, dim);
-        });
-    }
-
-    /**
-     * dkc and dvc, one item per (kv head, range of compressed tokens): each token gathers from
-     * every row that sees it, in row order.
-     */
-    private static void compressedGradients(Sizes sizes, float[] q, Columns kct, Columns vct,
-            float[] gates, Forward forward, float[] dout, double[] delta, float[] dkc,
-            float[] dvc) {
-        int compressed = sizes.compressed();
-        if (compressed == 0) {
-            return;
-        }
-        int hkv = sizes.kvHeads();
-        int dim = sizes.dim();
-        int length = sizes.length();
-        NsaParams params = sizes.params();
-        int ranges = ceilDiv(compressed, COMPRESSED_PER_ITEM);
-        IntStream.range(0, hkv * ranges).parallel().forEach(item -> {
-            Scratch scratch = new Scratch(sizes, 1);
-            int g = item / ranges;
-            int from = (item % ranges) * COMPRESSED_PER_ITEM;
-            int to = Math.min(compressed, from + COMPRESSED_PER_ITEM);
-            float[][] dkAcc = new float[to - from][dim];
-            float[][] dvAcc = new float[to - from][dim];
-            for (int t = from * params.stride() + params.blockLen() - 1; t < length; t++) {
-                int end = Math.min(to, sizes.visibleCompressed(t));
-                addKeyShares(sizes, t, g, CMP, from, end, q, kct, vct, gates, forward, dout,
-                        delta, scratch, dkAcc, dvAcc, from);
-            }
-            store(dkAcc, dkc, from, to, g, hkv, dim);
-            store(dvAcc, dvc, from, to, g, hkv, dim);
+            shares.store(from, to, g, hkv, dkWin, dvWin);
         });
     }
 
@@ -652,30 +578,23 @@ public final class NsaKernel {
      * key s's weights at {@code s + shift} in the row's kept arrays.
      */
     private static void addKeptShares(Sizes sizes, int t, int g, int branch, int shift,
-            int from, int to, float[] q, float[] dout, Kept kept, Scratch s, float[][] dkAcc,
-            float[][] dvAcc, int base) {
-        int dim = sizes.dim();
+            int from, int to, float[] q, float[] dout, Kept kept, KeyShares shares, int base) {
         int hq = sizes.queryHeads();
         int group = sizes.group();
-        int head0 = g * group;
-        int qAt = (t * hq + head0) * dim;
-        loadRows(q, qAt, group, dim, sizes.scale(), s.queries);
-        loadRows(dout, qAt, group, dim, 1f, s.douts);
         for (int x = 0; x < group; x++) {
-            kept.read(t, head0 + x, branch, shift, from, to, s.scores[x], s.weights[x]);
+            int h = g * group + x;
+            int v = shares.vector(q, dout, (t * hq + h) * sizes.dim(), sizes.scale());
+            kept.share(t, h, branch, shift, from, to, shares, v, base);
         }
-        rankUpdate(s.weights, s.queries, group, from, to, dkAcc, base);
-        rankUpdate(s.scores, s.douts, group, from, to, dvAcc, base);
     }
 
     /**
      * The shares of row t's query heads in group g, branch {@code branch}, in the gradients of
-     * keys {@code [from, to)}, added to accumulators whose first row is key {@code base}.
+     * keys {@code [from, to)}, recomputed, given to sums whose first key is {@code base}.
      */
     private static void addKeyShares(Sizes sizes, int t, int g, int branch, int from, int to,
             float[] q, Columns keys, Columns values, float[] gates, Forward forward,
-            float[] dout, double[] delta, Scratch s, float[][] dkAcc, float[][] dvAcc,
-            int base) {
+            float[] dout, double[] delta, Scratch s, KeyShares shares, int base) {
         if (from >= to) {
             return;
         }
@@ -695,31 +614,9 @@ public final class NsaKernel {
             for (int i = from; i < to; i++) {
                 p[i] *= gate;
             }
+            int v = shares.vector(q, dout, qAt + x * dim, sizes.scale());
+            shares.weigh(v, from - base, s.weights[x], p, from, to - from);
         }
-        rankUpdate(s.weights, s.queries, group, from, to, dkAcc, base);
-        rankUpdate(s.scores, s.douts, group, from, to, dvAcc, base);
-    }
-
-    /** Writes accumulated rows {@code [from, to)} of kv head g into a {@code [N, Hkv, D]} array. */
-    private static void store(float[][] acc, float[] out, int from, int to, int g, int hkv,
-            int dim) {
-        for (int s = from; s < to; s++) {
-            System.arraycopy(acc[s - from], 0, out, (s * hkv + g) * dim, dim);
-        }
-    }
-
-    /**
-     * Row-major {@code [N, Hkv, D]} as one array per (key, kv head), {@code [s * Hkv + g]}: the
-     * loops along D then index their row and their accumulator alike, which the JIT needs to
-     * vectorise them.
-     */
-    private static float[][] rows(float[] x, int n, Sizes sizes) {
-        int dim = sizes.dim();
-        float[][] rows = new float[n * sizes.kvHeads()][];
-        for (int i = 0; i < rows.length; i++) {
-            rows[i] = Arrays.copyOfRange(x, i * dim, (i + 1) * dim);
-        }
-        return rows;
     }
 
     /** {@code out[x][d] = x[at + x * dim + d] * factor}: a group's rows copied out, scaled. */
@@ -759,23 +656,6 @@ public final class NsaKernel {
         }
         for (; x < group; x++) {
             scores1(rows[x], columns, base, dim, from, to, out[x]);
-        }
-    }
-
-    /**
-     * {@code out[x][i] = rows[x] . key_i} for the first n keys of one block of
-     * {@link BlockColumns}, its columns {@code [base, base + dim)}: {@link #scores} for the
-     * selected branch.
-     */
-    static void blockScores(float[][] rows, int group, float[][] columns, int base, int dim,
-            int n, float[][] out) {
-        int x = 0;
-        for (; x + HEADS_TOGETHER <= group; x += HEADS_TOGETHER) {
-            scores4(rows[x], rows[x + 1], rows[x + 2], rows[x + 3], columns, base, dim, 0, n,
-                    out[x], out[x + 1], out[x + 2], out[x + 3]);
-        }
-        for (; x < group; x++) {
-            scores1(rows[x], columns, base, dim, 0, n, out[x]);
         }
     }
 
@@ -845,112 +725,6 @@ public final class NsaKernel {
                 outB[s] = Math.fma(b1, f1, outB[s]);
                 outC[s] = Math.fma(c1, f1, outC[s]);
                 outE[s] = Math.fma(e1, f1, outE[s]);
-            }
-        }
-    }
-
-    /**
-     * {@code y[yFrom + x] += sum_s w[x][wFrom + s - from] * row_s} over keys
-     * {@code from <= s < to} in ascending order, rows as {@link #rows} gives them, four heads
-     * sharing each row load.
-     */
-    static void weightedRange(float[][] w, int wFrom, int group, float[][] rows, int hkv,
-            int g, int from, int to, float[][] y, int yFrom) {
-        int dim = y[yFrom].length;
-        int shift = wFrom - from;
-        int x = 0;
-        for (; x + HEADS_TOGETHER <= group; x += HEADS_TOGETHER) {
-            float[] wa = w[x];
-            float[] wb = w[x + 1];
-            float[] wc = w[x + 2];
-            float[] we = w[x + 3];
-            float[] ya = y[yFrom + x];
-            float[] yb = y[yFrom + x + 1];
-            float[] yc = y[yFrom + x + 2];
-            float[] ye = y[yFrom + x + 3];
-            int s = from;
-            // Two keys a pass: each load and store of the sums serves eight products.
-            for (; s + 2 <= to; s += 2) {
-                float[] row0 = rows[s * hkv + g];
-                float[] row1 = rows[(s + 1) * hkv + g];
-                float pa0 = wa[s + shift];
-                float pb0 = wb[s + shift];
-                float pc0 = wc[s + shift];
-                float pe0 = we[s + shift];
-                float pa1 = wa[s + 1 + shift];
-                float pb1 = wb[s + 1 + shift];
-                float pc1 = wc[s + 1 + shift];
-                float pe1 = we[s + 1 + shift];
-                for (int d = 0; d < dim; d++) {
-                    float e0 = row0[d];
-                    float e1 = row1[d];
-                    ya[d] = Math.fma(pa1, e1, Math.fma(pa0, e0, ya[d]));
-                    yb[d] = Math.fma(pb1, e1, Math.fma(pb0, e0, yb[d]));
-                    yc[d] = Math.fma(pc1, e1, Math.fma(pc0, e0, yc[d]));
-                    ye[d] = Math.fma(pe1, e1, Math.fma(pe0, e0, ye[d]));
-                }
-            }
-            if (s < to) {
-                float[] row = rows[s * hkv + g];
-                float pa = wa[s + shift];
-                float pb = wb[s + shift];
-                float pc = wc[s + shift];
-                float pe = we[s + shift];
-                for (int d = 0; d < dim; d++) {
-                    float e = row[d];
-                    ya[d] = Math.fma(pa, e, ya[d]);
-                    yb[d] = Math.fma(pb, e, yb[d]);
-                    yc[d] = Math.fma(pc, e, yc[d]);
-                    ye[d] = Math.fma(pe, e, ye[d]);
-                }
-            }
-        }
-        for (; x < group; x++) {
-            float[] wx = w[x];
-            float[] yx = y[yFrom + x];
-            for (int s = from; s < to; s++) {
-                float[] row = rows[s * hkv + g];
-                float p = wx[s + shift];
-                for (int d = 0; d < dim; d++) {
-                    yx[d] = Math.fma(p, row[d], yx[d]);
-                }
-            }
-        }
-    }
-
-    /**
-     * {@code acc[s - base][d] += sum_x a[x][s] * b[x][d]} for keys {@code from <= s < to}: the
-     * key side's rank-one updates, heads in order, four of them per load and store of the
-     * accumulator.
-     */
-    private static void rankUpdate(float[][] a, float[][] b, int group, int from, int to,
-            float[][] acc, int base) {
-        int x = 0;
-        for (; x + HEADS_TOGETHER <= group; x += HEADS_TOGETHER) {
-            float[] ba = b[x];
-            float[] bb = b[x + 1];
-            float[] bc = b[x + 2];
-            float[] be = b[x + 3];
-            for (int s = from; s < to; s++) {
-                float aa = a[x][s];
-                float ab = a[x + 1][s];
-                float ac = a[x + 2][s];
-                float ae = a[x + 3][s];
-                float[] row = acc[s - base];
-                for (int d = 0; d < row.length; d++) {
-                    row[d] = Math.fma(ae, be[d], Math.fma(ac, bc[d],
-                            Math.fma(ab, bb[d], Math.fma(aa, ba[d], row[d]))));
-                }
-            }
-        }
-        for (; x < group; x++) {
-            float[] bx = b[x];
-            for (int s = from; s < to; s++) {
-                float ax = a[x][s];
-                float[] row = acc[s - base];
-                for (int d = 0; d < row.length; d++) {
-                    row[d] = Math.fma(ax, bx[d], row[d]);
-                }
             }
         }
     }
@@ -1065,19 +839,19 @@ public final class NsaKernel {
             return (t * queryHeads + h) * width[branch];
         }
 
-        /** Keeps the group's p * gate and score gradients of keys [from, to) at s + shift. */
-        void keep(int t, int head0, int branch, int shift, int from, int to, Scratch s,
-                float[] gates) {
+        /**
+         * Keeps vector i's {@code p * gate} and score gradients of its keys from the tile of
+         * the last {@link RangeBranch#gradients}, row t and query head h, the first key at 0.
+         */
+        void keep(int t, int h, int branch, RangeBranch tile, int i) {
             float[] w = weights[branch];
             float[] gr = gradients[branch];
-            for (int x = 0; x < s.scores.length; x++) {
-                int at = at(t, head0 + x, branch) + shift;
-                float gate = gates[(t * queryHeads + head0 + x) * 3 + branch];
-                float[] p = s.scores[x];
-                for (int i = from; i < to; i++) {
-                    w[at + i] = p[i] * gate;
-                }
-                System.arraycopy(s.weights[x], from, gr, at + from, to - from);
+            int at = at(t, h, branch) - tile.lo[i];
+            int stride = tile.stride();
+            for (int s = tile.lo[i]; s < tile.hi[i]; s++) {
+                int from = (s - tile.keyFrom()) * stride + i;
+                w[at + s] = tile.scores[from];
+                gr[at + s] = tile.gradients[from];
             }
         }
 
@@ -1094,61 +868,189 @@ public final class NsaKernel {
             System.arraycopy(ds, 0, gradients[SLC], at, n);
         }
 
-        /** Head h's kept values of keys [from, to) into {@code weights} and {@code gradients}. */
-        void read(int t, int h, int branch, int shift, int from, int to, float[] w,
-                float[] gr) {
-            int at = at(t, h, branch) + shift + from;
-            System.arraycopy(weights[branch], at, w, from, to - from);
-            System.arraycopy(gradients[branch], at, gr, from, to - from);
+        /**
+         * Gives head h's kept weights and score gradients of keys {@code [from, to)}, at
+         * {@code s + shift} in its row, to vector v of the shares, key s at {@code s - base}.
+         */
+        void share(int t, int h, int branch, int shift, int from, int to, KeyShares shares,
+                int v, int base) {
+            int at = at(t, h, branch) + shift;
+            shares.weigh(v, from - base, gradients[branch], weights[branch], at + from,
+                    to - from);
         }
     }
 
     /**
-     * The scratch one item reuses row after row, per query vector (a head of a group, of one
-     * row or, in the forward, of a few rows together): rows and key blocks.
+     * The keys and values of one call packed for the forward's register-tiled products
+     * ({@link AttentionTiles}); the window's are the selected branch's arrays where the two
+     * branches share them.
+     */
+    private record Packed(float[] k, float[] v, float[] kWin, float[] vWin, float[] kc,
+            float[] vc) {
+        static Packed of(Sizes sizes, float[] k, float[] v, float[] kWin, float[] vWin,
+                float[] kc, float[] vc) {
+            int length = sizes.length();
+            int hkv = sizes.kvHeads();
+            int dim = sizes.dim();
+            float[] kp = AttentionTiles.packKeys(k, length, hkv, dim);
+            float[] vp = AttentionTiles.packValues(v, length, hkv, dim);
+            return new Packed(kp, vp,
+                    kWin == k ? kp : AttentionTiles.packKeys(kWin, length, hkv, dim),
+                    vWin == v ? vp : AttentionTiles.packValues(vWin, length, hkv, dim),
+                    AttentionTiles.packKeys(kc, sizes.compressed(), hkv, dim),
+                    AttentionTiles.packValues(vc, sizes.compressed(), hkv, dim));
+        }
+    }
+
+    /**
+     * The keys and values of each branch packed for the backward's query side: keys and
+     * values as {@link AttentionTiles#packKeys} gives them for the scores and
+     * {@code dout . v}, keys as {@link AttentionTiles#packValues} gives them for dq; the
+     * window's are the selected branch's arrays where the two branches share them.
+     */
+    private record QuerySide(float[] k, float[] v, float[] kValues, float[] kWin,
+            float[] vWin, float[] kWinValues, float[] kc, float[] vc, float[] kcValues) {
+        static QuerySide of(Sizes sizes, float[] k, float[] v, float[] kWin, float[] vWin,
+                float[] kc, float[] vc) {
+            int length = sizes.length();
+            int compressed = sizes.compressed();
+            int hkv = sizes.kvHeads();
+            int dim = sizes.dim();
+            float[] kp = AttentionTiles.packKeys(k, length, hkv, dim);
+            float[] vp = AttentionTiles.packKeys(v, length, hkv, dim);
+            float[] kv = AttentionTiles.packValues(k, length, hkv, dim);
+            boolean shared = kWin == k && vWin == v;
+            return new QuerySide(kp, vp, kv,
+                    shared ? kp : AttentionTiles.packKeys(kWin, length, hkv, dim),
+                    shared ? vp : AttentionTiles.packKeys(vWin, length, hkv, dim),
+                    shared ? kv : AttentionTiles.packValues(kWin, length, hkv, dim),
+                    AttentionTiles.packKeys(kc, compressed, hkv, dim),
+                    AttentionTiles.packKeys(vc, compressed, hkv, dim),
+                    AttentionTiles.packValues(kc, compressed, hkv, dim));
+        }
+    }
+
+    /** A tile of {@link #TILE_VECTORS} query vectors, wide enough for either range branch. */
+    static RangeBranch newTile(Sizes sizes) {
+        int rows = Math.max(1, TILE_VECTORS / sizes.group());
+        int window = Math.min(sizes.length(), sizes.params().window() + rows);
+        return new RangeBranch(sizes.dim(), rows * sizes.group(),
+                Math.max(sizes.compressed(), window));
+    }
+
+    /**
+     * What one forward item reuses tile after tile: the tile of query vectors, and each row's
+     * block scores, {@code [j][r]} while the compressed probabilities are added along the rows,
+     * then one row's at a time for the choice.
+     */
+    private static final class TileScratch {
+        /** Query rows per tile, all heads of a kv group each. */
+        final int rows;
+        final RangeBranch tile;
+        private final double[] blockScores;
+        private final double[] rowScores;
+        private final float[] p;
+        private final float[] expScratch;
+        final boolean[] chosen;
+        final int[] best;
+        /** The rows of the last {@link #selectionScores}. */
+        private int tileRows;
+
+        TileScratch(Sizes sizes) {
+            rows = Math.max(1, TILE_VECTORS / sizes.group());
+            tile = newTile(sizes);
+            blockScores = new double[sizes.blocks() * rows];
+            rowScores = new double[sizes.blocks()];
+            p = new float[rows];
+            expScratch = new float[rows];
+            chosen = new boolean[sizes.blocks()];
+            best = new int[sizes.params().selectCount()];
+        }
+
+        /**
+         * Step 3 for rows {@code [t0, t1)} from the compressed scores the tile holds: each
+         * compressed probability {@code p = exp(score - lse)} added to the scores of the
+         * selection blocks its token overlaps, weighed by the overlap, as
+         * {@link BlockSelection#addScores} adds them: per row, head by head, token by token
+         * ascending, in double.
+         */
+        void selectionScores(Sizes sizes, RangeBranch tile, int t0, int t1, int fromRow,
+                int head0, float[] lse) {
+            NsaParams params = sizes.params();
+            int group = sizes.group();
+            int n = t1 - t0;
+            int blocks = sizes.blocks();
+            Arrays.fill(blockScores, 0, blocks * n, 0);
+            int visible = sizes.visibleCompressed(t1 - 1);
+            int stride = tile.stride();
+            for (int x = 0; x < group; x++) {
+                int first = 0;
+                for (int i = 0; i < visible; i++) {
+                    // The rows that see token i: from the first that sees any this far.
+                    while (sizes.visibleCompressed(t0 + first) <= i) {
+                        first++;
+                    }
+                    int at = (i - tile.keyFrom()) * stride + x;
+                    for (int r = first; r < n; r++) {
+                        int rowAt = ((t0 + r - fromRow) * sizes.queryHeads() + head0 + x) * 3
+                                + CMP;
+                        p[r] = tile.scores[at + r * group] - lse[rowAt];
+                    }
+                    VectorExp.exp(p, first, n, 0f, expScratch);
+                    int start = i * params.stride();
+                    int end = start + params.blockLen();
+                    int last = Math.min((end - 1) / params.selectBlock(), blocks - 1);
+                    for (int j = start / params.selectBlock(); j <= last; j++) {
+                        int overlap = Math.min(end, (j + 1) * params.selectBlock())
+                                - Math.max(start, j * params.selectBlock());
+                        double weight = overlap / (double) params.stride();
+                        int to = j * n;
+                        for (int r = first; r < n; r++) {
+                            blockScores[to + r] += p[r] * weight;
+                        }
+                    }
+                }
+            }
+            tileRows = n;
+        }
+
+        /** Row r's block scores, after {@link #selectionScores}. */
+        double[] rowScores(int r) {
+            for (int j = 0; j < rowScores.length; j++) {
+                rowScores[j] = blockScores[j * tileRows + r];
+            }
+            return rowScores;
+        }
+    }
+
+    /**
+     * The scratch one backward item reuses row after row, per query head of a group: rows and
+     * key blocks.
      */
     private static final class Scratch {
-        /** The vectors' queries times {@code 1/sqrt(D)}, {@code [vectors][D]}. */
+        /** The heads' queries times {@code 1/sqrt(D)}, {@code [G][D]}. */
         final float[][] queries;
-        /** The vectors' output gradients, {@code [vectors][D]}. */
+        /** The heads' output gradients, {@code [G][D]}. */
         final float[][] douts;
-        /** Scores, then probabilities, per vector, at their keys' indices. */
+        /** Scores, then probabilities, per head, at their keys' indices. */
         final float[][] scores;
-        /** Softmax weights or score gradients, laid out as scores. */
+        /** Score gradients, laid out as scores. */
         final float[][] weights;
         /** Weighted sums per head, {@code [G][D]}. */
         final float[][] sums;
-        final float[] maxima;
-        final double[] totals;
-        /** Each query vector's own key range, within the range a branch scores. */
-        final int[] ownFrom;
-        final int[] ownTo;
         final float[] expScratch;
-        final double[] blockScores;
-        final boolean[] chosen;
-        final int[] best;
 
-        /** @param rows the query rows whose heads it holds at once */
-        Scratch(Sizes sizes, int rows) {
-            NsaParams params = sizes.params();
-            int group = sizes.group() * rows;
+        Scratch(Sizes sizes) {
+            int group = sizes.group();
             int dim = sizes.dim();
-            int length = sizes.length();
             // Scores sit at their key's index: a compressed token's below Nc <= T.
-            int keys = Math.max(1, Math.max(length, sizes.compressed()));
+            int keys = Math.max(1, Math.max(sizes.length(), sizes.compressed()));
             queries = new float[group][dim];
             douts = new float[group][dim];
             scores = new float[group][keys];
             weights = new float[group][keys];
             sums = new float[group][dim];
-            maxima = new float[group];
-            totals = new double[group];
-            ownFrom = new int[group];
-            ownTo = new int[group];
             expScratch = new float[keys];
-            blockScores = new double[sizes.blocks()];
-            chosen = new boolean[sizes.blocks()];
-            best = new int[params.selectCount()];
         }
     }
 }

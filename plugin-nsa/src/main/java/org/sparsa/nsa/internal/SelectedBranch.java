@@ -1,6 +1,7 @@
 package org.sparsa.nsa.internal;
 
 import java.util.Arrays;
+import org.sparsa.core.attention.AttentionTiles;
 import org.sparsa.core.attention.VectorExp;
 
 /**
@@ -15,12 +16,15 @@ import org.sparsa.core.attention.VectorExp;
  * over its keys in ascending order: a row's results do not depend on which rows share its
  * range, which keeps the forward of a few rows (decoding) bit for bit the whole sequence's.
  *
- * <p>Scores come from {@link BlockColumns} by the score routine of every other pass, the same
- * chain of fused multiply-adds per key, so the forward's probabilities and the backward's
- * recomputed {@code exp(score - lse)} match, and a slot whose block lies inside the row's
- * window (when the two branches share keys) may take the window's scores instead.
+ * <p>All the vectors (a row's query heads) that chose a block read it in one register-tiled
+ * product ({@link AttentionTiles}), whose scores are the same chain of fused multiply-adds per
+ * key as in every other pass, so the forward's probabilities and the backward's recomputed
+ * {@code exp(score - lse)} match.
  */
 final class SelectedBranch {
+    private static final int STRIP = AttentionTiles.VECTORS_PER_STRIP;
+    private static final int KEYS = AttentionTiles.KEYS_PER_STRIP;
+
     private SelectedBranch() {
     }
 
@@ -87,36 +91,44 @@ final class SelectedBranch {
     }
 
     /**
-     * What the forward of a range of rows holds: per (row, kv head, slot), each query head's
-     * scores of the slot's keys, then their exponentials; whether the window already gave
-     * them; per (row, query head), the maximum, the sum and the weighted sum of values.
+     * What the forward of a range of rows holds for one kv head: per (row, slot), each query
+     * head's scores of the slot's keys, then their exponentials; per (row, query head of the
+     * group), the maximum, the sum and the weighted sum of values; and, for one block at a
+     * time, the packed queries, scores, probabilities and output accumulators of the vectors
+     * that read it.
      */
     static final class ForwardScratch {
         final float[][][] slots;
-        final boolean[] scored;
         final float[] maxima;
         final double[] totals;
         final float[][] sums;
-        final float[][] queries;
         final float[] expScratch;
         final Choices choices;
+        final float[] queries;
+        final float[] scores;
+        final float[] probabilities;
+        final float[] acc;
 
         ForwardScratch(NsaKernel.Sizes sizes, int rows) {
             int count = sizes.params().selectCount();
-            int pairs = rows * sizes.kvHeads() * count;
-            slots = new float[pairs][sizes.group()][sizes.params().selectBlock()];
-            scored = new boolean[pairs];
-            maxima = new float[rows * sizes.queryHeads()];
-            totals = new double[rows * sizes.queryHeads()];
-            sums = new float[rows * sizes.queryHeads()][sizes.dim()];
-            queries = new float[sizes.group()][sizes.dim()];
-            expScratch = new float[sizes.params().selectBlock()];
+            int blockLen = sizes.params().selectBlock();
+            slots = new float[rows * count][sizes.group()][blockLen];
+            maxima = new float[rows * sizes.group()];
+            totals = new double[rows * sizes.group()];
+            sums = new float[rows * sizes.group()][sizes.dim()];
+            expScratch = new float[blockLen];
             choices = new Choices(sizes, rows);
+            // A block is read by each row of the range at most once, with all heads of a group.
+            int vectors = AttentionTiles.roundUp(rows * sizes.group(), STRIP);
+            queries = new float[vectors * sizes.dim()];
+            scores = new float[AttentionTiles.roundUp(blockLen + KEYS, KEYS) * vectors];
+            probabilities = new float[blockLen * vectors];
+            acc = new float[AttentionTiles.roundUp(sizes.dim(), KEYS) * vectors];
         }
 
-        /** The scores of row r's slot c for kv head g, {@code [G][l']}. */
-        float[][] slot(int r, int g, int c, int hkv, int count) {
-            return slots[(r * hkv + g) * count + c];
+        /** The scores of row r's slot c, {@code [G][l']}. */
+        float[][] slot(int r, int c, int count) {
+            return slots[r * count + c];
         }
     }
 
@@ -126,41 +138,20 @@ final class SelectedBranch {
     }
 
     /**
-     * Takes the scores of the window branch, which row t has just left in
-     * {@code scores[first + x]} (x its query heads of kv head g) at their keys' indices, for
-     * those of its slots whose keys all lie in {@code [windowFrom, t]}.
+     * The selected branch's output and log-sum-exp of rows {@code [first, first + rows)} for the
+     * query heads of kv head g, at {@code [r, Hq, 3, D]} and {@code [r, Hq, 3]} for r from
+     * {@code firstRow} in {@code branches} and {@code lse}; q and selected are indexed from the
+     * same row. The scores of each block for all the vectors (rows' query heads) that chose it,
+     * one register-tiled product per block; each row's softmax over its slots; then each
+     * block's values weighed for those vectors, again one product per block, the vectors'
+     * sums carried from block to block in ascending order.
      *
-     * @param r the row's index in its range
-     * @param firstRow the index of the range's first row in {@code selected}
+     * @param keys the selected branch's keys packed by {@link AttentionTiles#packKeys}
+     * @param values its values packed by {@link AttentionTiles#packValues}
      */
-    static void takeWindowScores(NsaKernel.Sizes sizes, int t, int r, int g, int[] selected,
-            int firstRow, int windowFrom, float[][] scores, int first, ForwardScratch s) {
-        int count = sizes.params().selectCount();
-        int blockLen = sizes.params().selectBlock();
-        int hkv = sizes.kvHeads();
-        for (int c = 0; c < count; c++) {
-            int block = selected[((firstRow + r) * hkv + g) * count + c];
-            int from = block * blockLen;
-            if (block < 0 || from < windowFrom) {
-                continue;
-            }
-            int n = keys(block, t, blockLen);
-            float[][] slot = s.slot(r, g, c, hkv, count);
-            for (int x = 0; x < slot.length; x++) {
-                System.arraycopy(scores[first + x], from, slot[x], 0, n);
-            }
-            s.scored[(r * hkv + g) * count + c] = true;
-        }
-    }
-
-    /**
-     * The selected branch's output and log-sum-exp of rows {@code [first, first + rows)}, at
-     * {@code [r, Hq, 3, D]} and {@code [r, Hq, 3]} for r from {@code firstRow} in
-     * {@code branches} and {@code lse}; q and selected are indexed from the same row.
-     */
-    static void forward(NsaKernel.Sizes sizes, int first, int firstRow, int rows, float[] q,
-            BlockColumns keys, float[][] values, int[] selected, ForwardScratch s,
-            float[] branches, float[] lse) {
+    static void forward(NsaKernel.Sizes sizes, int first, int firstRow, int rows, int g,
+            float[] q, float[] keys, float[] values, int[] selected, ForwardScratch s, float[] branches,
+            float[] lse) {
         NsaParams params = sizes.params();
         int count = params.selectCount();
         int blockLen = params.selectBlock();
@@ -168,63 +159,77 @@ final class SelectedBranch {
         int hq = sizes.queryHeads();
         int group = sizes.group();
         int dim = sizes.dim();
+        int length = sizes.length();
         Choices choices = s.choices;
-        for (int g = 0; g < hkv; g++) {
-            choices.gather(selected, firstRow, rows, g, hkv);
-            // The scores, block by block.
-            for (int b = 0; b < choices.blocks(); b++) {
-                for (int i = choices.first(b); i < choices.first(b + 1); i++) {
-                    int r = choices.pair(i) / count;
-                    int c = choices.pair(i) % count;
-                    if (s.scored[(r * hkv + g) * count + c]) {
-                        continue;
-                    }
-                    int t = first + r;
-                    NsaKernel.loadRows(q, ((firstRow + r) * hq + g * group) * dim, group, dim,
-                            sizes.scale(), s.queries);
-                    NsaKernel.blockScores(s.queries, group, keys.columns(), keys.base(g, b),
-                            dim, keys(b, t, blockLen), s.slot(r, g, c, hkv, count));
-                }
+        choices.gather(selected, firstRow, rows, g, hkv);
+        // The scores, block by block.
+        for (int b = 0; b < choices.blocks(); b++) {
+            int pairs = choices.first(b + 1) - choices.first(b);
+            if (pairs == 0) {
+                continue;
             }
-            // Each row's softmax over its slots, in slot order.
-            for (int r = 0; r < rows; r++) {
-                int t = first + r;
-                int at = ((firstRow + r) * hkv + g) * count;
+            int stride = AttentionTiles.roundUp(pairs * group, STRIP);
+            for (int i = 0; i < pairs; i++) {
+                int r = choices.pair(choices.first(b) + i) / count;
                 for (int x = 0; x < group; x++) {
-                    int row = r * hq + g * group + x;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int c = 0; c < count && selected[at + c] >= 0; c++) {
-                        max = Math.max(max, NsaKernel.max(s.slot(r, g, c, hkv, count)[x], 0,
-                                keys(selected[at + c], t, blockLen)));
-                    }
-                    double total = 0;
-                    for (int c = 0; c < count && selected[at + c] >= 0; c++) {
-                        float[] w = s.slot(r, g, c, hkv, count)[x];
-                        int n = keys(selected[at + c], t, blockLen);
-                        VectorExp.exp(w, 0, n, max, s.expScratch);
-                        total += NsaKernel.sum(w, 0, n);
-                    }
-                    s.maxima[row] = max;
-                    s.totals[row] = total;
-                    Arrays.fill(s.sums[row], 0f);
+                    AttentionTiles.packVector(q, ((firstRow + r) * hq + g * group + x) * dim,
+                            sizes.scale(), dim, s.queries, i * group + x);
                 }
             }
-            // The weighted sums of the values, block by block.
-            for (int b = 0; b < choices.blocks(); b++) {
-                for (int i = choices.first(b); i < choices.first(b + 1); i++) {
-                    int r = choices.pair(i) / count;
-                    int c = choices.pair(i) % count;
-                    int row = r * hq + g * group;
-                    NsaKernel.weightedRange(s.slot(r, g, c, hkv, count), 0, group, values, hkv,
-                            g, b * blockLen, b * blockLen + keys(b, first + r, blockLen),
-                            s.sums, row);
+            int blockFrom = b * blockLen;
+            int keyFrom = blockFrom - blockFrom % KEYS;
+            AttentionTiles.scores(keys, length, g, dim, keyFrom,
+                    Math.min(length, blockFrom + blockLen), s.queries, stride / STRIP,
+                    s.scores, stride);
+            for (int i = 0; i < pairs; i++) {
+                int pair = choices.pair(choices.first(b) + i);
+                int r = pair / count;
+                float[][] slot = s.slot(r, pair % count, count);
+                int n = keys(b, first + r, blockLen);
+                for (int x = 0; x < group; x++) {
+                    float[] scores = slot[x];
+                    int at = (blockFrom - keyFrom) * stride + i * group + x;
+                    for (int j = 0; j < n; j++) {
+                        scores[j] = s.scores[at + j * stride];
+                    }
                 }
             }
         }
+        // Each row's softmax over its slots, in slot order.
         for (int r = 0; r < rows; r++) {
-            for (int h = 0; h < hq; h++) {
-                int row = r * hq + h;
-                int out = (firstRow + r) * hq + h;
+            int t = first + r;
+            int at = ((firstRow + r) * hkv + g) * count;
+            for (int x = 0; x < group; x++) {
+                int row = r * group + x;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int c = 0; c < count && selected[at + c] >= 0; c++) {
+                    max = Math.max(max, NsaKernel.max(s.slot(r, c, count)[x], 0,
+                            keys(selected[at + c], t, blockLen)));
+                }
+                double total = 0;
+                for (int c = 0; c < count && selected[at + c] >= 0; c++) {
+                    float[] w = s.slot(r, c, count)[x];
+                    int n = keys(selected[at + c], t, blockLen);
+                    VectorExp.exp(w, 0, n, max, s.expScratch);
+                    total += NsaKernel.sum(w, 0, n);
+                }
+                s.maxima[row] = max;
+                s.totals[row] = total;
+                Arrays.fill(s.sums[row], 0f);
+            }
+        }
+        // The weighted sums of the values, block by block.
+        for (int b = 0; b < choices.blocks(); b++) {
+            int pairs = choices.first(b + 1) - choices.first(b);
+            if (pairs == 0) {
+                continue;
+            }
+            weighBlock(sizes, first, g, b, pairs, values, s);
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int x = 0; x < group; x++) {
+                int row = r * group + x;
+                int out = (firstRow + r) * hq + g * group + x;
                 int at = (out * 3 + NsaKernel.SLC) * dim;
                 if (s.totals[row] == 0) {
                     // No block, or none with a key yet: the branch sees nothing.
@@ -242,22 +247,80 @@ final class SelectedBranch {
         }
     }
 
-    /** What the query side of the backward holds for one (row, slot) at a time. */
+    /**
+     * Block b's values weighed by the probabilities of the vectors that chose it, added to
+     * their sums: the sums and probabilities packed for one product, which reads the block's
+     * keys in ascending order, and the sums put back. A row's keys past t weigh zero.
+     */
+    private static void weighBlock(NsaKernel.Sizes sizes, int first, int g, int b, int pairs,
+            float[] values, ForwardScratch s) {
+        int count = sizes.params().selectCount();
+        int blockLen = sizes.params().selectBlock();
+        int group = sizes.group();
+        int dim = sizes.dim();
+        int blockFrom = b * blockLen;
+        int depth = Math.min(sizes.length(), blockFrom + blockLen) - blockFrom;
+        int stride = AttentionTiles.roundUp(pairs * group, STRIP);
+        for (int i = 0; i < pairs; i++) {
+            int pair = s.choices.pair(s.choices.first(b) + i);
+            int r = pair / count;
+            float[][] slot = s.slot(r, pair % count, count);
+            int n = keys(b, first + r, blockLen);
+            for (int x = 0; x < group; x++) {
+                int v = i * group + x;
+                int at = v / STRIP * depth * STRIP + v % STRIP;
+                float[] p = slot[x];
+                for (int j = 0; j < depth; j++) {
+                    s.probabilities[at + j * STRIP] = j < n ? p[j] : 0f;
+                }
+                float[] sum = s.sums[r * group + x];
+                for (int d = 0; d < dim; d++) {
+                    s.acc[d * stride + v] = sum[d];
+                }
+            }
+        }
+        AttentionTiles.accumulate(values, sizes.length(), g, dim, blockFrom,
+                blockFrom + depth, s.probabilities, stride / STRIP, s.acc, stride, false);
+        for (int i = 0; i < pairs; i++) {
+            int r = s.choices.pair(s.choices.first(b) + i) / count;
+            for (int x = 0; x < group; x++) {
+                float[] sum = s.sums[r * group + x];
+                for (int d = 0; d < dim; d++) {
+                    sum[d] = s.acc[d * stride + i * group + x];
+                }
+            }
+        }
+    }
+
+    /**
+     * What the query side of the backward holds for one block at a time: the packed queries
+     * and douts of the vectors that chose it, their scores and {@code dout . v}, their score
+     * gradients packed for the dq product and their dq accumulators; and one vector's
+     * probabilities and score gradients.
+     */
     static final class BackwardScratch {
-        final float[][] queries;
-        final float[][] douts;
-        final float[][] p;
-        final float[][] ds;
+        final float[] queries;
+        final float[] douts;
+        final float[] scores;
+        final float[] dots;
+        final float[] gradients;
+        final float[] acc;
+        final float[] p;
+        final float[] ds;
         final float[] expScratch;
         final Choices choices;
 
         BackwardScratch(NsaKernel.Sizes sizes, int rows) {
-            int group = sizes.group();
             int blockLen = sizes.params().selectBlock();
-            queries = new float[group][sizes.dim()];
-            douts = new float[group][sizes.dim()];
-            p = new float[group][blockLen];
-            ds = new float[group][blockLen];
+            int vectors = AttentionTiles.roundUp(rows * sizes.group(), STRIP);
+            queries = new float[vectors * sizes.dim()];
+            douts = new float[vectors * sizes.dim()];
+            scores = new float[AttentionTiles.roundUp(blockLen + KEYS, KEYS) * vectors];
+            dots = new float[scores.length];
+            gradients = new float[blockLen * vectors];
+            acc = new float[AttentionTiles.roundUp(sizes.dim(), KEYS) * vectors];
+            p = new float[blockLen];
+            ds = new float[blockLen];
             expScratch = new float[blockLen];
             choices = new Choices(sizes, rows);
         }
@@ -267,12 +330,19 @@ final class SelectedBranch {
      * The selected branch's share of dq for rows {@code [first, first + rows)}, unscaled (times
      * {@code 1/sqrt(D)} gives it), added to {@code dq} (indexed {@code [r * Hq + h][d]} from
      * the range's first row), and each pair's {@code p * gate} and score gradients given to
-     * {@code kept} when there is one.
+     * {@code kept} when there is one. Block by block, as the forward: the block's scores and
+     * {@code dout . v} for all the vectors that chose it as two products, each vector's
+     * probabilities and score gradients on its keys up to t, then {@code dq += sum_s ds_s k_s}
+     * as one product over the block's keys, the vectors' sums carried from block to block.
+     *
+     * @param keys the selected branch's keys packed by {@link AttentionTiles#packKeys}
+     * @param dotValues its values packed the same way, for {@code dout . v}
+     * @param keyValues its keys packed by {@link AttentionTiles#packValues}, for dq
      */
     static void queryGradients(NsaKernel.Sizes sizes, int first, int rows, float[] q,
-            float[] dout, BlockColumns keys, BlockColumns values, float[][] kRows,
-            int[] selected, float[] gates, float[] lse, double[] delta, NsaKernel.Kept kept,
-            BackwardScratch s, float[][] dq) {
+            float[] dout, float[] keys, float[] dotValues, float[] keyValues, int[] selected,
+            float[] gates, float[] lse, double[] delta, NsaKernel.Kept kept, BackwardScratch s,
+            float[][] dq) {
         NsaParams params = sizes.params();
         int count = params.selectCount();
         int blockLen = params.selectBlock();
@@ -280,39 +350,73 @@ final class SelectedBranch {
         int hq = sizes.queryHeads();
         int group = sizes.group();
         int dim = sizes.dim();
+        int length = sizes.length();
         Choices choices = s.choices;
         for (int g = 0; g < hkv; g++) {
             choices.gather(selected, first, rows, g, hkv);
             for (int b = 0; b < choices.blocks(); b++) {
-                for (int i = choices.first(b); i < choices.first(b + 1); i++) {
-                    int r = choices.pair(i) / count;
-                    int c = choices.pair(i) % count;
-                    int t = first + r;
-                    int n = keys(b, t, blockLen);
-                    int head0 = g * group;
-                    int qAt = (t * hq + head0) * dim;
-                    NsaKernel.loadRows(q, qAt, group, dim, sizes.scale(), s.queries);
-                    NsaKernel.loadRows(dout, qAt, group, dim, 1f, s.douts);
-                    NsaKernel.blockScores(s.queries, group, keys.columns(), keys.base(g, b),
-                            dim, n, s.p);
-                    NsaKernel.blockScores(s.douts, group, values.columns(),
-                            values.base(g, b), dim, n, s.ds);
+                int pairs = choices.first(b + 1) - choices.first(b);
+                if (pairs == 0) {
+                    continue;
+                }
+                int stride = AttentionTiles.roundUp(pairs * group, STRIP);
+                int blockFrom = b * blockLen;
+                int keyFrom = blockFrom - blockFrom % KEYS;
+                int depth = Math.min(length, blockFrom + blockLen) - blockFrom;
+                for (int i = 0; i < pairs; i++) {
+                    int r = choices.pair(choices.first(b) + i) / count;
                     for (int x = 0; x < group; x++) {
-                        int rowAt = (t * hq + head0 + x) * 3 + NsaKernel.SLC;
-                        float[] p = s.p[x];
-                        float[] ds = s.ds[x];
-                        float gate = gates[rowAt];
-                        float rowDelta = (float) delta[rowAt];
-                        VectorExp.exp(p, 0, n, lse[rowAt], s.expScratch);
-                        for (int j = 0; j < n; j++) {
-                            ds[j] = p[j] * (gate * ds[j] - rowDelta);
-                        }
-                        if (kept != null) {
-                            kept.keepSelected(t, head0 + x, c * blockLen, n, p, ds, gate);
+                        int at = ((first + r) * hq + g * group + x) * dim;
+                        int v = i * group + x;
+                        AttentionTiles.packVector(q, at, sizes.scale(), dim, s.queries, v);
+                        AttentionTiles.packVector(dout, at, 1f, dim, s.douts, v);
+                        float[] sum = dq[r * hq + g * group + x];
+                        for (int d = 0; d < dim; d++) {
+                            s.acc[d * stride + v] = sum[d];
                         }
                     }
-                    NsaKernel.weightedRange(s.ds, 0, group, kRows, hkv, g, b * blockLen,
-                            b * blockLen + n, dq, r * hq + head0);
+                }
+                AttentionTiles.scores(keys, length, g, dim, keyFrom, blockFrom + depth,
+                        s.queries, stride / STRIP, s.scores, stride);
+                AttentionTiles.scores(dotValues, length, g, dim, keyFrom, blockFrom + depth,
+                        s.douts, stride / STRIP, s.dots, stride);
+                for (int i = 0; i < pairs; i++) {
+                    int pair = choices.pair(choices.first(b) + i);
+                    int t = first + pair / count;
+                    int n = keys(b, t, blockLen);
+                    for (int x = 0; x < group; x++) {
+                        int v = i * group + x;
+                        int rowAt = (t * hq + g * group + x) * 3 + NsaKernel.SLC;
+                        int at = (blockFrom - keyFrom) * stride + v;
+                        for (int j = 0; j < n; j++) {
+                            s.p[j] = s.scores[at + j * stride] - lse[rowAt];
+                        }
+                        VectorExp.exp(s.p, 0, n, 0f, s.expScratch);
+                        float gate = gates[rowAt];
+                        float rowDelta = (float) delta[rowAt];
+                        for (int j = 0; j < n; j++) {
+                            s.ds[j] = s.p[j] * (gate * s.dots[at + j * stride] - rowDelta);
+                        }
+                        if (kept != null) {
+                            kept.keepSelected(t, g * group + x, pair % count * blockLen, n, s.p,
+                                    s.ds, gate);
+                        }
+                        int to = v / STRIP * depth * STRIP + v % STRIP;
+                        for (int j = 0; j < depth; j++) {
+                            s.gradients[to + j * STRIP] = j < n ? s.ds[j] : 0f;
+                        }
+                    }
+                }
+                AttentionTiles.accumulate(keyValues, length, g, dim, blockFrom,
+                        blockFrom + depth, s.gradients, stride / STRIP, s.acc, stride, false);
+                for (int i = 0; i < pairs; i++) {
+                    int r = choices.pair(choices.first(b) + i) / count;
+                    for (int x = 0; x < group; x++) {
+                        float[] sum = dq[r * hq + g * group + x];
+                        for (int d = 0; d < dim; d++) {
+                            sum[d] = s.acc[d * stride + i * group + x];
+                        }
+                    }
                 }
             }
         }

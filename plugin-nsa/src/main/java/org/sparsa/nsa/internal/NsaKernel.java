@@ -52,18 +52,12 @@ import org.sparsa.core.attention.VectorExp;
  */
 public final class NsaKernel {
     /**
-     * Query rows per forward and dq item: enough that the rows choosing one selected block
-     * read it together (at T = 32768 with the paper's sizes, about eight rows a block), few
-     * enough to spread a short sequence over the cores.
+     * Query rows per item of the forward and of the backward's query side, one item per (range
+     * of rows, kv head): long enough that the rows choosing one selected block make whole
+     * strips of the micro-kernel's 16 vectors (at T = 32768 with the paper's sizes, about 26
+     * rows choose each block), short enough to spread a few thousand rows over the cores.
      */
-    static final int ROWS_PER_ITEM = 256;
-    /**
-     * Query rows per forward item, one item per (range of rows, kv head): long enough that the
-     * rows choosing one selected block make whole strips of the micro-kernel's 16 vectors (at
-     * T = 32768 with the paper's sizes, about 26 rows choose each block), short enough to
-     * spread a few thousand rows over the cores.
-     */
-    static final int FORWARD_ROWS_PER_ITEM = 1024;
+    static final int ROWS_PER_ITEM = 1024;
     /** Query vectors per tile of the compressed and window branches: four micro-kernel strips. */
     static final int TILE_VECTORS = 64;
     /** Query heads whose loops share each load of a key or value row. */
@@ -189,11 +183,11 @@ public final class NsaKernel {
         int[] selected = new int[rows * sizes.kvHeads() * sizes.params().selectCount()];
         Packed packed = Packed.of(sizes, k, v, kWin, vWin, kc, vc);
         int hkv = sizes.kvHeads();
-        int items = ceilDiv(rows, FORWARD_ROWS_PER_ITEM);
+        int items = ceilDiv(rows, ROWS_PER_ITEM);
         IntStream.range(0, items * hkv).parallel().forEach(item -> {
             int g = item % hkv;
-            int first = fromRow + item / hkv * FORWARD_ROWS_PER_ITEM;
-            int last = Math.min(toRow, first + FORWARD_ROWS_PER_ITEM);
+            int first = fromRow + item / hkv * ROWS_PER_ITEM;
+            int last = Math.min(toRow, first + ROWS_PER_ITEM);
             TileScratch scratch = new TileScratch(sizes);
             for (int t = first; t < last; t += scratch.rows) {
                 forwardTile(sizes, t, Math.min(last, t + scratch.rows), fromRow, g, q, packed,
@@ -328,28 +322,28 @@ public final class NsaKernel {
         float[] dq = new float[length * hq * dim];
         Kept kept = keys && keep ? Kept.of(sizes) : null;
         float scale = sizes.scale();
-        IntStream.range(0, ceilDiv(length, ROWS_PER_ITEM)).parallel().forEach(item -> {
-            int first = item * ROWS_PER_ITEM;
+        IntStream.range(0, length).parallel()
+                .forEach(t -> rowTerms(sizes, t, dout, forward.branches(), gates, delta, dgates));
+        int hkv = sizes.kvHeads();
+        int group = sizes.group();
+        IntStream.range(0, ceilDiv(length, ROWS_PER_ITEM) * hkv).parallel().forEach(item -> {
+            int g = item % hkv;
+            int first = item / hkv * ROWS_PER_ITEM;
             int last = Math.min(length, first + ROWS_PER_ITEM);
-            for (int t = first; t < last; t++) {
-                rowTerms(sizes, t, dout, forward.branches(), gates, delta, dgates);
-            }
-            // Unscaled dq rows of the item, [r * Hq + h][d]: the compressed and window
+            // Unscaled dq rows of the item's heads, [r * G + x][d]: the compressed and window
             // branches' shares, then the selected branch's.
-            float[][] dqRows = new float[(last - first) * hq][dim];
+            float[][] dqRows = new float[(last - first) * group][dim];
             RangeBranch tile = newTile(sizes);
-            int rows = Math.max(1, TILE_VECTORS / sizes.group());
-            for (int g = 0; g < sizes.kvHeads(); g++) {
-                for (int t0 = first; t0 < last; t0 += rows) {
-                    queryGradients(sizes, t0, Math.min(last, t0 + rows), first, g, q, dout,
-                            gates, forward.lse(), delta, packed, tile, dqRows, kept);
-                }
+            int rows = Math.max(1, TILE_VECTORS / group);
+            for (int t0 = first; t0 < last; t0 += rows) {
+                queryGradients(sizes, t0, Math.min(last, t0 + rows), first, g, q, dout, gates,
+                        forward.lse(), delta, packed, tile, dqRows, kept);
             }
-            SelectedBranch.queryGradients(sizes, first, last - first, q, dout, packed.k,
+            SelectedBranch.queryGradients(sizes, first, last - first, g, q, dout, packed.k,
                     packed.v, packed.kValues, forward.selected(), gates, forward.lse(), delta,
                     kept, new SelectedBranch.BackwardScratch(sizes, last - first), dqRows);
             for (int i = 0; i < dqRows.length; i++) {
-                int at = (first * hq + i) * dim;
+                int at = ((first + i / group) * hq + g * group + i % group) * dim;
                 for (int d = 0; d < dim; d++) {
                     dq[at + d] = dqRows[i][d] * scale;
                 }
@@ -400,7 +394,7 @@ public final class NsaKernel {
 
     /**
      * Rows {@code [t0, t1)}, kv head g: the compressed and window branches' shares of their dq,
-     * unscaled, into {@code dqRows[(t - first) * Hq + h]}, each branch on a tile of the rows'
+     * unscaled, into {@code dqRows[(t - first) * G + x]}, each branch on a tile of the rows'
      * query heads at once ({@link RangeBranch#gradients}), and the window's probabilities and
      * score gradients kept for the key side; the selected branch's share follows for the whole
      * item ({@link SelectedBranch}).
@@ -434,7 +428,7 @@ public final class NsaKernel {
                 if (kept != null) {
                     kept.keep(t, head0 + x, WIN, tile, i);
                 }
-                tile.dq(i, dqRows[(t - first) * hq + head0 + x]);
+                tile.dq(i, dqRows[(t - first) * group + x]);
             }
         }
     }

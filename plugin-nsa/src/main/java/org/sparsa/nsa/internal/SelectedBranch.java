@@ -327,9 +327,9 @@ final class SelectedBranch {
     }
 
     /**
-     * The selected branch's share of dq for rows {@code [first, first + rows)}, unscaled (times
-     * {@code 1/sqrt(D)} gives it), added to {@code dq} (indexed {@code [r * Hq + h][d]} from
-     * the range's first row), and each pair's {@code p * gate} and score gradients given to
+     * The selected branch's share of dq for rows {@code [first, first + rows)} and the query
+     * heads of kv head g, unscaled (times {@code 1/sqrt(D)} gives it), added to {@code dq}
+     * (indexed {@code [r * G + x][d]} from the range's first row), and each pair's {@code p * gate} and score gradients given to
      * {@code kept} when there is one. Block by block, as the forward: the block's scores and
      * {@code dout . v} for all the vectors that chose it as two products, each vector's
      * probabilities and score gradients on its keys up to t, then {@code dq += sum_s ds_s k_s}
@@ -339,7 +339,7 @@ final class SelectedBranch {
      * @param dotValues its values packed the same way, for {@code dout . v}
      * @param keyValues its keys packed by {@link AttentionTiles#packValues}, for dq
      */
-    static void queryGradients(NsaKernel.Sizes sizes, int first, int rows, float[] q,
+    static void queryGradients(NsaKernel.Sizes sizes, int first, int rows, int g, float[] q,
             float[] dout, float[] keys, float[] dotValues, float[] keyValues, int[] selected,
             float[] gates, float[] lse, double[] delta, NsaKernel.Kept kept, BackwardScratch s,
             float[][] dq) {
@@ -352,70 +352,68 @@ final class SelectedBranch {
         int dim = sizes.dim();
         int length = sizes.length();
         Choices choices = s.choices;
-        for (int g = 0; g < hkv; g++) {
-            choices.gather(selected, first, rows, g, hkv);
-            for (int b = 0; b < choices.blocks(); b++) {
-                int pairs = choices.first(b + 1) - choices.first(b);
-                if (pairs == 0) {
-                    continue;
-                }
-                int stride = AttentionTiles.roundUp(pairs * group, STRIP);
-                int blockFrom = b * blockLen;
-                int keyFrom = blockFrom - blockFrom % KEYS;
-                int depth = Math.min(length, blockFrom + blockLen) - blockFrom;
-                for (int i = 0; i < pairs; i++) {
-                    int r = choices.pair(choices.first(b) + i) / count;
-                    for (int x = 0; x < group; x++) {
-                        int at = ((first + r) * hq + g * group + x) * dim;
-                        int v = i * group + x;
-                        AttentionTiles.packVector(q, at, sizes.scale(), dim, s.queries, v);
-                        AttentionTiles.packVector(dout, at, 1f, dim, s.douts, v);
-                        float[] sum = dq[r * hq + g * group + x];
-                        for (int d = 0; d < dim; d++) {
-                            s.acc[d * stride + v] = sum[d];
-                        }
+        choices.gather(selected, first, rows, g, hkv);
+        for (int b = 0; b < choices.blocks(); b++) {
+            int pairs = choices.first(b + 1) - choices.first(b);
+            if (pairs == 0) {
+                continue;
+            }
+            int stride = AttentionTiles.roundUp(pairs * group, STRIP);
+            int blockFrom = b * blockLen;
+            int keyFrom = blockFrom - blockFrom % KEYS;
+            int depth = Math.min(length, blockFrom + blockLen) - blockFrom;
+            for (int i = 0; i < pairs; i++) {
+                int r = choices.pair(choices.first(b) + i) / count;
+                for (int x = 0; x < group; x++) {
+                    int at = ((first + r) * hq + g * group + x) * dim;
+                    int v = i * group + x;
+                    AttentionTiles.packVector(q, at, sizes.scale(), dim, s.queries, v);
+                    AttentionTiles.packVector(dout, at, 1f, dim, s.douts, v);
+                    float[] sum = dq[r * group + x];
+                    for (int d = 0; d < dim; d++) {
+                        s.acc[d * stride + v] = sum[d];
                     }
                 }
-                AttentionTiles.scores(keys, length, g, dim, keyFrom, blockFrom + depth,
-                        s.queries, stride / STRIP, s.scores, stride);
-                AttentionTiles.scores(dotValues, length, g, dim, keyFrom, blockFrom + depth,
-                        s.douts, stride / STRIP, s.dots, stride);
-                for (int i = 0; i < pairs; i++) {
-                    int pair = choices.pair(choices.first(b) + i);
-                    int t = first + pair / count;
-                    int n = keys(b, t, blockLen);
-                    for (int x = 0; x < group; x++) {
-                        int v = i * group + x;
-                        int rowAt = (t * hq + g * group + x) * 3 + NsaKernel.SLC;
-                        int at = (blockFrom - keyFrom) * stride + v;
-                        for (int j = 0; j < n; j++) {
-                            s.p[j] = s.scores[at + j * stride] - lse[rowAt];
-                        }
-                        VectorExp.exp(s.p, 0, n, 0f, s.expScratch);
-                        float gate = gates[rowAt];
-                        float rowDelta = (float) delta[rowAt];
-                        for (int j = 0; j < n; j++) {
-                            s.ds[j] = s.p[j] * (gate * s.dots[at + j * stride] - rowDelta);
-                        }
-                        if (kept != null) {
-                            kept.keepSelected(t, g * group + x, pair % count * blockLen, n, s.p,
-                                    s.ds, gate);
-                        }
-                        int to = v / STRIP * depth * STRIP + v % STRIP;
-                        for (int j = 0; j < depth; j++) {
-                            s.gradients[to + j * STRIP] = j < n ? s.ds[j] : 0f;
-                        }
+            }
+            AttentionTiles.scores(keys, length, g, dim, keyFrom, blockFrom + depth,
+                    s.queries, stride / STRIP, s.scores, stride);
+            AttentionTiles.scores(dotValues, length, g, dim, keyFrom, blockFrom + depth,
+                    s.douts, stride / STRIP, s.dots, stride);
+            for (int i = 0; i < pairs; i++) {
+                int pair = choices.pair(choices.first(b) + i);
+                int t = first + pair / count;
+                int n = keys(b, t, blockLen);
+                for (int x = 0; x < group; x++) {
+                    int v = i * group + x;
+                    int rowAt = (t * hq + g * group + x) * 3 + NsaKernel.SLC;
+                    int at = (blockFrom - keyFrom) * stride + v;
+                    for (int j = 0; j < n; j++) {
+                        s.p[j] = s.scores[at + j * stride] - lse[rowAt];
+                    }
+                    VectorExp.exp(s.p, 0, n, 0f, s.expScratch);
+                    float gate = gates[rowAt];
+                    float rowDelta = (float) delta[rowAt];
+                    for (int j = 0; j < n; j++) {
+                        s.ds[j] = s.p[j] * (gate * s.dots[at + j * stride] - rowDelta);
+                    }
+                    if (kept != null) {
+                        kept.keepSelected(t, g * group + x, pair % count * blockLen, n, s.p,
+                                s.ds, gate);
+                    }
+                    int to = v / STRIP * depth * STRIP + v % STRIP;
+                    for (int j = 0; j < depth; j++) {
+                        s.gradients[to + j * STRIP] = j < n ? s.ds[j] : 0f;
                     }
                 }
-                AttentionTiles.accumulate(keyValues, length, g, dim, blockFrom,
-                        blockFrom + depth, s.gradients, stride / STRIP, s.acc, stride, false);
-                for (int i = 0; i < pairs; i++) {
-                    int r = choices.pair(choices.first(b) + i) / count;
-                    for (int x = 0; x < group; x++) {
-                        float[] sum = dq[r * hq + g * group + x];
-                        for (int d = 0; d < dim; d++) {
-                            sum[d] = s.acc[d * stride + i * group + x];
-                        }
+            }
+            AttentionTiles.accumulate(keyValues, length, g, dim, blockFrom,
+                    blockFrom + depth, s.gradients, stride / STRIP, s.acc, stride, false);
+            for (int i = 0; i < pairs; i++) {
+                int r = choices.pair(choices.first(b) + i) / count;
+                for (int x = 0; x < group; x++) {
+                    float[] sum = dq[r * group + x];
+                    for (int d = 0; d < dim; d++) {
+                        sum[d] = s.acc[d * stride + i * group + x];
                     }
                 }
             }

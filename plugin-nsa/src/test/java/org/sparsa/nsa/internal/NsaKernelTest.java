@@ -63,8 +63,8 @@ class NsaKernelTest {
                 new Case("no forced blocks", 26, 2, 1, 4, new NsaParams(4, 2, 4, 2, 3, 0, 0)),
                 new Case("more keys than a softmax chunk", 150, 2, 1, 8,
                         new NsaParams(4, 2, 8, 4, 70, 1, 2)),
-                // Three items of rows, whose selected blocks are visited block by block.
-                new Case("rows of several items", 2 * NsaKernel.ROWS_PER_ITEM + 9, 4, 2, 4,
+                // Two items of rows, whose selected blocks are visited block by block.
+                new Case("rows of two items", NsaKernel.ROWS_PER_ITEM + 9, 4, 2, 4,
                         new NsaParams(8, 4, 16, 5, 40, 1, 2)))
                 .map(Arguments::of);
     }

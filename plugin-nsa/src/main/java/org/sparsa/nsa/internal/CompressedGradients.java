@@ -13,8 +13,8 @@ import org.sparsa.core.attention.VectorExp;
  * <p>For a tile of query vectors (the query heads of a few rows) the item recomputes the scores
  * {@code Kc Qᵀ} and {@code Vc doutᵀ} of its tokens as two products, turns them into
  * {@code p = exp(score - lse)} and the score gradients {@code ds = p (gate dout . vc - delta)},
- * zero where a row does not see a token yet, and adds {@code ds Q} to dkc and
- * {@code (p gate) dout} to dvc as two more products whose depth is the tile's vectors. Rows are
+ * zero where a row does not see a token yet, and hands them to {@link KeyShares}, which adds
+ * {@code ds Q} to dkc and {@code (p gate) dout} to dvc as products over the vectors. Rows are
  * taken in ascending order and the heads of a row ascending, so every sum runs in the order of
  * the data alone: no atomics, the same bits from run to run and for any number of threads.
  */
@@ -23,7 +23,6 @@ final class CompressedGradients {
     static final int TOKENS = 96;
     /** Query vectors per tile. */
     private static final int VECTORS = 64;
-    private static final int KEYS = AttentionTiles.KEYS_PER_STRIP;
     private static final int STRIP = AttentionTiles.VECTORS_PER_STRIP;
 
     private CompressedGradients() {
@@ -51,7 +50,7 @@ final class CompressedGradients {
         });
     }
 
-    /** One item's scratch and accumulators. */
+    /** One item's scratch and sums. */
     private static final class Item {
         private final NsaKernel.Sizes sizes;
         private final int dim;
@@ -59,42 +58,32 @@ final class CompressedGradients {
         /** Queries and douts as the score products' columns, {@code [v / 16][d][v % 16]}. */
         private final float[] queryColumns;
         private final float[] doutColumns;
-        /** Queries and douts as the gradient products' columns, {@code [d / 16][v][d % 16]}. */
-        private final float[] queryDepth;
-        private final float[] doutDepth;
-        /** Scores, then score gradients, {@code [s - from][v]}. */
+        /** Scores and {@code dout . vc}, {@code [s - from][v]}. */
         private final float[] scores;
         private final float[] dotScores;
-        /** ds and p gate as the gradient products' rows, {@code [(s - from) / 6][v][s % 6]}. */
-        private final float[] dsRows;
-        private final float[] pRows;
+        /** Score gradients and {@code p * gate}, vector by vector, {@code [v][s - from]}. */
+        private final float[] gradients;
+        private final float[] weights;
         private final float[] p;
         private final float[] ds;
         private final float[] expScratch;
-        /** The accumulators of dkc and dvc, {@code [s - from][paddedDim]}. */
-        private final float[] dk;
-        private final float[] dv;
-        private final int paddedDim;
+        private final KeyShares shares;
 
         Item(NsaKernel.Sizes sizes) {
             this.sizes = sizes;
             dim = sizes.dim();
             rows = Math.max(1, VECTORS / sizes.group());
             int vectors = AttentionTiles.roundUp(rows * sizes.group(), STRIP);
-            paddedDim = AttentionTiles.roundUp(dim, STRIP);
             queryColumns = new float[vectors * dim];
             doutColumns = new float[vectors * dim];
-            queryDepth = new float[vectors * paddedDim];
-            doutDepth = new float[vectors * paddedDim];
             scores = new float[TOKENS * vectors];
             dotScores = new float[TOKENS * vectors];
-            dsRows = new float[TOKENS * vectors];
-            pRows = new float[TOKENS * vectors];
+            gradients = new float[vectors * TOKENS];
+            weights = new float[vectors * TOKENS];
             p = new float[vectors];
             ds = new float[vectors];
             expScratch = new float[vectors];
-            dk = new float[TOKENS * paddedDim];
-            dv = new float[TOKENS * paddedDim];
+            shares = new KeyShares(TOKENS, dim);
         }
 
         /** The shares of tokens {@code [from, to)} of kv head g, from every row seeing them. */
@@ -115,19 +104,10 @@ final class CompressedGradients {
             int hq = sizes.queryHeads();
             int vectors = (t1 - t0) * group;
             int stride = AttentionTiles.roundUp(vectors, STRIP);
-            float scale = sizes.scale();
-            for (int t = t0; t < t1; t++) {
-                for (int x = 0; x < group; x++) {
-                    int v = (t - t0) * group + x;
-                    int at = (t * hq + g * group + x) * dim;
-                    AttentionTiles.packVector(q, at, scale, dim, queryColumns, v);
-                    AttentionTiles.packVector(dout, at, 1f, dim, doutColumns, v);
-                    for (int d = 0; d < dim; d++) {
-                        int to16 = (d / STRIP * vectors + v) * STRIP + d % STRIP;
-                        queryDepth[to16] = q[at + d] * scale;
-                        doutDepth[to16] = dout[at + d];
-                    }
-                }
+            for (int v = 0; v < vectors; v++) {
+                int at = ((t0 + v / group) * hq + g * group + v % group) * dim;
+                AttentionTiles.packVector(q, at, sizes.scale(), dim, queryColumns, v);
+                AttentionTiles.packVector(dout, at, 1f, dim, doutColumns, v);
             }
             int compressed = sizes.compressed();
             AttentionTiles.scores(kc, compressed, g, dim, from, to, queryColumns, stride / STRIP,
@@ -155,27 +135,21 @@ final class CompressedGradients {
                     ds[v] = p[v] * (gate * dotScores[at + v] - (float) delta[rowAt]);
                     p[v] *= gate;
                 }
-                int rowsAt = (s - from) / KEYS * vectors * KEYS + (s - from) % KEYS;
                 for (int v = 0; v < vectors; v++) {
-                    dsRows[rowsAt + v * KEYS] = ds[v];
-                    pRows[rowsAt + v * KEYS] = p[v];
+                    gradients[v * TOKENS + s - from] = ds[v];
+                    weights[v * TOKENS + s - from] = p[v];
                 }
             }
-            // A last strip's rows past the range add to accumulators that are never stored.
-            int tokenStrips = (to - from + KEYS - 1) / KEYS;
-            AttentionTiles.multiplyAdd(dsRows, tokenStrips, queryDepth, paddedDim / STRIP,
-                    vectors, dk, paddedDim);
-            AttentionTiles.multiplyAdd(pRows, tokenStrips, doutDepth, paddedDim / STRIP,
-                    vectors, dv, paddedDim);
+            for (int v = 0; v < vectors; v++) {
+                int at = ((t0 + v / group) * hq + g * group + v % group) * dim;
+                int shared = shares.vector(q, dout, at, sizes.scale());
+                shares.weigh(shared, 0, gradients, weights, v * TOKENS, to - from);
+            }
         }
 
-        /** Writes the accumulated tokens into dkc and dvc {@code [Nc, Hkv, D]}. */
+        /** Writes the summed tokens into dkc and dvc {@code [Nc, Hkv, D]}. */
         void store(int g, int from, int to, float[] dkc, float[] dvc) {
-            int hkv = sizes.kvHeads();
-            for (int s = from; s < to; s++) {
-                System.arraycopy(dk, (s - from) * paddedDim, dkc, (s * hkv + g) * dim, dim);
-                System.arraycopy(dv, (s - from) * paddedDim, dvc, (s * hkv + g) * dim, dim);
-            }
+            shares.store(from, to, g, sizes.kvHeads(), dkc, dvc);
         }
     }
 }

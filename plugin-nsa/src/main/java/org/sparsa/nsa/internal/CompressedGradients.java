@@ -19,8 +19,12 @@ import org.sparsa.core.attention.VectorExp;
  * the data alone: no atomics, the same bits from run to run and for any number of threads.
  */
 final class CompressedGradients {
-    /** Compressed tokens per item: sixteen strips of the micro-kernel's six rows. */
-    static final int TOKENS = 96;
+    /**
+     * Compressed tokens per item, 32 strips of the micro-kernel's six rows: every item packs
+     * the queries and douts of all the rows after its first token, so fewer, longer items pack
+     * less; at T = 4096 (255 tokens) a kv head still makes two.
+     */
+    static final int TOKENS = 192;
     /** Query vectors per tile. */
     private static final int VECTORS = 64;
     private static final int STRIP = AttentionTiles.VECTORS_PER_STRIP;
@@ -67,6 +71,10 @@ final class CompressedGradients {
         private final float[] p;
         private final float[] ds;
         private final float[] expScratch;
+        /** Each vector's compressed log-sum-exp, gate and row term. */
+        private final float[] lse;
+        private final float[] gate;
+        private final float[] delta;
         private final KeyShares shares;
 
         Item(NsaKernel.Sizes sizes) {
@@ -83,6 +91,9 @@ final class CompressedGradients {
             p = new float[vectors];
             ds = new float[vectors];
             expScratch = new float[vectors];
+            lse = new float[vectors];
+            gate = new float[vectors];
+            delta = new float[vectors];
             shares = new KeyShares(TOKENS, dim);
         }
 
@@ -99,15 +110,18 @@ final class CompressedGradients {
         }
 
         private void tile(int g, int from, int to, int t0, int t1, float[] q, float[] kc,
-                float[] vc, float[] gates, float[] lse, float[] dout, double[] delta) {
+                float[] vc, float[] gates, float[] rowLse, float[] dout, double[] rowDelta) {
             int group = sizes.group();
             int hq = sizes.queryHeads();
             int vectors = (t1 - t0) * group;
             int stride = AttentionTiles.roundUp(vectors, STRIP);
             for (int v = 0; v < vectors; v++) {
-                int at = ((t0 + v / group) * hq + g * group + v % group) * dim;
-                AttentionTiles.packVector(q, at, sizes.scale(), dim, queryColumns, v);
-                AttentionTiles.packVector(dout, at, 1f, dim, doutColumns, v);
+                int row = (t0 + v / group) * hq + g * group + v % group;
+                AttentionTiles.packVector(q, row * dim, sizes.scale(), dim, queryColumns, v);
+                AttentionTiles.packVector(dout, row * dim, 1f, dim, doutColumns, v);
+                lse[v] = rowLse[row * 3];
+                gate[v] = gates[row * 3];
+                delta[v] = (float) rowDelta[row * 3];
             }
             int compressed = sizes.compressed();
             AttentionTiles.scores(kc, compressed, g, dim, from, to, queryColumns, stride / STRIP,
@@ -125,15 +139,12 @@ final class CompressedGradients {
                 Arrays.fill(ds, 0, vectors, 0f);
                 int at = (s - from) * stride;
                 for (int v = firstVector; v < vectors; v++) {
-                    int rowAt = ((t0 + v / group) * hq + g * group + v % group) * 3;
-                    p[v] = scores[at + v] - lse[rowAt];
+                    p[v] = scores[at + v] - lse[v];
                 }
                 VectorExp.exp(p, firstVector, vectors, 0f, expScratch);
                 for (int v = firstVector; v < vectors; v++) {
-                    int rowAt = ((t0 + v / group) * hq + g * group + v % group) * 3;
-                    float gate = gates[rowAt];
-                    ds[v] = p[v] * (gate * dotScores[at + v] - (float) delta[rowAt]);
-                    p[v] *= gate;
+                    ds[v] = p[v] * (gate[v] * dotScores[at + v] - delta[v]);
+                    p[v] *= gate[v];
                 }
                 for (int v = 0; v < vectors; v++) {
                     gradients[v * TOKENS + s - from] = ds[v];

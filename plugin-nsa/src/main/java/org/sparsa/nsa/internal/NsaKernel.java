@@ -498,7 +498,8 @@ public final class NsaKernel {
         int selectBlock = sizes.params().selectBlock();
         int window = sizes.params().window();
         int dim = sizes.dim();
-        // The inverted index: for (g, j), the rows that selected block j, ascending.
+        // The inverted index: for (g, j), the (row, slot) pairs t * n + c that selected block j,
+        // rows ascending.
         int[] start = new int[hkv * blocks + 1];
         int[] selected = forward.selected();
         for (int t = 0; t < length; t++) {
@@ -514,14 +515,14 @@ public final class NsaKernel {
         for (int i = 0; i < hkv * blocks; i++) {
             start[i + 1] += start[i];
         }
-        int[] rows = new int[start[hkv * blocks]];
+        int[] pairs = new int[start[hkv * blocks]];
         int[] fill = Arrays.copyOf(start, hkv * blocks);
         for (int t = 0; t < length; t++) {
             for (int g = 0; g < hkv; g++) {
                 for (int c = 0; c < count; c++) {
                     int block = selected[(t * hkv + g) * count + c];
                     if (block >= 0) {
-                        rows[fill[g * blocks + block]++] = t;
+                        pairs[fill[g * blocks + block]++] = t * count + c;
                     }
                 }
             }
@@ -534,7 +535,7 @@ public final class NsaKernel {
             int from = block * selectBlock;
             int to = Math.min(length, from + selectBlock);
             for (int at = start[item]; at < start[item + 1]; at++) {
-                int t = rows[at];
+                int t = pairs[at] / count;
                 int end = Math.min(to, t + 1);
                 if (kept == null) {
                     addKeyShares(sizes, t, g, SLC, from, end, q, kt, vt, gates, forward, dout,
@@ -542,10 +543,7 @@ public final class NsaKernel {
                     continue;
                 }
                 // The block's place c in the row's choice puts its keys at c * l' in the kept.
-                int c = 0;
-                while (selected[(t * hkv + g) * count + c] != block) {
-                    c++;
-                }
+                int c = pairs[at] % count;
                 addKeptShares(sizes, t, g, SLC, c * selectBlock - from, from, end, q, dout,
                         kept, shares, from);
             }

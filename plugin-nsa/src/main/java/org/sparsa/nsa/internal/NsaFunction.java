@@ -22,7 +22,7 @@ import org.sparsa.core.tensor.DenseTensor;
  * beside {@link NsaReference}, choosing the same blocks.
  *
  * <p>Branches that share their keys pass one variable as both k and kWin (and v and vWin): the
- * kernel sees the same arrays and scores each key once, and the backward gives each input its
+ * kernel sees the same arrays and packs them once, and the backward gives each input its
  * branch's gradient, which autograd adds up for the variable, as for any variable an op reads
  * twice.
  *

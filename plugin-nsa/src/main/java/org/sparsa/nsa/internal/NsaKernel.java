@@ -15,13 +15,13 @@ import org.sparsa.core.attention.VectorExp;
  * and values of the selected branch, and kWin, vWin, the window's, {@code [T, Hkv, D]}; kc, vc
  * {@code [Nc, Hkv, D]}; gates {@code [T, Hq, 3]} in the order cmp, slc, win. Query head h reads
  * kv head {@code h / (Hq / Hkv)}. A layer whose branches share one projection passes the same
- * arrays as k and kWin (and v and vWin); the kernel then scores each key once for both
- * branches, and since the arrays are compared by identity only, equal copies cost the speed of
+ * arrays as k and kWin (and v and vWin); the kernel then packs them once for both branches,
+ * and since the arrays are compared by identity only, equal copies cost the memory of
  * independent keys, not correctness.
  *
- * <p><b>Work and determinism.</b> The forward splits into (range of query rows, kv head)
- * items and the query side of the backward (dq, dgates) into ranges of rows, each owning the
- * rows it writes. The key side splits by owner: dk, dv, dkWin and dvWin into (kv head,
+ * <p><b>Work and determinism.</b> The forward and the query side of the backward (dq, dgates)
+ * split into (range of query rows, kv head) items, each owning the rows and heads it writes.
+ * The key side splits by owner: dk, dv, dkWin and dvWin into (kv head,
  * selection block) items, each gathering the selected shares of its keys from the rows that
  * selected the block (an inverted index built in row order) and the window shares from the
  * rows whose window covers them, {@code t in [s, s + w)}, each branch into its own
@@ -181,7 +181,7 @@ public final class NsaKernel {
         float[] branches = new float[rows * hq * 3 * dim];
         float[] lse = new float[rows * hq * 3];
         int[] selected = new int[rows * sizes.kvHeads() * sizes.params().selectCount()];
-        Packed packed = Packed.of(sizes, k, v, kWin, vWin, kc, vc);
+        ForwardKeys packed = ForwardKeys.of(sizes, k, v, kWin, vWin, kc, vc);
         int hkv = sizes.kvHeads();
         int items = ceilDiv(rows, ROWS_PER_ITEM);
         IntStream.range(0, items * hkv).parallel().forEach(item -> {
@@ -209,7 +209,7 @@ public final class NsaKernel {
      * @param fromRow the row at index 0 of the forward's arrays
      */
     private static void forwardTile(Sizes sizes, int t0, int t1, int fromRow, int g,
-            float[] q, Packed packed, TileScratch s, float[] branches, float[] lse,
+            float[] q, ForwardKeys packed, TileScratch s, float[] branches, float[] lse,
             int[] selected) {
         NsaParams params = sizes.params();
         int dim = sizes.dim();
@@ -315,7 +315,7 @@ public final class NsaKernel {
         sizes.require("q", q.length, (long) length * hq * dim);
         sizes.require("gates", gates.length, (long) length * hq * 3);
         sizes.require("dout", dout.length, (long) length * hq * dim);
-        QuerySide packed = QuerySide.of(sizes, k, v, kWin, vWin, kc, vc);
+        BackwardKeys packed = BackwardKeys.of(sizes, k, v, kWin, vWin, kc, vc);
         // The row terms dout_b . o_b, b the branch, with dout_b = gate_b * dout.
         double[] delta = new double[length * hq * 3];
         float[] dgates = new float[length * hq * 3];
@@ -401,7 +401,7 @@ public final class NsaKernel {
      */
     private static void queryGradients(Sizes sizes, int t0, int t1, int first, int g,
             float[] q, float[] dout, float[] gates, float[] lse, double[] delta,
-            QuerySide packed, RangeBranch tile, float[][] dqRows, Kept kept) {
+            BackwardKeys packed, RangeBranch tile, float[][] dqRows, Kept kept) {
         NsaParams params = sizes.params();
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
@@ -877,16 +877,16 @@ public final class NsaKernel {
      * ({@link AttentionTiles}); the window's are the selected branch's arrays where the two
      * branches share them.
      */
-    private record Packed(float[] k, float[] v, float[] kWin, float[] vWin, float[] kc,
+    private record ForwardKeys(float[] k, float[] v, float[] kWin, float[] vWin, float[] kc,
             float[] vc) {
-        static Packed of(Sizes sizes, float[] k, float[] v, float[] kWin, float[] vWin,
+        static ForwardKeys of(Sizes sizes, float[] k, float[] v, float[] kWin, float[] vWin,
                 float[] kc, float[] vc) {
             int length = sizes.length();
             int hkv = sizes.kvHeads();
             int dim = sizes.dim();
             float[] kp = AttentionTiles.packKeys(k, length, hkv, dim);
             float[] vp = AttentionTiles.packValues(v, length, hkv, dim);
-            return new Packed(kp, vp,
+            return new ForwardKeys(kp, vp,
                     kWin == k ? kp : AttentionTiles.packKeys(kWin, length, hkv, dim),
                     vWin == v ? vp : AttentionTiles.packValues(vWin, length, hkv, dim),
                     AttentionTiles.packKeys(kc, sizes.compressed(), hkv, dim),
@@ -900,9 +900,9 @@ public final class NsaKernel {
      * {@code dout . v}, keys as {@link AttentionTiles#packValues} gives them for dq; the
      * window's are the selected branch's arrays where the two branches share them.
      */
-    private record QuerySide(float[] k, float[] v, float[] kValues, float[] kWin,
+    private record BackwardKeys(float[] k, float[] v, float[] kValues, float[] kWin,
             float[] vWin, float[] kWinValues, float[] kc, float[] vc, float[] kcValues) {
-        static QuerySide of(Sizes sizes, float[] k, float[] v, float[] kWin, float[] vWin,
+        static BackwardKeys of(Sizes sizes, float[] k, float[] v, float[] kWin, float[] vWin,
                 float[] kc, float[] vc) {
             int length = sizes.length();
             int compressed = sizes.compressed();
@@ -912,7 +912,7 @@ public final class NsaKernel {
             float[] vp = AttentionTiles.packKeys(v, length, hkv, dim);
             float[] kv = AttentionTiles.packValues(k, length, hkv, dim);
             boolean shared = kWin == k && vWin == v;
-            return new QuerySide(kp, vp, kv,
+            return new BackwardKeys(kp, vp, kv,
                     shared ? kp : AttentionTiles.packKeys(kWin, length, hkv, dim),
                     shared ? vp : AttentionTiles.packKeys(vWin, length, hkv, dim),
                     shared ? kv : AttentionTiles.packValues(kWin, length, hkv, dim),

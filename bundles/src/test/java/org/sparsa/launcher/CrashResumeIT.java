@@ -34,7 +34,11 @@ class CrashResumeIT {
     private static final Path DISTRIBUTION = Path.of(System.getProperty("sparsa.distribution",
             "target/sparsa"));
     private static final int KILLS = 20;
-    private static final int STEPS = 60;
+    /**
+     * Enough steps that twenty resumes, each running at least a step and up to a tenth of a
+     * second more, do not finish the run on a fast machine with a fast disk.
+     */
+    private static final int STEPS = 150;
     private static final String LAST = String.format("step-%06d", STEPS);
     /** A tiny model that checkpoints every step, so kills can land inside a save. */
     private static final List<String> RECIPE = List.of("backend=java", "model.dim=16",
@@ -73,7 +77,9 @@ class CrashResumeIT {
             }
             assertTrue(progressed || !process.isAlive(), "kill " + kill + ": no progress");
             if (!aimAtSave) {
-                Thread.sleep(random.nextInt(400));
+                // A step with its save takes tens of milliseconds: the kill lands anywhere in
+                // the next few.
+                Thread.sleep(random.nextInt(100));
             }
             process.destroyForcibly();
             assertTrue(process.waitFor(60, TimeUnit.SECONDS), "kill " + kill);

@@ -39,10 +39,10 @@ import org.sparsa.core.attention.VectorExp;
  * sequence, so it runs for a whole item of rows block by block: the vectors that chose a block
  * are gathered into one product ({@link SelectedBranch}). The key side's sums are products
  * whose depth runs over the query vectors ({@link KeyShares}). The exponential is a
- * vectorisable polynomial ({@link VectorExp}), not a call per score. The backward's query side
- * keeps {@code p * gate} and the score gradient of every selected and window key,
- * {@code T * Hq * (min(T, n l') + min(T, w))} floats of each, so the key side only gathers them
- * instead of recomputing its scores and exponentials.
+ * vectorisable polynomial ({@link VectorExp}), not a call per score. The key side recomputes
+ * the probabilities and score gradients it needs, two more products per batch of rows
+ * ({@link KeyGradients}), instead of keeping the query side's, which would take
+ * {@code T * Hq * (min(T, n l') + min(T, w))} floats of each.
  *
  * <p><b>Precision.</b> A score is one chain of fused multiply-adds in ascending dimension over
  * the query times {@code 1/sqrt(D)}, computed by the same routine in every pass, so the
@@ -60,8 +60,12 @@ public final class NsaKernel {
     static final int ROWS_PER_ITEM = 1024;
     /** Query vectors per tile of the compressed and window branches: four micro-kernel strips. */
     static final int TILE_VECTORS = 64;
-    /** Query heads whose loops share each load of a key or value row. */
-    private static final int HEADS_TOGETHER = 4;
+    /**
+     * Compressed tokens per dkc and dvc item, 32 strips of the micro-kernel's six rows: every
+     * item packs the queries and douts of all the rows after its first token, so fewer, longer
+     * items pack less; at T = 4096 (255 tokens) a kv head still makes two.
+     */
+    static final int COMPRESSED_PER_ITEM = 192;
     private static final int CMP = 0;
     static final int SLC = 1;
     private static final int WIN = 2;
@@ -292,18 +296,6 @@ public final class NsaKernel {
     public static Gradients backward(Sizes sizes, float[] q, float[] k, float[] v, float[] kWin,
             float[] vWin, float[] kc, float[] vc, float[] gates, Forward forward, float[] dout,
             boolean keys, boolean compressed) {
-        return backward(sizes, q, k, v, kWin, vWin, kc, vc, gates, forward, dout, keys,
-                compressed, true);
-    }
-
-    /**
-     * As above; without {@code keep}, the key side recomputes every probability and score
-     * gradient instead of reading what the query side kept, as it must where those would not
-     * fit in arrays.
-     */
-    static Gradients backward(Sizes sizes, float[] q, float[] k, float[] v, float[] kWin,
-            float[] vWin, float[] kc, float[] vc, float[] gates, Forward forward, float[] dout,
-            boolean keys, boolean compressed, boolean keep) {
         int length = sizes.length();
         int hq = sizes.queryHeads();
         int dim = sizes.dim();
@@ -320,7 +312,6 @@ public final class NsaKernel {
         double[] delta = new double[length * hq * 3];
         float[] dgates = new float[length * hq * 3];
         float[] dq = new float[length * hq * dim];
-        Kept kept = keys && keep ? Kept.of(sizes) : null;
         float scale = sizes.scale();
         IntStream.range(0, length).parallel()
                 .forEach(t -> rowTerms(sizes, t, dout, forward.branches(), gates, delta, dgates));
@@ -337,11 +328,11 @@ public final class NsaKernel {
             int rows = Math.max(1, TILE_VECTORS / group);
             for (int t0 = first; t0 < last; t0 += rows) {
                 queryGradients(sizes, t0, Math.min(last, t0 + rows), first, g, q, dout, gates,
-                        forward.lse(), delta, packed, tile, dqRows, kept);
+                        forward.lse(), delta, packed, tile, dqRows);
             }
             SelectedBranch.queryGradients(sizes, first, last - first, g, q, dout, packed.k,
                     packed.v, packed.kValues, forward.selected(), gates, forward.lse(), delta,
-                    kept, new SelectedBranch.BackwardScratch(sizes, last - first), dqRows);
+                    new SelectedBranch.BackwardScratch(sizes, last - first), dqRows);
             for (int i = 0; i < dqRows.length; i++) {
                 int at = ((first + i / group) * hq + g * group + i % group) * dim;
                 for (int d = 0; d < dim; d++) {
@@ -358,16 +349,14 @@ public final class NsaKernel {
             dv = new float[dk.length];
             dkWin = new float[dk.length];
             dvWin = new float[dk.length];
-            keyGradients(sizes, q, k, v, kWin, vWin, gates, forward, dout, delta, kept, dk, dv,
-                    dkWin, dvWin);
+            keyGradients(sizes, q, dout, gates, forward, delta, packed, dk, dv, dkWin, dvWin);
         }
         float[] dkc = null;
         float[] dvc = null;
         if (compressed) {
             dkc = new float[sizes.compressed() * sizes.kvHeads() * dim];
             dvc = new float[dkc.length];
-            CompressedGradients.run(sizes, q, packed.kc, packed.vc, gates, forward.lse(), dout,
-                    delta, dkc, dvc);
+            compressedGradients(sizes, q, dout, gates, forward.lse(), delta, packed, dkc, dvc);
         }
         return new Gradients(dq, dk, dv, dkWin, dvWin, dkc, dvc, dgates);
     }
@@ -395,13 +384,12 @@ public final class NsaKernel {
     /**
      * Rows {@code [t0, t1)}, kv head g: the compressed and window branches' shares of their dq,
      * unscaled, into {@code dqRows[(t - first) * G + x]}, each branch on a tile of the rows'
-     * query heads at once ({@link RangeBranch#gradients}), and the window's probabilities and
-     * score gradients kept for the key side; the selected branch's share follows for the whole
-     * item ({@link SelectedBranch}).
+     * query heads at once ({@link RangeBranch#gradients}); the selected branch's share follows
+     * for the whole item ({@link SelectedBranch}).
      */
     private static void queryGradients(Sizes sizes, int t0, int t1, int first, int g,
             float[] q, float[] dout, float[] gates, float[] lse, double[] delta,
-            BackwardKeys packed, RangeBranch tile, float[][] dqRows, Kept kept) {
+            BackwardKeys packed, RangeBranch tile, float[][] dqRows) {
         NsaParams params = sizes.params();
         int dim = sizes.dim();
         int hq = sizes.queryHeads();
@@ -424,11 +412,7 @@ public final class NsaKernel {
                 Math.max(0, t0 - params.window() + 1), t1, false);
         for (int t = t0; t < t1; t++) {
             for (int x = 0; x < group; x++) {
-                int i = (t - t0) * group + x;
-                if (kept != null) {
-                    kept.keep(t, head0 + x, WIN, tile, i);
-                }
-                tile.dq(i, dqRows[(t - first) * group + x]);
+                tile.dq((t - t0) * group + x, dqRows[(t - first) * group + x]);
             }
         }
     }
@@ -452,54 +436,21 @@ public final class NsaKernel {
     }
 
     /**
-     * For the heads of group g at row t, one branch, over keys {@code [from, to)} (the group's
-     * scaled queries and douts loaded in the scratch): the probabilities
-     * {@code p = exp(score - lse)} into {@code s.scores} and the score gradients
-     * {@code p * (gate * dout . v - delta)} into {@code s.weights}.
-     */
-    private static void scoreGradients(Sizes sizes, int t, int head0, int branch, Columns keys,
-            Columns values, int g, Scratch s, float[] gates, float[] lse, double[] delta,
-            int from, int to) {
-        int dim = sizes.dim();
-        int hq = sizes.queryHeads();
-        int group = sizes.group();
-        scores(s.queries, group, keys, g, dim, from, to, s.scores);
-        scores(s.douts, group, values, g, dim, from, to, s.weights);
-        for (int x = 0; x < group; x++) {
-            int rowAt = (t * hq + head0 + x) * 3 + branch;
-            float[] p = s.scores[x];
-            float[] ds = s.weights[x];
-            float gate = gates[rowAt];
-            float rowDelta = (float) delta[rowAt];
-            VectorExp.exp(p, from, to, lse[rowAt], s.expScratch);
-            for (int i = from; i < to; i++) {
-                ds[i] = p[i] * (gate * ds[i] - rowDelta);
-            }
-        }
-    }
-
-    /**
      * dk, dv and dkWin, dvWin, one item per (kv head, selection block): the block's keys gather
      * their selected shares from the rows that selected the block, in row order, and their
-     * window shares from the rows whose window covers them, each into its branch's gradients.
+     * window shares from the rows whose window covers them, each into its branch's gradients
+     * ({@link KeyGradients}).
      */
-    private static void keyGradients(Sizes sizes, float[] q, float[] k, float[] v,
-            float[] kWin, float[] vWin, float[] gates, Forward forward, float[] dout,
-            double[] delta, Kept kept, float[] dk, float[] dv, float[] dkWin, float[] dvWin) {
+    private static void keyGradients(Sizes sizes, float[] q, float[] dout, float[] gates,
+            Forward forward, double[] delta, BackwardKeys packed, float[] dk, float[] dv,
+            float[] dkWin, float[] dvWin) {
         int length = sizes.length();
-        // Without kept weights (sequences too long to keep them), each share is recomputed.
-        Columns kt = kept == null ? Columns.of(k, length, sizes) : null;
-        Columns vt = kept == null ? Columns.of(v, length, sizes) : null;
-        Columns kWinT = kept == null && kWin != k ? Columns.of(kWin, length, sizes) : kt;
-        Columns vWinT = kept == null && vWin != v ? Columns.of(vWin, length, sizes) : vt;
         int hkv = sizes.kvHeads();
         int blocks = sizes.blocks();
         int count = sizes.params().selectCount();
         int selectBlock = sizes.params().selectBlock();
         int window = sizes.params().window();
-        int dim = sizes.dim();
-        // The inverted index: for (g, j), the (row, slot) pairs t * n + c that selected block j,
-        // rows ascending.
+        // The inverted index: for (g, j), the rows that selected block j, ascending.
         int[] start = new int[hkv * blocks + 1];
         int[] selected = forward.selected();
         for (int t = 0; t < length; t++) {
@@ -515,210 +466,66 @@ public final class NsaKernel {
         for (int i = 0; i < hkv * blocks; i++) {
             start[i + 1] += start[i];
         }
-        int[] pairs = new int[start[hkv * blocks]];
+        int[] rows = new int[start[hkv * blocks]];
         int[] fill = Arrays.copyOf(start, hkv * blocks);
         for (int t = 0; t < length; t++) {
             for (int g = 0; g < hkv; g++) {
                 for (int c = 0; c < count; c++) {
                     int block = selected[(t * hkv + g) * count + c];
                     if (block >= 0) {
-                        pairs[fill[g * blocks + block]++] = t * count + c;
+                        rows[fill[g * blocks + block]++] = t;
                     }
                 }
             }
         }
         IntStream.range(0, hkv * blocks).parallel().forEach(item -> {
-            Scratch scratch = kept == null ? new Scratch(sizes) : null;
-            KeyShares shares = new KeyShares(selectBlock, dim);
+            KeyGradients work = new KeyGradients(sizes, selectBlock, q, dout, gates,
+                    forward.lse(), delta);
             int g = item / blocks;
-            int block = item % blocks;
-            int from = block * selectBlock;
+            int from = item % blocks * selectBlock;
             int to = Math.min(length, from + selectBlock);
+            work.begin(packed.k, packed.v, length, g, SLC, from, to);
             for (int at = start[item]; at < start[item + 1]; at++) {
-                int t = pairs[at] / count;
-                int end = Math.min(to, t + 1);
-                if (kept == null) {
-                    addKeyShares(sizes, t, g, SLC, from, end, q, kt, vt, gates, forward, dout,
-                            delta, scratch, shares, from);
-                    continue;
-                }
-                // The block's place c in the row's choice puts its keys at c * l' in the kept.
-                int c = pairs[at] % count;
-                addKeptShares(sizes, t, g, SLC, c * selectBlock - from, from, end, q, dout,
-                        kept, shares, from);
+                work.row(rows[at], from, Math.min(to, rows[at] + 1));
             }
-            shares.store(from, to, g, hkv, dk, dv);
-            int lastRow = Math.min(length, to + window - 1);
-            for (int t = from; t < lastRow; t++) {
-                int windowFrom = Math.max(0, t - window + 1);
-                int first = Math.max(from, windowFrom);
+            work.end(dk, dv);
+            work.begin(packed.kWin, packed.vWin, length, g, WIN, from, to);
+            for (int t = from; t < Math.min(length, to + window - 1); t++) {
+                int first = Math.max(from, t - window + 1);
                 int end = Math.min(to, t + 1);
-                if (first < end && kept == null) {
-                    addKeyShares(sizes, t, g, WIN, first, end, q, kWinT, vWinT, gates, forward,
-                            dout, delta, scratch, shares, from);
-                } else if (first < end) {
-                    addKeptShares(sizes, t, g, WIN, -windowFrom, first, end, q, dout, kept,
-                            shares, from);
+                if (first < end) {
+                    work.row(t, first, end);
                 }
             }
-            shares.store(from, to, g, hkv, dkWin, dvWin);
+            work.end(dkWin, dvWin);
         });
     }
 
     /**
-     * As {@link #addKeyShares} for a selected or window branch, from what the query side kept:
-     * key s's weights at {@code s + shift} in the row's kept arrays.
+     * dkc and dvc, one item per (kv head, range of {@link #COMPRESSED_PER_ITEM} compressed
+     * tokens): each range gathers from every row that sees it, in row order
+     * ({@link KeyGradients}).
      */
-    private static void addKeptShares(Sizes sizes, int t, int g, int branch, int shift,
-            int from, int to, float[] q, float[] dout, Kept kept, KeyShares shares, int base) {
-        int hq = sizes.queryHeads();
-        int group = sizes.group();
-        for (int x = 0; x < group; x++) {
-            int h = g * group + x;
-            int v = shares.vector(q, dout, (t * hq + h) * sizes.dim(), sizes.scale());
-            kept.share(t, h, branch, shift, from, to, shares, v, base);
-        }
-    }
-
-    /**
-     * The shares of row t's query heads in group g, branch {@code branch}, in the gradients of
-     * keys {@code [from, to)}, recomputed, given to sums whose first key is {@code base}.
-     */
-    private static void addKeyShares(Sizes sizes, int t, int g, int branch, int from, int to,
-            float[] q, Columns keys, Columns values, float[] gates, Forward forward,
-            float[] dout, double[] delta, Scratch s, KeyShares shares, int base) {
-        if (from >= to) {
-            return;
-        }
-        int dim = sizes.dim();
-        int hq = sizes.queryHeads();
-        int group = sizes.group();
-        int head0 = g * group;
-        int qAt = (t * hq + head0) * dim;
-        loadRows(q, qAt, group, dim, sizes.scale(), s.queries);
-        loadRows(dout, qAt, group, dim, 1f, s.douts);
-        scoreGradients(sizes, t, head0, branch, keys, values, g, s, gates, forward.lse(),
-                delta, from, to);
-        for (int x = 0; x < group; x++) {
-            // dv takes p * gate, dout_b's share; dk takes the score gradient times q / sqrt(D).
-            float gate = gates[(t * hq + head0 + x) * 3 + branch];
-            float[] p = s.scores[x];
-            for (int i = from; i < to; i++) {
-                p[i] *= gate;
+    private static void compressedGradients(Sizes sizes, float[] q, float[] dout,
+            float[] gates, float[] lse, double[] delta, BackwardKeys packed, float[] dkc,
+            float[] dvc) {
+        int compressed = sizes.compressed();
+        int hkv = sizes.kvHeads();
+        int ranges = ceilDiv(compressed, COMPRESSED_PER_ITEM);
+        NsaParams params = sizes.params();
+        IntStream.range(0, hkv * ranges).parallel().forEach(item -> {
+            KeyGradients work = new KeyGradients(sizes, COMPRESSED_PER_ITEM, q, dout, gates,
+                    lse, delta);
+            int g = item % hkv;
+            int from = item / hkv * COMPRESSED_PER_ITEM;
+            int to = Math.min(compressed, from + COMPRESSED_PER_ITEM);
+            work.begin(packed.kc, packed.vc, compressed, g, CMP, from, to);
+            for (int t = from * params.stride() + params.blockLen() - 1; t < sizes.length();
+                    t++) {
+                work.row(t, from, Math.min(to, sizes.visibleCompressed(t)));
             }
-            int v = shares.vector(q, dout, qAt + x * dim, sizes.scale());
-            shares.weigh(v, from - base, s.weights[x], p, from, to - from);
-        }
-    }
-
-    /** {@code out[x][d] = x[at + x * dim + d] * factor}: a group's rows copied out, scaled. */
-    static void loadRows(float[] x, int at, int group, int dim, float factor,
-            float[][] out) {
-        loadRows(x, at, group, dim, factor, out, 0);
-    }
-
-    /** As above, into {@code out[first + x]}. */
-    private static void loadRows(float[] x, int at, int group, int dim, float factor,
-            float[][] out, int first) {
-        for (int h = 0; h < group; h++) {
-            float[] row = out[first + h];
-            int rowAt = at + h * dim;
-            for (int d = 0; d < dim; d++) {
-                row[d] = x[rowAt + d] * factor;
-            }
-        }
-    }
-
-    /**
-     * {@code out[x][s] = rows[x] . key_s} for keys {@code from <= s < to}, each head of the group:
-     * the score routine of every pass. Scores sit at their key's index, as the key columns do,
-     * so each loop indexes every array by its own variable, which the JIT needs to vectorise it.
-     * Four heads at a time share each load of the key columns; each score is the same chain of
-     * fused multiply-adds, one per dimension ascending, whichever path computes it (this,
-     * {@link #blockScores}, the backward), so one branch may take another's scores.
-     */
-    private static void scores(float[][] rows, int group, Columns keys, int g, int dim,
-            int from, int to, float[][] out) {
-        float[][] columns = keys.columns();
-        int base = g * dim;
-        int x = 0;
-        for (; x + HEADS_TOGETHER <= group; x += HEADS_TOGETHER) {
-            scores4(rows[x], rows[x + 1], rows[x + 2], rows[x + 3], columns, base, dim, from, to,
-                    out[x], out[x + 1], out[x + 2], out[x + 3]);
-        }
-        for (; x < group; x++) {
-            scores1(rows[x], columns, base, dim, from, to, out[x]);
-        }
-    }
-
-    /** One head's scores of keys {@code [from, to)} against columns {@code [base, base + dim)}. */
-    private static void scores1(float[] a, float[][] columns, int base, int dim, int from,
-            int to, float[] out) {
-        float[] c0 = columns[base];
-        float a0 = a[0];
-        for (int s = from; s < to; s++) {
-            out[s] = Math.fma(a0, c0[s], 0f);
-        }
-        for (int d = 1; d < dim; d++) {
-            float ad = a[d];
-            float[] cd = columns[base + d];
-            for (int s = from; s < to; s++) {
-                out[s] = Math.fma(ad, cd[s], out[s]);
-            }
-        }
-    }
-
-    /** {@link #scores1} for four heads sharing each column load, two dimensions a pass. */
-    private static void scores4(float[] a, float[] b, float[] c, float[] e, float[][] columns,
-            int base, int dim, int from, int to, float[] outA, float[] outB, float[] outC,
-            float[] outE) {
-        float[] k0 = columns[base];
-        float a0 = a[0];
-        float b0 = b[0];
-        float c0 = c[0];
-        float e0 = e[0];
-        for (int s = from; s < to; s++) {
-            float kd = k0[s];
-            outA[s] = Math.fma(a0, kd, 0f);
-            outB[s] = Math.fma(b0, kd, 0f);
-            outC[s] = Math.fma(c0, kd, 0f);
-            outE[s] = Math.fma(e0, kd, 0f);
-        }
-        int d = 1;
-        for (; d + 2 <= dim; d += 2) {
-            float[] k1 = columns[base + d];
-            float[] k2 = columns[base + d + 1];
-            float a1 = a[d];
-            float a2 = a[d + 1];
-            float b1 = b[d];
-            float b2 = b[d + 1];
-            float c1 = c[d];
-            float c2 = c[d + 1];
-            float e1 = e[d];
-            float e2 = e[d + 1];
-            for (int s = from; s < to; s++) {
-                float f1 = k1[s];
-                float f2 = k2[s];
-                outA[s] = Math.fma(a2, f2, Math.fma(a1, f1, outA[s]));
-                outB[s] = Math.fma(b2, f2, Math.fma(b1, f1, outB[s]));
-                outC[s] = Math.fma(c2, f2, Math.fma(c1, f1, outC[s]));
-                outE[s] = Math.fma(e2, f2, Math.fma(e1, f1, outE[s]));
-            }
-        }
-        if (d < dim) {
-            float[] k1 = columns[base + d];
-            float a1 = a[d];
-            float b1 = b[d];
-            float c1 = c[d];
-            float e1 = e[d];
-            for (int s = from; s < to; s++) {
-                float f1 = k1[s];
-                outA[s] = Math.fma(a1, f1, outA[s]);
-                outB[s] = Math.fma(b1, f1, outB[s]);
-                outC[s] = Math.fma(c1, f1, outC[s]);
-                outE[s] = Math.fma(e1, f1, outE[s]);
-            }
-        }
+            work.end(dkc, dvc);
+        });
     }
 
     /** The largest of {@code x[from .. to)}. */
@@ -763,113 +570,6 @@ public final class NsaKernel {
 
     private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
-    }
-
-    /**
-     * Rows {@code [N, Hkv, D]} held as columns, {@code columns[g * D + d][s]}, so that a loop
-     * over keys runs along contiguous floats.
-     */
-    private record Columns(float[][] columns) {
-        static Columns of(float[] x, int rows, Sizes sizes) {
-            int hkv = sizes.kvHeads();
-            int dim = sizes.dim();
-            float[][] out = new float[hkv * dim][rows];
-            for (int s = 0; s < rows; s++) {
-                for (int g = 0; g < hkv; g++) {
-                    int at = (s * hkv + g) * dim;
-                    for (int d = 0; d < dim; d++) {
-                        out[g * dim + d][s] = x[at + d];
-                    }
-                }
-            }
-            return new Columns(out);
-        }
-    }
-
-    /**
-     * What the query side of the backward keeps for the key side, so that each selected and
-     * window probability is computed once: per row and query head, {@code p * gate} and the
-     * score gradient of every selected key (the c-th selected block's keys from {@code c * l'},
-     * at most t since block ids ascend from 0) and every window key (from the window's first).
-     * Each query-side item fills the rows it owns. Null where too large: the key side then
-     * recomputes them.
-     */
-    static final class Kept {
-        private final int queryHeads;
-        private final int[] width = new int[3];
-        /**
-         * Per branch, {@code p * gate} and score gradients, {@code [T, Hq, width]}: one array
-         * each, which the collector puts straight in the old generation instead of copying
-         * many smaller ones out of the young one.
-         */
-        private final float[][] weights = new float[3][];
-        private final float[][] gradients = new float[3][];
-
-        private Kept(Sizes sizes, int slcWidth, int winWidth) {
-            queryHeads = sizes.queryHeads();
-            width[SLC] = slcWidth;
-            width[WIN] = winWidth;
-            for (int b = SLC; b <= WIN; b++) {
-                weights[b] = new float[sizes.length() * queryHeads * width[b]];
-                gradients[b] = new float[weights[b].length];
-            }
-        }
-
-        /** The kept arrays for these sizes, or null where they would not fit in arrays. */
-        static Kept of(Sizes sizes) {
-            NsaParams params = sizes.params();
-            int slcWidth = Math.min(sizes.length(), params.selectCount() * params.selectBlock());
-            int winWidth = Math.min(sizes.length(), params.window());
-            long rows = (long) sizes.length() * sizes.queryHeads();
-            if (rows * Math.max(slcWidth, winWidth) > Integer.MAX_VALUE - 8) {
-                return null;
-            }
-            return new Kept(sizes, slcWidth, winWidth);
-        }
-
-        private int at(int t, int h, int branch) {
-            return (t * queryHeads + h) * width[branch];
-        }
-
-        /**
-         * Keeps vector i's {@code p * gate} and score gradients of its keys from the tile of
-         * the last {@link RangeBranch#gradients}, row t and query head h, the first key at 0.
-         */
-        void keep(int t, int h, int branch, RangeBranch tile, int i) {
-            float[] w = weights[branch];
-            float[] gr = gradients[branch];
-            int at = at(t, h, branch) - tile.lo[i];
-            int stride = tile.stride();
-            for (int s = tile.lo[i]; s < tile.hi[i]; s++) {
-                int from = (s - tile.keyFrom()) * stride + i;
-                w[at + s] = tile.scores[from];
-                gr[at + s] = tile.gradients[from];
-            }
-        }
-
-        /**
-         * Keeps head h's {@code p * gate} and score gradients of n selected keys, from
-         * {@code offset} in its row.
-         */
-        void keepSelected(int t, int h, int offset, int n, float[] p, float[] ds, float gate) {
-            float[] w = weights[SLC];
-            int at = at(t, h, SLC) + offset;
-            for (int i = 0; i < n; i++) {
-                w[at + i] = p[i] * gate;
-            }
-            System.arraycopy(ds, 0, gradients[SLC], at, n);
-        }
-
-        /**
-         * Gives head h's kept weights and score gradients of keys {@code [from, to)}, at
-         * {@code s + shift} in its row, to vector v of the shares, key s at {@code s - base}.
-         */
-        void share(int t, int h, int branch, int shift, int from, int to, KeyShares shares,
-                int v, int base) {
-            int at = at(t, h, branch) + shift;
-            shares.weigh(v, from - base, gradients[branch], weights[branch], at + from,
-                    to - from);
-        }
     }
 
     /**
@@ -1012,37 +712,6 @@ public final class NsaKernel {
                 rowScores[j] = blockScores[j * tileRows + r];
             }
             return rowScores;
-        }
-    }
-
-    /**
-     * The scratch one backward item reuses row after row, per query head of a group: rows and
-     * key blocks.
-     */
-    private static final class Scratch {
-        /** The heads' queries times {@code 1/sqrt(D)}, {@code [G][D]}. */
-        final float[][] queries;
-        /** The heads' output gradients, {@code [G][D]}. */
-        final float[][] douts;
-        /** Scores, then probabilities, per head, at their keys' indices. */
-        final float[][] scores;
-        /** Score gradients, laid out as scores. */
-        final float[][] weights;
-        /** Weighted sums per head, {@code [G][D]}. */
-        final float[][] sums;
-        final float[] expScratch;
-
-        Scratch(Sizes sizes) {
-            int group = sizes.group();
-            int dim = sizes.dim();
-            // Scores sit at their key's index: a compressed token's below Nc <= T.
-            int keys = Math.max(1, Math.max(sizes.length(), sizes.compressed()));
-            queries = new float[group][dim];
-            douts = new float[group][dim];
-            scores = new float[group][keys];
-            weights = new float[group][keys];
-            sums = new float[group][dim];
-            expScratch = new float[keys];
         }
     }
 }

@@ -41,13 +41,10 @@ final class RangeBranch {
     /** Each vector's key range. */
     final int[] lo;
     final int[] hi;
-    /**
-     * Scores {@code [s - keyFrom][i]} of the last {@link #run}, the union's keys; after
-     * {@link #gradients}, each vector's {@code p * gate}, zero off its range.
-     */
+    /** Scores {@code [s - keyFrom][i]} of the last {@link #run}, the union's keys. */
     final float[] scores;
-    /** After {@link #gradients}, the score gradients, laid out as {@link #scores}. */
-    final float[] gradients;
+    /** {@code dout . v} of the last {@link #gradients}, laid out as {@link #scores}. */
+    private final float[] dots;
     private final float[] probabilities;
     private final float[] acc;
     private final float[] row;
@@ -75,7 +72,7 @@ final class RangeBranch {
         lo = new int[capacity];
         hi = new int[capacity];
         scores = new float[keyRows * padded];
-        gradients = new float[keyRows * padded];
+        dots = new float[keyRows * padded];
         probabilities = new float[keyRows * padded];
         acc = new float[AttentionTiles.roundUp(dim, KEYS) * padded];
         row = new float[padded];
@@ -175,14 +172,13 @@ final class RangeBranch {
         int strips = stride / STRIP;
         AttentionTiles.scores(keys, length, g, dim, keyFrom, to, queries, strips, scores,
                 stride);
-        AttentionTiles.scores(dotValues, length, g, dim, keyFrom, to, douts, strips, gradients,
+        AttentionTiles.scores(dotValues, length, g, dim, keyFrom, to, douts, strips, dots,
                 stride);
         int depth = to - keyFrom;
         int first = 0;
         int end = 0;
         for (int s = keyFrom; s < to; s++) {
             int at = (s - keyFrom) * stride;
-            Arrays.fill(row, 0, stride, 0f);
             Arrays.fill(gradientRow, 0, stride, 0f);
             if (s >= from) {
                 first = firstSeeing(s, first);
@@ -192,12 +188,9 @@ final class RangeBranch {
                 }
                 VectorExp.exp(row, first, end, 0f, expScratch);
                 for (int i = first; i < end; i++) {
-                    gradientRow[i] = row[i] * (gate[i] * gradients[at + i] - delta[i]);
-                    row[i] *= gate[i];
+                    gradientRow[i] = row[i] * (gate[i] * dots[at + i] - delta[i]);
                 }
             }
-            System.arraycopy(row, 0, scores, at, stride);
-            System.arraycopy(gradientRow, 0, gradients, at, stride);
             for (int qs = 0; qs < strips; qs++) {
                 System.arraycopy(gradientRow, qs * STRIP, probabilities,
                         (qs * depth + s - keyFrom) * STRIP, STRIP);

@@ -329,8 +329,7 @@ final class SelectedBranch {
     /**
      * The selected branch's share of dq for rows {@code [first, first + rows)} and the query
      * heads of kv head g, unscaled (times {@code 1/sqrt(D)} gives it), added to {@code dq}
-     * (indexed {@code [r * G + x][d]} from the range's first row), and each pair's {@code p * gate} and score gradients given to
-     * {@code kept} when there is one. Block by block, as the forward: the block's scores and
+     * (indexed {@code [r * G + x][d]} from the range's first row). Block by block, as the forward: the block's scores and
      * {@code dout . v} for all the vectors that chose it as two products, each vector's
      * probabilities and score gradients on its keys up to t, then {@code dq += sum_s ds_s k_s}
      * as one product over the block's keys, the vectors' sums carried from block to block.
@@ -341,8 +340,7 @@ final class SelectedBranch {
      */
     static void queryGradients(NsaKernel.Sizes sizes, int first, int rows, int g, float[] q,
             float[] dout, float[] keys, float[] dotValues, float[] keyValues, int[] selected,
-            float[] gates, float[] lse, double[] delta, NsaKernel.Kept kept, BackwardScratch s,
-            float[][] dq) {
+            float[] gates, float[] lse, double[] delta, BackwardScratch s, float[][] dq) {
         NsaParams params = sizes.params();
         int count = params.selectCount();
         int blockLen = params.selectBlock();
@@ -395,10 +393,6 @@ final class SelectedBranch {
                     float rowDelta = (float) delta[rowAt];
                     for (int j = 0; j < n; j++) {
                         s.ds[j] = s.p[j] * (gate * s.dots[at + j * stride] - rowDelta);
-                    }
-                    if (kept != null) {
-                        kept.keepSelected(t, g * group + x, pair % count * blockLen, n, s.p,
-                                s.ds, gate);
                     }
                     int to = v / STRIP * depth * STRIP + v % STRIP;
                     for (int j = 0; j < depth; j++) {

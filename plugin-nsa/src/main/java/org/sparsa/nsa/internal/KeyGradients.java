@@ -1,6 +1,5 @@
 package org.sparsa.nsa.internal;
 
-import java.util.Arrays;
 import org.sparsa.core.attention.AttentionTiles;
 import org.sparsa.core.attention.VectorExp;
 
@@ -135,7 +134,6 @@ final class KeyGradients {
                 stride);
         AttentionTiles.scores(dotValues, length, g, dim, keyFrom, to, douts, stride / STRIP,
                 dots, stride);
-        int span = to - from;
         for (int r = 0; r < pending; r++) {
             int a = lo[r] - from;
             int b = hi[r] - from;
@@ -146,8 +144,6 @@ final class KeyGradients {
                 float gate = gates[rowAt];
                 float rowDelta = (float) delta[rowAt];
                 int at = (from - keyFrom) * stride + v;
-                Arrays.fill(p, 0, span, 0f);
-                Arrays.fill(ds, 0, span, 0f);
                 for (int j = a; j < b; j++) {
                     p[j] = scores[at + j * stride] - rowLse;
                 }
@@ -156,9 +152,10 @@ final class KeyGradients {
                     ds[j] = p[j] * (gate * dots[at + j * stride] - rowDelta);
                     p[j] *= gate;
                 }
+                // The vector starts with zero weights: the keys it does not read stay so.
                 int shared = shares.vector(q, dout, (rows[r] * hq + g * group + x) * dim,
                         sizes.scale());
-                shares.weigh(shared, 0, ds, p, 0, span);
+                shares.weigh(shared, a, ds, p, a, b - a);
             }
         }
         pending = 0;

@@ -70,6 +70,12 @@ public final class RunCommand implements Callable<Integer> {
                     + "holds a run and resume is not auto.")
     Path explicitFolder;
 
+    @Option(names = "--scale", paramLabel = "F", defaultValue = "1",
+            description = "Multiply each training stage's steps, schedule.warmup, eval_every and "
+                    + "checkpoint_every by F (after the overrides; eval stages keep theirs), "
+                    + "e.g. --scale 4 for a four times longer run (default: ${DEFAULT-VALUE}).")
+    double scale;
+
     @Spec
     CommandSpec spec;
 
@@ -103,7 +109,7 @@ public final class RunCommand implements Callable<Integer> {
         try {
             RecipeLoader.Loaded loaded = new RecipeLoader(lookup.get()).loadWithSweep(
                     arguments.recipe.toString(), RecipeLoader.readText(arguments.recipe),
-                    arguments.overrides);
+                    arguments.overrides, scale);
             valid = loaded.recipe();
             if (loaded.sweep() != null) {
                 out.println("note: " + arguments.recipe + " defines a sweep, which `sparsa run` "

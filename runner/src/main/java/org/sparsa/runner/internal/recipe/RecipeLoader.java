@@ -89,9 +89,22 @@ public final class RecipeLoader {
      * @throws RecipeException listing every problem, each with its key and file line
      */
     public Loaded loadWithSweep(String source, String text, List<String> overrides) {
+        return loadWithSweep(source, text, overrides, 1);
+    }
+
+    /**
+     * As {@link #loadWithSweep(String, String, List)}, each training stage's lengths (steps,
+     * warm-up, evaluation and checkpoint intervals) multiplied by {@code scale} after the
+     * overrides ({@link RunScale}).
+     *
+     * @throws RecipeException listing every problem, each with its key and file line
+     */
+    public Loaded loadWithSweep(String source, String text, List<String> overrides,
+            double scale) {
         LocatedYaml yaml = LocatedYaml.parse(source, text);
         List<RecipeError> errors = new ArrayList<>();
         Overrides.apply(yaml, overrides, errors);
+        RunScale.apply(yaml, scale, errors);
         Loaded loaded = read(yaml, errors);
         if (!errors.isEmpty()) {
             throw new RecipeException(source, inFileOrder(source, errors));

@@ -92,6 +92,24 @@ class RunCommandTest {
     }
 
     @Test
+    void scaleMakesTheRunLongerAndTheResolvedRecipeSaysHowLong(@TempDir Path dir)
+            throws Exception {
+        assertEquals(0, run(dir, new ShippedPlugins(), recipe(dir).toString(), "--scale", "0.5",
+                "output.dir=out"), err.toString());
+        String resolved = Files.readString(dir.resolve("out/config.resolved.yaml"));
+        assertTrue(resolved.contains("steps: 3") && resolved.contains("eval_every: 2"),
+                resolved);
+        assertEquals(3, Files.readAllLines(dir.resolve("out/metrics.jsonl")).stream()
+                .filter(line -> line.contains("\"loss\"")).count(), "three training steps");
+
+        assertEquals(1, run(dir, new ShippedPlugins(), recipe(dir).toString(), "--scale", "0",
+                "output.dir=refused"));
+        assertTrue(err.toString().contains("--scale: expected a positive number, found 0.0"),
+                err::toString);
+        assertFalse(Files.exists(dir.resolve("refused")), "nothing written");
+    }
+
+    @Test
     void runsInAGivenFolderThatHoldsOnlyOtherFiles(@TempDir Path dir) throws Exception {
         Path trial = dir.resolve("sweep/trials/0-a");
         Files.createDirectories(trial);

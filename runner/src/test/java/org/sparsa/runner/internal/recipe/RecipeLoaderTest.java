@@ -40,6 +40,45 @@ class RecipeLoaderTest {
     }
 
     @Test
+    void scaleMultipliesTrainingStagesLengthsAfterTheOverrides() {
+        String recipe = SMALL.replace("steps: 300", """
+                steps: 300
+                    schedule: {kind: cosine, warmup: 30}
+                    eval_every: 100
+                    checkpoint_every: 0""");
+        StageSpec scaled = loader.loadWithSweep("recipe.yaml", recipe,
+                List.of("stages.0.eval_every=50"), 2.5).recipe().stages().get(0);
+        assertEquals(750, scaled.steps());
+        assertEquals(75, scaled.schedule().warmup());
+        assertEquals(125, scaled.evalEvery(), "the override, then the scale");
+        assertEquals(0, scaled.checkpointEvery(), "0, only at the end, stays so");
+        StageSpec eval = loader.loadWithSweep("recipe.yaml", recipe, List.of(), 2.5).recipe()
+                .stages().get(1);
+        assertEquals(10, eval.steps(), "an eval stage's steps are batches scored");
+        StageSpec tiny = loader.loadWithSweep("recipe.yaml", recipe,
+                List.of("stages.0.schedule.warmup=0"), 0.004).recipe().stages().get(0);
+        assertEquals(1, tiny.steps());
+        assertEquals(1, tiny.evalEvery(), "a positive length stays at least 1");
+    }
+
+    @Test
+    void aScaleThatBreaksTheRecipeIsNamedInTheErrorAndABadScaleIsRefused() {
+        String recipe = SMALL.replace("steps: 300", """
+                steps: 300
+                    schedule: {kind: cosine, warmup: 299}""");
+        RecipeException e = assertThrows(RecipeException.class,
+                () -> loader.loadWithSweep("recipe.yaml", recipe, List.of(), 0.002));
+        assertTrue(e.errors().stream().anyMatch(error -> error.toString().contains(
+                "299 times --scale 0.002")), e.errors().toString());
+        for (double bad : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            RecipeException refused = assertThrows(RecipeException.class,
+                    () -> loader.loadWithSweep("recipe.yaml", SMALL, List.of(), bad));
+            assertTrue(refused.errors().get(0).toString().contains(
+                    "--scale: expected a positive number"), refused.errors().toString());
+        }
+    }
+
+    @Test
     void maxNonFiniteStepsDefaultsToFiveAndMustBePositive() {
         assertEquals(5, load(SMALL).stages().get(0).maxNonFiniteSteps());
         assertEquals(2, load(SMALL, "stages.0.max_nonfinite_steps=2").stages().get(0)

@@ -160,7 +160,8 @@ public final class FlashAttention {
      * {@code acc[d * rows + r]}. Both products of a key tile, the scores {@code K Qᵀ} and the
      * output update {@code Vᵀ Pᵀ}, are matrix products of packed strips on the
      * {@link MicroKernel}, whose tile of results stays in registers along the whole depth; the
-     * keys and values come packed ({@link AttentionTiles#packKeys}, {@link AttentionTiles#packValues}).
+     * keys and values come packed ({@link AttentionTiles#packKeys},
+     * {@link AttentionTiles#packValues}).
      */
     private static void forwardBlock(FullAttentionSpec spec, int h, int block, float[] q,
             float[] keyStrips, float[] valueStrips, float[] o, float[] lse) {

@@ -34,7 +34,7 @@ final class KeyGradients {
     private final int[] rows;
     private final int[] lo;
     private final int[] hi;
-    /** The batch's queries and douts as the score products' columns, {@code [v / 16][d][v % 16]}. */
+    /** The batch's queries and douts as the score products' columns, {@code [v/16][d][v%16]}. */
     private final float[] queries;
     private final float[] douts;
     /** Scores and {@code dout . v}, {@code [s - keyFrom][v]}. */

@@ -21,7 +21,10 @@ final class KeyShares {
     private final int dim;
     private final int paddedDim;
     private final int keyStrips;
-    /** Queries times {@code 1/sqrt(D)} and douts as the products' columns, {@code [d / 16][v][d % 16]}. */
+    /**
+     * Queries times {@code 1/sqrt(D)} and douts as the products' columns,
+     * {@code [d / 16][v][d % 16]}.
+     */
     private final float[] queries;
     private final float[] douts;
     /** Score gradients and weights as the products' rows, {@code [s / 6][v][s % 6]}. */

@@ -150,8 +150,8 @@ final class SelectedBranch {
      * @param values its values packed by {@link AttentionTiles#packValues}
      */
     static void forward(NsaKernel.Sizes sizes, int first, int firstRow, int rows, int g,
-            float[] q, float[] keys, float[] values, int[] selected, ForwardScratch s, float[] branches,
-            float[] lse) {
+            float[] q, float[] keys, float[] values, int[] selected, ForwardScratch s,
+            float[] branches, float[] lse) {
         NsaParams params = sizes.params();
         int count = params.selectCount();
         int blockLen = params.selectBlock();
@@ -329,10 +329,11 @@ final class SelectedBranch {
     /**
      * The selected branch's share of dq for rows {@code [first, first + rows)} and the query
      * heads of kv head g, unscaled (times {@code 1/sqrt(D)} gives it), added to {@code dq}
-     * (indexed {@code [r * G + x][d]} from the range's first row). Block by block, as the forward: the block's scores and
-     * {@code dout . v} for all the vectors that chose it as two products, each vector's
-     * probabilities and score gradients on its keys up to t, then {@code dq += sum_s ds_s k_s}
-     * as one product over the block's keys, the vectors' sums carried from block to block.
+     * (indexed {@code [r * G + x][d]} from the range's first row). Block by block, as the
+     * forward: the block's scores and {@code dout . v} for all the vectors that chose it as two
+     * products, each vector's probabilities and score gradients on its keys up to t, then
+     * {@code dq += sum_s ds_s k_s} as one product over the block's keys, the vectors' sums
+     * carried from block to block.
      *
      * @param keys the selected branch's keys packed by {@link AttentionTiles#packKeys}
      * @param dotValues its values packed the same way, for {@code dout . v}

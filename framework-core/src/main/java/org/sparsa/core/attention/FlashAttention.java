@@ -1,12 +1,16 @@
 package org.sparsa.core.attention;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
+import java.util.function.IntFunction;
 import org.sparsa.core.compute.internal.MicroKernel;
 
 /**
@@ -75,6 +79,13 @@ public final class FlashAttention {
      * 96 x 256 block of probabilities (and one of score gradients) is 96 KiB.
      */
     static final int BACKWARD_QUERIES = 96;
+    /**
+     * Scratch objects of each kind kept between calls: a forward item's is about 0.3 MB and a
+     * backward worker's 0.8 MB at D = 64, and a call uses one per worker at a time.
+     */
+    private static final int KEPT_SCRATCH = 16;
+    private static final Queue<ForwardScratch> FORWARD_SCRATCH = new ConcurrentLinkedQueue<>();
+    private static final Queue<Scratch> BACKWARD_SCRATCH = new ConcurrentLinkedQueue<>();
 
     private FlashAttention() {
     }
@@ -175,29 +186,33 @@ public final class FlashAttention {
         int paddedRows = roundUp(rows, NR);
         int paddedDim = roundUp(dim, MR);
         float scale = (float) spec.scale();
+        ForwardScratch w = take(FORWARD_SCRATCH, dim, ForwardScratch::new);
         // Qᵀ as strips of 16 rows, step d at (strip * dim + d) * 16; padded rows are zeros.
-        float[] queries = new float[paddedRows * dim];
-        for (int r = 0; r < rows; r++) {
+        float[] queries = w.queries;
+        for (int r = 0; r < paddedRows; r++) {
             int in = ((t0 + r) * heads + h) * dim;
             int at = r / NR * dim * NR + r % NR;
             for (int d = 0; d < dim; d++) {
-                queries[at + d * NR] = q[in + d] * scale;
+                queries[at + d * NR] = r < rows ? q[in + d] * scale : 0f;
             }
         }
-        float[] acc = new float[paddedDim * paddedRows];
-        float[] probabilityStrips = new float[paddedRows * FORWARD_KEYS];
-        float[] scores = new float[FORWARD_KEYS * paddedRows];
-        float[][] p = new float[FORWARD_KEYS][paddedRows];
+        // The scratch is reused: what is read before it is written starts here.
+        float[] acc = w.acc;
+        Arrays.fill(acc, 0, paddedDim * paddedRows, 0f);
+        float[] probabilityStrips = w.probabilityStrips;
+        float[] scores = w.scores;
+        float[][] p = w.p;
         int keyStripsPerHead = ceilDiv(length, MR);
-        float[] max = new float[rows];
+        float[] max = w.max;
         Arrays.fill(max, Float.NEGATIVE_INFINITY);
-        float[] newMax = new float[rows];
-        float[] alpha = new float[paddedRows];
-        float[] tileSum = new float[rows];
-        float[] scratch = new float[rows];
-        double[] sum = new double[rows];
-        int[] first = new int[FORWARD_KEYS];
-        int[] end = new int[FORWARD_KEYS];
+        float[] newMax = w.newMax;
+        float[] alpha = w.alpha;
+        float[] tileSum = w.tileSum;
+        float[] scratch = w.scratch;
+        double[] sum = w.sum;
+        Arrays.fill(sum, 0);
+        int[] first = w.first;
+        int[] end = w.end;
         int firstKey = spec.firstVisibleKey(t0);
         int lastKey = t0 + rows - 1;
         for (int s0 = firstKey - firstKey % FORWARD_KEYS; s0 <= lastKey; s0 += FORWARD_KEYS) {
@@ -300,6 +315,7 @@ public final class FlashAttention {
             }
             lse[(t0 + r) * heads + h] = (float) (max[r] + Math.log(sum[r]));
         }
+        giveBack(FORWARD_SCRATCH, w);
     }
 
     /**
@@ -353,12 +369,13 @@ public final class FlashAttention {
 
         /** Claims and runs items until none is left. */
         void work() {
-            Scratch scratch = new Scratch(spec.headDim());
+            Scratch scratch = take(BACKWARD_SCRATCH, spec.headDim(), Scratch::new);
             try {
                 for (int item = next.getAndIncrement(); item < items && !failed;
                         item = next.getAndIncrement()) {
                     keyBlock(item % spec.kvHeads(), item / spec.kvHeads(), scratch);
                 }
+                giveBack(BACKWARD_SCRATCH, scratch);
             } catch (RuntimeException | Error e) {
                 // Items after this one would wait for it forever.
                 failed = true;
@@ -579,7 +596,8 @@ public final class FlashAttention {
      * One backward worker's blocks, reused from item to item, laid out as the strips the
      * {@link MicroKernel} reads (see {@code BackwardPass.block}).
      */
-    private static final class Scratch {
+    private static final class Scratch implements Sized {
+        final int dim;
         /** The item's keys and values, {@code [key / 16][d][key % 16]}. */
         final float[] keyStrips;
         final float[] valueStrips;
@@ -610,6 +628,7 @@ public final class FlashAttention {
         final int[] to = new int[BACKWARD_QUERIES];
 
         Scratch(int dim) {
+            this.dim = dim;
             int dimBySixes = ceilDiv(dim, MR) * MR;
             dqStride = ceilDiv(dim, NR) * NR;
             keyStrips = new float[BACKWARD_KEYS * dim];
@@ -622,6 +641,94 @@ public final class FlashAttention {
             queryDown = new float[BACKWARD_QUERIES * dimBySixes];
             doutDown = new float[BACKWARD_QUERIES * dimBySixes];
             dq = new float[BACKWARD_QUERIES * dqStride];
+        }
+
+        @Override
+        public int dim() {
+            return dim;
+        }
+    }
+
+    /**
+     * One forward item's blocks (see {@code forwardBlock}), for a block of up to
+     * {@link #FORWARD_QUERIES} rows; a block of fewer uses the first rows of each.
+     */
+    private static final class ForwardScratch implements Sized {
+        final int dim;
+        final float[] queries;
+        final float[] acc;
+        final float[] probabilityStrips = new float[FORWARD_QUERIES * FORWARD_KEYS];
+        final float[] scores = new float[FORWARD_KEYS * FORWARD_QUERIES];
+        final float[][] p = new float[FORWARD_KEYS][FORWARD_QUERIES];
+        final float[] max = new float[FORWARD_QUERIES];
+        final float[] newMax = new float[FORWARD_QUERIES];
+        final float[] alpha = new float[FORWARD_QUERIES];
+        final float[] tileSum = new float[FORWARD_QUERIES];
+        final float[] scratch = new float[FORWARD_QUERIES];
+        final double[] sum = new double[FORWARD_QUERIES];
+        final int[] first = new int[FORWARD_KEYS];
+        final int[] end = new int[FORWARD_KEYS];
+
+        ForwardScratch(int dim) {
+            this.dim = dim;
+            queries = new float[FORWARD_QUERIES * dim];
+            acc = new float[ceilDiv(dim, MR) * MR * FORWARD_QUERIES];
+        }
+
+        @Override
+        public int dim() {
+            return dim;
+        }
+    }
+
+    /** Scratch made for one head width. */
+    private interface Sized {
+        int dim();
+    }
+
+    /**
+     * A kept scratch object for head width {@code dim}, or a new one: a training loop calls
+     * attention with the same shapes every step, and keeping its scratch saves allocating (and
+     * collecting) it every call. One kept for another width is dropped.
+     */
+    private static <T extends Sized> T take(Queue<T> kept, int dim, IntFunction<T> make) {
+        T scratch = kept.poll();
+        return scratch != null && scratch.dim() == dim ? scratch : make.apply(dim);
+    }
+
+    /**
+     * Fills every kept scratch array with {@code value}, for tests: what a call reads before
+     * writing would then show in its results.
+     */
+    static void fillKeptScratch(float value) {
+        for (ForwardScratch w : FORWARD_SCRATCH) {
+            for (float[] a : List.of(w.queries, w.acc, w.probabilityStrips, w.scores, w.max,
+                    w.newMax, w.alpha, w.tileSum, w.scratch)) {
+                Arrays.fill(a, value);
+            }
+            for (float[] row : w.p) {
+                Arrays.fill(row, value);
+            }
+            Arrays.fill(w.sum, value);
+        }
+        for (Scratch w : BACKWARD_SCRATCH) {
+            for (float[] a : List.of(w.keyStrips, w.valueStrips, w.keyColumns, w.dk, w.dv,
+                    w.queryStrips, w.doutStrips, w.queryDown, w.doutDown, w.p, w.ds, w.pStrips,
+                    w.dsStrips, w.dsDown, w.dq, w.exp)) {
+                Arrays.fill(a, value);
+            }
+        }
+    }
+
+    /** The number of kept scratch objects, forward and backward, for tests. */
+    static int keptScratch() {
+        return FORWARD_SCRATCH.size() + BACKWARD_SCRATCH.size();
+    }
+
+    /** Keeps {@code scratch} for a later call, up to {@link #KEPT_SCRATCH} of a kind. */
+    private static <T> void giveBack(Queue<T> kept, T scratch) {
+        if (kept.size() < KEPT_SCRATCH) {
+            kept.offer(scratch);
         }
     }
 

@@ -103,6 +103,35 @@ class FlashAttentionTest {
         }
     }
 
+    /**
+     * Scratch kept from call to call holds whatever the last call left, so every call must
+     * write what it reads: results with the kept scratch full of NaN equal those of a fresh
+     * run, after calls of other shapes (a short last block, other head counts) have used it.
+     */
+    @Test
+    void keptScratchFullOfNanChangesNoBit() {
+        FullAttentionSpec spec = new FullAttentionSpec(300, 4, 2, 16, 0);
+        SplittableRandom random = new SplittableRandom(11);
+        float[] q = AttentionTensors.gaussian(random, spec.querySize(), 2.0);
+        float[] k = AttentionTensors.gaussian(random, spec.kvSize(), 1.0);
+        float[] v = AttentionTensors.gaussian(random, spec.kvSize(), 1.0);
+        float[] dout = AttentionTensors.gaussian(random, spec.querySize(), 1.0);
+        float[][] first = run(spec, q, k, v, dout, ForkJoinPool.commonPool());
+        FullAttentionSpec other = new FullAttentionSpec(700, 2, 1, 16, 50);
+        SplittableRandom more = new SplittableRandom(12);
+        run(other, AttentionTensors.gaussian(more, other.querySize(), 1.0),
+                AttentionTensors.gaussian(more, other.kvSize(), 1.0),
+                AttentionTensors.gaussian(more, other.kvSize(), 1.0),
+                AttentionTensors.gaussian(more, other.querySize(), 1.0),
+                ForkJoinPool.commonPool());
+        assertTrue(FlashAttention.keptScratch() > 0, "no scratch was kept");
+        FlashAttention.fillKeptScratch(Float.NaN);
+        float[][] again = run(spec, q, k, v, dout, ForkJoinPool.commonPool());
+        for (int i = 0; i < first.length; i++) {
+            assertBitIdentical(first[i], again[i], "with NaN scratch, output " + i);
+        }
+    }
+
     /** o, lse, dq, dk, dv. */
     private static float[][] run(FullAttentionSpec spec, float[] q, float[] k, float[] v,
             float[] dout, ForkJoinPool pool) {

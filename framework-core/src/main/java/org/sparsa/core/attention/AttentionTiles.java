@@ -39,13 +39,16 @@ public final class AttentionTiles {
     public static float[] packKeys(float[] k, int length, int heads, int dim) {
         int perHead = ceilDiv(length, KEYS_PER_STRIP);
         float[] out = new float[heads * perHead * dim * KEYS_PER_STRIP];
+        int at = 0;
+        // Written in order, strip by strip: each strip reads six key rows along D.
         for (int g = 0; g < heads; g++) {
-            for (int s = 0; s < length; s++) {
-                int in = (s * heads + g) * dim;
-                int at = (g * perHead + s / KEYS_PER_STRIP) * dim * KEYS_PER_STRIP
-                        + s % KEYS_PER_STRIP;
+            for (int s0 = 0; s0 < length; s0 += KEYS_PER_STRIP) {
+                int keys = Math.min(KEYS_PER_STRIP, length - s0);
                 for (int d = 0; d < dim; d++) {
-                    out[at + d * KEYS_PER_STRIP] = k[in + d];
+                    for (int i = 0; i < keys; i++) {
+                        out[at + i] = k[((s0 + i) * heads + g) * dim + d];
+                    }
+                    at += KEYS_PER_STRIP;
                 }
             }
         }
@@ -59,12 +62,14 @@ public final class AttentionTiles {
     public static float[] packValues(float[] v, int length, int heads, int dim) {
         int strips = ceilDiv(dim, KEYS_PER_STRIP);
         float[] out = new float[heads * strips * length * KEYS_PER_STRIP];
+        int at = 0;
+        // Written in order: per strip of six dimensions, each key's six values.
         for (int g = 0; g < heads; g++) {
-            for (int s = 0; s < length; s++) {
-                int in = (s * heads + g) * dim;
-                for (int d = 0; d < dim; d++) {
-                    out[((g * strips + d / KEYS_PER_STRIP) * length + s) * KEYS_PER_STRIP
-                            + d % KEYS_PER_STRIP] = v[in + d];
+            for (int d0 = 0; d0 < dim; d0 += KEYS_PER_STRIP) {
+                int width = Math.min(KEYS_PER_STRIP, dim - d0);
+                for (int s = 0; s < length; s++) {
+                    System.arraycopy(v, (s * heads + g) * dim + d0, out, at, width);
+                    at += KEYS_PER_STRIP;
                 }
             }
         }

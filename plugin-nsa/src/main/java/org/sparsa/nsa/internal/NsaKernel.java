@@ -192,7 +192,7 @@ public final class NsaKernel {
             int g = item % hkv;
             int first = fromRow + item / hkv * ROWS_PER_ITEM;
             int last = Math.min(toRow, first + ROWS_PER_ITEM);
-            TileScratch scratch = new TileScratch(sizes);
+            TileScratch scratch = new TileScratch(sizes, last - first);
             for (int t = first; t < last; t += scratch.rows) {
                 forwardTile(sizes, t, Math.min(last, t + scratch.rows), fromRow, g, q, packed,
                         scratch, branches, lse, selected);
@@ -324,8 +324,8 @@ public final class NsaKernel {
             // Unscaled dq rows of the item's heads, [r * G + x][d]: the compressed and window
             // branches' shares, then the selected branch's.
             float[][] dqRows = new float[(last - first) * group][dim];
-            RangeBranch tile = newTile(sizes);
-            int rows = Math.max(1, TILE_VECTORS / group);
+            int rows = tileRows(sizes, last - first);
+            RangeBranch tile = newTile(sizes, rows);
             for (int t0 = first; t0 < last; t0 += rows) {
                 queryGradients(sizes, t0, Math.min(last, t0 + rows), first, g, q, dout, gates,
                         forward.lse(), delta, packed, tile, dqRows);
@@ -622,9 +622,13 @@ public final class NsaKernel {
         }
     }
 
-    /** A tile of {@link #TILE_VECTORS} query vectors, wide enough for either range branch. */
-    static RangeBranch newTile(Sizes sizes) {
-        int rows = Math.max(1, TILE_VECTORS / sizes.group());
+    /** Query rows per tile of an item of {@code itemRows} rows: all heads of a kv group each. */
+    static int tileRows(Sizes sizes, int itemRows) {
+        return Math.min(itemRows, Math.max(1, TILE_VECTORS / sizes.group()));
+    }
+
+    /** A tile of {@code rows} rows, wide enough for either range branch. */
+    static RangeBranch newTile(Sizes sizes, int rows) {
         int window = Math.min(sizes.length(), sizes.params().window() + rows);
         return new RangeBranch(sizes.dim(), rows * sizes.group(),
                 Math.max(sizes.compressed(), window));
@@ -648,9 +652,10 @@ public final class NsaKernel {
         /** The rows of the last {@link #selectionScores}. */
         private int tileRows;
 
-        TileScratch(Sizes sizes) {
-            rows = Math.max(1, TILE_VECTORS / sizes.group());
-            tile = newTile(sizes);
+        /** @param itemRows the rows of the item, which a decoding step's few rows keep small */
+        TileScratch(Sizes sizes, int itemRows) {
+            rows = tileRows(sizes, itemRows);
+            tile = newTile(sizes, rows);
             blockScores = new double[sizes.blocks() * rows];
             rowScores = new double[sizes.blocks()];
             p = new float[rows];

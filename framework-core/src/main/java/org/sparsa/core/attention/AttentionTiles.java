@@ -99,7 +99,7 @@ public final class AttentionTiles {
     public static void scores(float[] keys, int length, int h, int dim, int from, int to,
             float[] queries, int strips, float[] scores, int stride) {
         requireStripStart(from);
-        int first = (h * ceilDiv(length, KEYS_PER_STRIP) + from / KEYS_PER_STRIP);
+        int first = h * ceilDiv(length, KEYS_PER_STRIP) + from / KEYS_PER_STRIP;
         for (int ks = 0; ks < ceilDiv(to - from, KEYS_PER_STRIP); ks++) {
             for (int qs = 0; qs < strips; qs++) {
                 MicroKernel.update(keys, (first + ks) * dim * KEYS_PER_STRIP, queries,

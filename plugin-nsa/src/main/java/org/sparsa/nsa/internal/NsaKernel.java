@@ -325,7 +325,7 @@ public final class NsaKernel {
             // branches' shares, then the selected branch's.
             float[][] dqRows = new float[(last - first) * group][dim];
             int rows = tileRows(sizes, last - first);
-            RangeBranch tile = newTile(sizes, rows);
+            RangeBranch tile = newTile(sizes, rows, true);
             for (int t0 = first; t0 < last; t0 += rows) {
                 queryGradients(sizes, t0, Math.min(last, t0 + rows), first, g, q, dout, gates,
                         forward.lse(), delta, packed, tile, dqRows);
@@ -627,11 +627,14 @@ public final class NsaKernel {
         return Math.min(itemRows, Math.max(1, TILE_VECTORS / sizes.group()));
     }
 
-    /** A tile of {@code rows} rows, wide enough for either range branch. */
-    static RangeBranch newTile(Sizes sizes, int rows) {
+    /**
+     * A tile of {@code rows} rows, wide enough for either range branch, for the backward's
+     * query side too where {@code backward}.
+     */
+    static RangeBranch newTile(Sizes sizes, int rows, boolean backward) {
         int window = Math.min(sizes.length(), sizes.params().window() + rows);
         return new RangeBranch(sizes.dim(), rows * sizes.group(),
-                Math.max(sizes.compressed(), window));
+                Math.max(sizes.compressed(), window), backward);
     }
 
     /**
@@ -655,7 +658,7 @@ public final class NsaKernel {
         /** @param itemRows the rows of the item, which a decoding step's few rows keep small */
         TileScratch(Sizes sizes, int itemRows) {
             rows = tileRows(sizes, itemRows);
-            tile = newTile(sizes, rows);
+            tile = newTile(sizes, rows, false);
             blockScores = new double[sizes.blocks() * rows];
             rowScores = new double[sizes.blocks()];
             p = new float[rows];

@@ -32,7 +32,10 @@ final class RangeBranch {
     private final int dim;
     /** The vectors' queries times {@code 1/sqrt(D)}, packed as strips. */
     final float[] queries;
-    /** The vectors' output gradients, packed as strips, for {@link #gradients}. */
+    /**
+     * The vectors' output gradients, packed as strips, for {@link #gradients}; null in a tile
+     * made for the forward only, as are the other arrays only the backward uses.
+     */
     final float[] douts;
     /** Each vector's log-sum-exp, gate and row term of the branch, for {@link #gradients}. */
     final float[] lse;
@@ -59,24 +62,25 @@ final class RangeBranch {
     /**
      * @param capacity the most vectors of a tile
      * @param keys the most keys of a union of ranges
+     * @param backward whether {@link #gradients} will run, which needs arrays of its own
      */
-    RangeBranch(int dim, int capacity, int keys) {
+    RangeBranch(int dim, int capacity, int keys, boolean backward) {
         this.dim = dim;
         int padded = AttentionTiles.roundUp(capacity, STRIP);
         int keyRows = AttentionTiles.roundUp(keys + KEYS, KEYS);
         queries = new float[padded * dim];
-        douts = new float[padded * dim];
-        lse = new float[capacity];
-        gate = new float[capacity];
-        delta = new float[capacity];
+        douts = backward ? new float[padded * dim] : null;
+        lse = backward ? new float[capacity] : null;
+        gate = backward ? new float[capacity] : null;
+        delta = backward ? new float[capacity] : null;
         lo = new int[capacity];
         hi = new int[capacity];
         scores = new float[keyRows * padded];
-        dots = new float[keyRows * padded];
+        dots = backward ? new float[keyRows * padded] : null;
         probabilities = new float[keyRows * padded];
         acc = new float[AttentionTiles.roundUp(dim, KEYS) * padded];
         row = new float[padded];
-        gradientRow = new float[padded];
+        gradientRow = backward ? new float[padded] : null;
         expScratch = new float[padded];
         maxima = new float[padded];
         totals = new double[padded];

@@ -32,11 +32,12 @@ final class RunScale {
             return;
         }
         for (int i = 0; i < stages.size(); i++) {
-            if (!(stages.get(i) instanceof Map<?, ?> stage) || "eval".equals(stage.get("kind"))) {
+            if (!(stages.get(i) instanceof Map<?, ?> raw) || "eval".equals(raw.get("kind"))) {
                 continue;
             }
+            Map<String, Object> stage = (Map<String, Object>) raw;
             for (String key : KEYS) {
-                Map<String, Object> owner = (Map<String, Object>) stage;
+                Map<String, Object> owner = stage;
                 String[] parts = key.split("\\.");
                 for (int p = 0; p < parts.length - 1 && owner != null; p++) {
                     owner = owner.get(parts[p]) instanceof Map<?, ?> inner

@@ -21,6 +21,8 @@ import org.sparsa.api.task.TaskSource;
             "key_length:int=2 - symbols per key",
             "value_alphabet:string=0123456789 - symbols values are spelled with",
             "value_length:int=1 - symbols per value",
+            "layout:string=listed - listed (the queries on one line, their values on the next)"
+                    + " or inline (each query followed by its value, the last one asked)",
             "eval_size:int=256 - examples in the evaluation set",
             "seed:int=0 - seed of the evaluation set"})
 public final class MqarSource implements TaskSource {
@@ -30,6 +32,7 @@ public final class MqarSource implements TaskSource {
     static final String KEY_LENGTH = "key_length";
     static final String VALUE_ALPHABET = "value_alphabet";
     static final String VALUE_LENGTH = "value_length";
+    static final String LAYOUT = "layout";
     static final String EVAL_SIZE = "eval_size";
     static final String SEED = "seed";
     /** The separators the prompt uses, kept out of alphabets so that it parses one way. */
@@ -38,7 +41,7 @@ public final class MqarSource implements TaskSource {
     @Override
     public Task create(PluginConfig config) {
         config.requireOnly(List.of(PAIRS, QUERIES, KEY_ALPHABET, KEY_LENGTH, VALUE_ALPHABET,
-                VALUE_LENGTH, EVAL_SIZE, SEED));
+                VALUE_LENGTH, LAYOUT, EVAL_SIZE, SEED));
         int pairs = TaskConfigs.integer(config, PAIRS, 8, 1, 4096);
         int queries = TaskConfigs.integer(config, QUERIES, 4, 1, 4096);
         if (queries > pairs) {
@@ -54,8 +57,14 @@ public final class MqarSource implements TaskSource {
         }
         Alphabet values = Alphabet.of(config, VALUE_ALPHABET, "0123456789", RESERVED);
         int valueLength = TaskConfigs.integer(config, VALUE_LENGTH, 1, 1, 64);
+        String layout = config.string(LAYOUT, MqarTask.LISTED).strip();
+        if (!MqarTask.LAYOUTS.contains(layout)) {
+            throw new ConfigException(config.origin(), LAYOUT, "expected one of "
+                    + MqarTask.LAYOUTS + ", found '" + layout + "'");
+        }
         int evalSize = TaskConfigs.integer(config, EVAL_SIZE, 256, 0, 1_000_000);
         long seed = TaskConfigs.seed(config, SEED, 0);
-        return new MqarTask(pairs, queries, keys, keyLength, values, valueLength, seed, evalSize);
+        return new MqarTask(pairs, queries, keys, keyLength, values, valueLength, layout, seed,
+                evalSize);
     }
 }

@@ -20,10 +20,27 @@ import org.sparsa.api.task.TaskScore;
  * answer:</pre>
  *
  * and the reference is their values in query order, space-separated ({@code 1 3}).
+ *
+ * <p>In the {@value #INLINE} layout (the one of the Zoology benchmark) every query is followed by
+ * its value and only the last one is left to answer:
+ *
+ * <pre>
+ * ab=3 kq=7 zt=1
+ * zt= 1 ab=</pre>
+ *
+ * with the reference {@code 3}. A document of this layout (prompt, space, reference) holds
+ * {@code queries} retrievals that a loss on every token trains, where the listed layout's
+ * document has one answer line that only the answer's loss reaches; and the answer sits right
+ * after its key, so the lookup needs no pointer into a list of queries.
  */
 final class MqarTask extends GeneratedTask {
     /** The fraction of queries answered right, position by position. */
     static final String RECALL = "recall";
+    /** The layout asking all queries on one line and answering them on the next. */
+    static final String LISTED = "listed";
+    /** The layout answering each query right after it, the last one left to the model. */
+    static final String INLINE = "inline";
+    static final List<String> LAYOUTS = List.of(LISTED, INLINE);
 
     private final int pairs;
     private final int queries;
@@ -31,15 +48,17 @@ final class MqarTask extends GeneratedTask {
     private final int keyLength;
     private final Alphabet values;
     private final int valueLength;
+    private final boolean inline;
 
     MqarTask(int pairs, int queries, Alphabet keys, int keyLength, Alphabet values,
-            int valueLength, long seed, int evalSize) {
+            int valueLength, String layout, long seed, int evalSize) {
         this.pairs = pairs;
         this.queries = queries;
         this.keys = keys;
         this.keyLength = keyLength;
         this.values = values;
         this.valueLength = valueLength;
+        this.inline = layout.equals(INLINE);
         drawEvaluation(seed, evalSize);
     }
 
@@ -63,17 +82,28 @@ final class MqarTask extends GeneratedTask {
         for (int i = 0; i < pairs; i++) {
             order[i] = i;
         }
-        prompt.append("\nquery:");
+        prompt.append(inline ? "\n" : "\nquery:");
         StringBuilder reference = new StringBuilder();
         for (int q = 0; q < queries; q++) {
             int pick = q + random.nextInt(pairs - q);
             int index = order[pick];
             order[pick] = order[q];
             order[q] = index;
-            prompt.append(' ').append(keyList.get(index));
-            reference.append(q == 0 ? "" : " ").append(valueList.get(index));
+            if (!inline) {
+                prompt.append(' ').append(keyList.get(index));
+                reference.append(q == 0 ? "" : " ").append(valueList.get(index));
+            } else if (q < queries - 1) {
+                // "key= value ", spaced as the last answer will be in a document.
+                prompt.append(keyList.get(index)).append("= ").append(valueList.get(index))
+                        .append(' ');
+            } else {
+                prompt.append(keyList.get(index)).append('=');
+                reference.append(valueList.get(index));
+            }
         }
-        prompt.append("\nanswer:");
+        if (!inline) {
+            prompt.append("\nanswer:");
+        }
         return new Example(prompt.toString(), reference.toString(), List.of());
     }
 

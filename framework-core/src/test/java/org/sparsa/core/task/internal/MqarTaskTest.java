@@ -3,6 +3,7 @@ package org.sparsa.core.task.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,42 @@ class MqarTaskTest {
             }
             assertEquals("answer:", lines[2]);
         }
+    }
+
+    @Test
+    void theInlineLayoutAnswersEveryQueryButTheLastRightAfterIt() {
+        Task task = task(Map.of("pairs", 12, "queries", 6, "value_length", 2, "layout", "inline",
+                "eval_size", 8));
+        SplittableRandom random = new SplittableRandom(5);
+        for (int n = 0; n < 50; n++) {
+            Example example = n < 8 ? task.evaluationSet().get(n) : task.sample(random);
+            String[] lines = example.prompt().split("\n");
+            assertEquals(2, lines.length, example.prompt());
+            Map<String, String> pairs = new HashMap<>();
+            for (String pair : lines[0].split(" ")) {
+                String[] kv = pair.split("=");
+                assertEquals(null, pairs.put(kv[0], kv[1]), "keys repeat in " + lines[0]);
+            }
+            assertEquals(12, pairs.size());
+            // "k1= v1 k2= v2 ... k6=": five answered queries, then the asked key.
+            String[] words = lines[1].split(" ");
+            assertEquals(11, words.length, lines[1]);
+            List<String> asked = new ArrayList<>();
+            for (int q = 0; q < 5; q++) {
+                String key = words[2 * q].substring(0, words[2 * q].length() - 1);
+                assertEquals(key + "=", words[2 * q]);
+                assertEquals(pairs.get(key), words[2 * q + 1], lines[1]);
+                asked.add(key);
+            }
+            String last = words[10].substring(0, words[10].length() - 1);
+            assertEquals(last + "=", words[10]);
+            asked.add(last);
+            assertEquals(6, asked.stream().distinct().count(), "queries repeat in " + lines[1]);
+            assertEquals(pairs.get(last), example.reference());
+        }
+        Example example = task.evaluationSet().get(0);
+        assertScore(task.score(example, " " + example.reference() + " x= 4"), 1.0, 0.0);
+        assertScore(task.score(example, example.reference()), 1.0, 1.0);
     }
 
     @Test

@@ -121,6 +121,7 @@ class TaskSourcesTest {
                 new Object[] {"mqar", "value_alphabet", "1=2"},
                 new Object[] {"mqar", "value_alphabet", ""},
                 new Object[] {"mqar", "key_length", 0},
+                new Object[] {"mqar", "layout", "zoology"},
                 new Object[] {"mqar", "eval_size", -1},
                 new Object[] {"mqar", "seed", "x"},
                 new Object[] {"passkey", "length", 20},

@@ -24,7 +24,8 @@ import picocli.CommandLine;
 
 /**
  * The shipped DeepSeek-V3.2 schedules, {@code recipes/cpt-dsa.yaml} (short MQAR prompts),
- * {@code recipes/dsa-mqar.yaml} (16-pair MQAR, about a hundred tokens) and
+ * {@code recipes/dsa-mqar.yaml} (8-pair MQAR in the inline layout, 72 tokens),
+ * {@code recipes/dsa-mqar-listed.yaml} (16-pair MQAR in the listed layout, about a hundred) and
  * {@code recipes/dsa-retrieval.yaml} (pass key retrieval in a few hundred tokens), each cut to a
  * few steps a stage, run end to end: dense training, the indexer warm-up and the sparse stage
  * log the indexer KL per step and the indexer's recall at evaluation, and the report compares
@@ -42,7 +43,8 @@ class CptDsaRecipeTest {
     @ParameterizedTest
     @CsvSource(delimiter = ';', value = {
         "cpt-dsa.yaml; sft; dense indexer-warmup sparse; stages.0.schedule.warmup=0",
-        "dsa-mqar.yaml; sft; dense indexer-warmup sparse; stages.0.schedule.warmup=0",
+        "dsa-mqar.yaml; pretrain; dense indexer-warmup sparse; stages.0.schedule.warmup=0",
+        "dsa-mqar-listed.yaml; sft; dense indexer-warmup sparse; stages.0.schedule.warmup=0",
         "dsa-retrieval.yaml; pretrain; dense-short dense indexer-warmup sparse;"
                 + " stages.0.schedule.warmup=0 stages.1.schedule.warmup=0"})
     void theShortenedRecipeRunsEveryStageAndReportsTheComparison(String recipe,

@@ -31,6 +31,13 @@ class GoldenExamplesTest {
                 evaluation(new MqarSource(), config));
         assertEquals(new Example("oe=7 px=6 lg=2 cn=6\nquery: oe px\nanswer:", "7 6", List.of()),
                 drawn(new MqarSource(), config));
+        // The inline layout draws the same pairs and queries.
+        Map<String, Object> inline = Map.of("pairs", 4, "queries", 2, "eval_size", 2, "layout",
+                "inline");
+        assertEquals(new Example("yq=8 hh=9 ne=1 bs=9\nhh= 9 yq=", "8", List.of()),
+                evaluation(new MqarSource(), inline));
+        assertEquals(new Example("oe=7 px=6 lg=2 cn=6\noe= 7 px=", "6", List.of()),
+                drawn(new MqarSource(), inline));
     }
 
     @Test

@@ -30,14 +30,11 @@ class MqarTaskTest {
             Example example = n < 8 ? task.evaluationSet().get(n) : task.sample(random);
             String[] lines = example.prompt().split("\n");
             assertEquals(3, lines.length, example.prompt());
-            Map<String, String> pairs = new HashMap<>();
-            for (String pair : lines[0].split(" ")) {
-                String[] kv = pair.split("=");
-                assertEquals(2, kv[0].codePointCount(0, kv[0].length()));
-                assertEquals(3, kv[1].length());
-                assertEquals(null, pairs.put(kv[0], kv[1]), "keys repeat in " + lines[0]);
+            Map<String, String> pairs = pairs(lines[0], 10);
+            for (Map.Entry<String, String> pair : pairs.entrySet()) {
+                assertEquals(2, pair.getKey().codePointCount(0, pair.getKey().length()));
+                assertEquals(3, pair.getValue().length());
             }
-            assertEquals(10, pairs.size());
             assertTrue(lines[1].startsWith("query: "));
             String[] queries = lines[1].substring("query: ".length()).split(" ");
             assertEquals(5, queries.length);
@@ -60,12 +57,7 @@ class MqarTaskTest {
             Example example = n < 8 ? task.evaluationSet().get(n) : task.sample(random);
             String[] lines = example.prompt().split("\n");
             assertEquals(2, lines.length, example.prompt());
-            Map<String, String> pairs = new HashMap<>();
-            for (String pair : lines[0].split(" ")) {
-                String[] kv = pair.split("=");
-                assertEquals(null, pairs.put(kv[0], kv[1]), "keys repeat in " + lines[0]);
-            }
-            assertEquals(12, pairs.size());
+            Map<String, String> pairs = pairs(lines[0], 12);
             // "k1= v1 k2= v2 ... k6=": five answered queries, then the asked key.
             String[] words = lines[1].split(" ");
             assertEquals(11, words.length, lines[1]);
@@ -85,6 +77,18 @@ class MqarTaskTest {
         Example example = task.evaluationSet().get(0);
         assertScore(task.score(example, " " + example.reference() + " x= 4"), 1.0, 0.0);
         assertScore(task.score(example, example.reference()), 1.0, 1.0);
+    }
+
+    /** The {@code key=value} pairs of a prompt's first line: {@code count} of them, no key twice. */
+    private static Map<String, String> pairs(String line, int count) {
+        Map<String, String> pairs = new HashMap<>();
+        for (String pair : line.split(" ")) {
+            String[] kv = pair.split("=");
+            assertEquals(2, kv.length, pair);
+            assertEquals(null, pairs.put(kv[0], kv[1]), "keys repeat in " + line);
+        }
+        assertEquals(count, pairs.size(), line);
+        return pairs;
     }
 
     @Test
